@@ -1,0 +1,72 @@
+namespace BitOnnx.Core.Model;
+
+/// <summary>
+/// All parameters of a model in one allocation, each a named slice with a shape (llm.c's layout). Gradients and
+/// optimizer moments are parameter sets of the same layout, so one loop over <see cref="Data"/> updates everything.
+/// </summary>
+public sealed class ParameterSet
+{
+    private readonly Dictionary<string, ParameterInfo> _byName;
+
+    private ParameterSet(IReadOnlyList<ParameterInfo> entries, float[] data)
+    {
+        Entries = entries;
+        Data = data;
+        _byName = entries.ToDictionary(e => e.Name);
+    }
+
+    public IReadOnlyList<ParameterInfo> Entries { get; }
+    public float[] Data { get; }
+
+    /// <summary>The parameter layout of a config, in a fixed order (embed, pos_embed, blocks, ln_final, unembed).</summary>
+    public static ParameterSet Zeros(TransformerConfig config)
+    {
+        config.Validated();
+        var entries = new List<ParameterInfo>();
+        var offset = 0;
+        void Add(string name, bool quantizable, params int[] dims)
+        {
+            var shape = new Shape(dims);
+            entries.Add(new ParameterInfo(name, shape, offset, quantizable));
+            offset = checked(offset + shape.Size);
+        }
+
+        int d = config.DModel, h = config.NHeads, e = config.DHead, m = config.DMlp;
+        Add(ParameterNames.Embed, false, config.DVocab, d);
+        if (config.PositionalEmbedding) Add(ParameterNames.PosEmbed, false, config.NCtx, d);
+        for (var l = 0; l < config.NLayers; l++)
+        {
+            Add(ParameterNames.Query(l), true, h, d, e);
+            Add(ParameterNames.Key(l), true, h, d, e);
+            Add(ParameterNames.Value(l), true, h, d, e);
+            Add(ParameterNames.Output(l), true, h, e, d);
+            Add(ParameterNames.MlpIn(l), true, d, m);
+            Add(ParameterNames.MlpOut(l), true, m, d);
+        }
+        if (config.FinalNorm) Add(ParameterNames.FinalNormWeight, false, d);
+        Add(ParameterNames.Unembed, false, d, config.DVocabOut);
+        return new ParameterSet(entries, new float[offset]);
+    }
+
+    public ParameterSet ZerosLike() => new(Entries, new float[Data.Length]);
+
+    public ParameterSet Clone() => new(Entries, (float[])Data.Clone());
+
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    public ParameterInfo Info(string name) =>
+        _byName.TryGetValue(name, out var info)
+            ? info
+            : throw new KeyNotFoundException($"No parameter named '{name}'. Parameters: {string.Join(", ", _byName.Keys)}.");
+
+    public Span<float> this[string name]
+    {
+        get
+        {
+            var info = Info(name);
+            return Data.AsSpan(info.Offset, info.Shape.Size);
+        }
+    }
+
+    public Span<float> Slice(ParameterInfo info) => Data.AsSpan(info.Offset, info.Shape.Size);
+}

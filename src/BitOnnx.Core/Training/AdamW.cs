@@ -1,0 +1,58 @@
+using BitOnnx.Core.Model;
+
+namespace BitOnnx.Core.Training;
+
+/// <summary>Hyper-parameters of AdamW (Loshchilov and Hutter 2019) with an optional linear warm-up of the learning rate.</summary>
+public sealed record AdamWSettings
+{
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Decoupled weight decay λ: each step multiplies weights by (1 − lr·λ) before the Adam update.</summary>
+    public double WeightDecay { get; init; } = 1.0;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.98;
+    public double Epsilon { get; init; } = 1e-8;
+    /// <summary>Steps of linear warm-up: step s (from 0) uses lr·min(s / warmup, 1), as Nanda et al.'s LambdaLR does.</summary>
+    public int WarmupSteps { get; init; }
+
+    public double LearningRateAt(long step) => WarmupSteps <= 0 ? LearningRate : LearningRate * Math.Min((double)step / WarmupSteps, 1.0);
+}
+
+/// <summary>AdamW over a <see cref="ParameterSet"/>; the moments share its layout. Same arithmetic as torch.optim.AdamW.</summary>
+public sealed class AdamW
+{
+    public AdamW(AdamWSettings settings, ParameterSet parameters)
+    {
+        Settings = settings;
+        FirstMoment = parameters.ZerosLike();
+        SecondMoment = parameters.ZerosLike();
+    }
+
+    public AdamWSettings Settings { get; }
+    public ParameterSet FirstMoment { get; }
+    public ParameterSet SecondMoment { get; }
+    /// <summary>Steps taken so far.</summary>
+    public long Step { get; set; }
+
+    public void Update(ParameterSet parameters, ParameterSet gradient)
+    {
+        var s = Settings;
+        var lr = s.LearningRateAt(Step);
+        Step++;
+        var decay = (float)(1 - lr * s.WeightDecay);
+        float beta1 = (float)s.Beta1, beta2 = (float)s.Beta2;
+        var stepSize = (float)(lr / (1 - Math.Pow(s.Beta1, Step)));
+        var rootCorrection2 = (float)Math.Sqrt(1 - Math.Pow(s.Beta2, Step));
+        var eps = (float)s.Epsilon;
+        var p = parameters.Data.AsSpan();
+        var g = gradient.Data.AsSpan();
+        var m = FirstMoment.Data.AsSpan();
+        var v = SecondMoment.Data.AsSpan();
+        for (var i = 0; i < p.Length; i++)
+        {
+            p[i] *= decay;
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+            p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) / rootCorrection2 + eps);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Data;
+using BitOnnx.Core.Model;
+
+namespace BitOnnx.Core.Training;
+
+/// <summary>
+/// The files of one training run: config.json (model and training settings, flat), split.json, metrics.csv,
+/// model.safetensors (the latest weights), resume.safetensors (weights and optimizer state) and checkpoints/epoch-NNNNNN.safetensors.
+/// </summary>
+public sealed class RunFolder(string path)
+{
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+    public string ConfigFile => System.IO.Path.Combine(Path, "config.json");
+    public string SplitFile => System.IO.Path.Combine(Path, "split.json");
+    public string MetricsFile => System.IO.Path.Combine(Path, "metrics.csv");
+    public string ModelFile => System.IO.Path.Combine(Path, "model.safetensors");
+    public string ResumeFile => System.IO.Path.Combine(Path, "resume.safetensors");
+    public string CheckpointDirectory => System.IO.Path.Combine(Path, "checkpoints");
+
+    public string CheckpointFile(int epoch) =>
+        System.IO.Path.Combine(CheckpointDirectory, string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D6}.safetensors"));
+
+    /// <summary>Checkpoints of the series, in epoch order.</summary>
+    public IReadOnlyList<(int Epoch, string File)> Checkpoints() =>
+        !Directory.Exists(CheckpointDirectory)
+            ? []
+            : Directory.GetFiles(CheckpointDirectory, "epoch-*.safetensors")
+                .Select(f => (Epoch: int.TryParse(System.IO.Path.GetFileNameWithoutExtension(f)[6..], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : -1, File: f))
+                .Where(x => x.Epoch >= 0)
+                .OrderBy(x => x.Epoch)
+                .ToList();
+
+    /// <summary>Creates the folder and checks that it can be written, before any training time is spent.</summary>
+    public void EnsureWritable()
+    {
+        try
+        {
+            Directory.CreateDirectory(Path);
+            var probe = System.IO.Path.Combine(Path, $".write-test-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"Cannot write to output folder '{Path}': {e.Message}");
+        }
+    }
+
+    public static string SettingsJson(TransformerConfig config, TrainingOptions options)
+    {
+        var flat = JsonNode.Parse(config.ToJson())!.AsObject();
+        var o = options.Optimizer;
+        flat["seed"] = options.Seed;
+        flat["train_fraction"] = options.TrainFraction;
+        flat["epochs"] = options.Epochs;
+        flat["lr"] = o.LearningRate;
+        flat["weight_decay"] = o.WeightDecay;
+        flat["beta1"] = o.Beta1;
+        flat["beta2"] = o.Beta2;
+        flat["eps"] = o.Epsilon;
+        flat["warmup_steps"] = o.WarmupSteps;
+        flat["log_every"] = options.LogEvery;
+        flat["checkpoint_every"] = options.CheckpointEvery;
+        flat["threads"] = options.Threads;
+        return flat.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    public void WriteSettings(TransformerConfig config, TrainingOptions options) =>
+        AtomicFile.WriteText(ConfigFile, SettingsJson(config, options));
+
+    public void WriteSplit(ModularAdditionData data)
+    {
+        var json = new JsonObject
+        {
+            ["p"] = data.P,
+            ["seed"] = data.Seed,
+            ["train_fraction"] = data.TrainFraction,
+            ["train"] = new JsonArray(data.TrainRows.Select(r => (JsonNode)r).ToArray()),
+        };
+        AtomicFile.WriteText(SplitFile, json.ToJsonString());
+    }
+
+    public IReadOnlyList<MetricsRow> ReadMetrics() =>
+        File.Exists(MetricsFile)
+            ? File.ReadLines(MetricsFile).Skip(1).Where(l => l.Length > 0).Select(MetricsRow.Parse).ToList()
+            : [];
+
+    /// <summary>Rewrites metrics.csv with exactly these rows (used when a run starts or resumes).</summary>
+    public void WriteMetrics(IEnumerable<MetricsRow> rows) =>
+        AtomicFile.WriteText(MetricsFile, MetricsRow.Header + "\n" + string.Concat(rows.Select(r => r.ToCsv() + "\n")));
+
+    public void AppendMetrics(MetricsRow row) => File.AppendAllText(MetricsFile, row.ToCsv() + "\n");
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Data;
+using BitOnnx.Core.Layers;
+using BitOnnx.Core.Model;
+
+namespace BitOnnx.Core.Training;
+
+/// <summary>Where a run stands after an epoch; reported every epoch, with the losses of the latest logged epoch.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, double TrainLoss, MetricsRow? LastLogged);
+
+public sealed record TrainingResult(TransformerConfig Config, ParameterSet Parameters, ModularAdditionData Data,
+    int Epoch, bool Interrupted, IReadOnlyList<MetricsRow> Metrics);
+
+/// <summary>Loss became NaN or infinite; the run's files still hold the last good state.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// Full-batch training of one model on modular addition, writing a <see cref="RunFolder"/> as it goes. Same config,
+/// options and thread count give bit-identical weights; a resumed run ends bit-identical to an uninterrupted one.
+/// </summary>
+public sealed class Trainer
+{
+    private const string StepKey = "optimizer_step";
+    private const string FirstMomentPrefix = "optimizer.exp_avg.";
+    private const string SecondMomentPrefix = "optimizer.exp_avg_sq.";
+
+    private readonly TransformerConfig _config;
+    private readonly TrainingOptions _options;
+    private readonly RunFolder _run;
+
+    public Trainer(TransformerConfig config, TrainingOptions options, RunFolder run)
+    {
+        _config = config.Validated();
+        _options = options.Validated();
+        _run = run;
+    }
+
+    /// <summary>Trains from scratch, or from the run's resume state when <paramref name="resume"/> is set.</summary>
+    public TrainingResult Run(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        _run.EnsureWritable();
+        var (parameters, optimizer, data, startEpoch, metrics) = resume ? LoadResumeState() : FreshState();
+        var threads = _options.Threads;
+
+        var trainTokens = ModularAdditionData.Tokens(_config.P, data.TrainRows);
+        var testTokens = ModularAdditionData.Tokens(_config.P, data.TestRows);
+        var train = new Workspace(_config, trainTokens, ModularAdditionData.Targets(_config.P, data.TrainRows), lastPositionOnly: true, withGradients: true);
+        var test = new Workspace(_config, testTokens, ModularAdditionData.Targets(_config.P, data.TestRows), lastPositionOnly: true, withGradients: false);
+        var weights = new EffectiveWeights(_config);
+        var weightGradient = new EffectiveWeights(_config);
+        var latentGradient = parameters.ZerosLike();
+
+        var epoch = startEpoch;
+        while (epoch < _options.Epochs)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                SaveState(parameters, optimizer, data, epoch);
+                return new TrainingResult(_config, parameters, data, epoch, true, metrics);
+            }
+            weights.LoadFrom(parameters);
+            weightGradient.Clear();
+            var trainLoss = TransformerForward.Run(weights, train, threads).Loss;
+            if (!double.IsFinite(trainLoss))
+                throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
+                    $"Training diverged at epoch {epoch + 1}: the train loss is {trainLoss}. The run folder keeps the state of epoch {metrics.LastOrDefault()?.Epoch ?? 0}; try a smaller learning rate or weight decay."));
+            TransformerBackward.Run(weights, train, weightGradient, threads);
+            Array.Clear(latentGradient.Data);
+            weightGradient.AccumulateInto(latentGradient);
+            optimizer.Update(parameters, latentGradient);
+            epoch++;
+
+            if (epoch % _options.LogEvery == 0 || epoch == _options.Epochs || epoch == 1)
+            {
+                weights.LoadFrom(parameters);
+                var testResult = TransformerForward.Run(weights, test, threads);
+                var row = new MetricsRow(epoch, trainLoss, testResult.Loss, testResult.Accuracy);
+                metrics.Add(row);
+                _run.AppendMetrics(row);
+                SaveState(parameters, optimizer, data, epoch);
+            }
+            if (_options.CheckpointEvery > 0 && epoch % _options.CheckpointEvery == 0)
+                ModelCheckpoint.Save(_run.CheckpointFile(epoch), _config, parameters, Facts(data, epoch));
+            progress?.Report(new TrainingProgress(epoch, _options.Epochs, trainLoss, metrics.LastOrDefault()));
+        }
+        SaveState(parameters, optimizer, data, epoch);
+        return new TrainingResult(_config, parameters, data, epoch, false, metrics);
+    }
+
+    private (ParameterSet, AdamW, ModularAdditionData, int, List<MetricsRow>) FreshState()
+    {
+        var data = ModularAdditionData.Split(_config.P, _options.TrainFraction, _options.Seed);
+        var parameters = ParameterInitializer.Initialize(_config, _options.Seed);
+        _run.WriteSettings(_config, _options);
+        _run.WriteSplit(data);
+        _run.WriteMetrics([]);
+        if (Directory.Exists(_run.CheckpointDirectory))
+            foreach (var (_, file) in _run.Checkpoints()) File.Delete(file);
+        if (File.Exists(_run.ResumeFile)) File.Delete(_run.ResumeFile);
+        return (parameters, new AdamW(_options.Optimizer, parameters), data, 0, []);
+    }
+
+    private (ParameterSet, AdamW, ModularAdditionData, int, List<MetricsRow>) LoadResumeState()
+    {
+        if (!File.Exists(_run.ResumeFile))
+            throw new ConfigException($"Nothing to resume in '{_run.Path}': it has no resume.safetensors. Start the run without --resume.");
+        var loaded = ModelCheckpoint.Load(_run.ResumeFile);
+        if (loaded.Config != _config)
+            throw new ConfigException($"The run in '{_run.Path}' was trained with a different model config; resume it with the same settings (see its config.json).");
+        if (loaded.Facts.Seed != _options.Seed)
+            throw new ConfigException($"The run in '{_run.Path}' used seed {loaded.Facts.Seed}, not {_options.Seed}.");
+        var optimizer = new AdamW(_options.Optimizer, loaded.Parameters);
+        foreach (var info in loaded.Parameters.Entries)
+        {
+            Moment(loaded, FirstMomentPrefix + info.Name, info).CopyTo(optimizer.FirstMoment.Slice(info));
+            Moment(loaded, SecondMomentPrefix + info.Name, info).CopyTo(optimizer.SecondMoment.Slice(info));
+        }
+        optimizer.Step = long.Parse(loaded.Metadata[StepKey], CultureInfo.InvariantCulture);
+        var epoch = (int)loaded.Facts.Epoch;
+        if (epoch > _options.Epochs)
+            throw new ConfigException($"The run in '{_run.Path}' is already at epoch {epoch}, past --epochs {_options.Epochs}.");
+        var metrics = _run.ReadMetrics().Where(r => r.Epoch <= epoch).ToList();
+        _run.WriteMetrics(metrics);
+        _run.WriteSettings(_config, _options);
+        return (loaded.Parameters, optimizer, loaded.Split(), epoch, metrics);
+    }
+
+    private static float[] Moment(ModelCheckpoint.Loaded loaded, string name, ParameterInfo info) =>
+        loaded.Tensors.TryGetValue(name, out var t) && t.Shape.Equals(info.Shape)
+            ? t.Data
+            : throw new CheckpointException($"The resume state lacks optimizer tensor '{name}' {info.Shape}.");
+
+    private CheckpointFacts Facts(ModularAdditionData data, int epoch) =>
+        new(_options.Seed, epoch, _options.TrainFraction, data.TrainRows);
+
+    /// <summary>Writes the resume state first, then model.safetensors: each file is whole on its own (temp + rename).</summary>
+    private void SaveState(ParameterSet parameters, AdamW optimizer, ModularAdditionData data, int epoch)
+    {
+        var facts = Facts(data, epoch);
+        var moments = parameters.Entries.SelectMany(e => new[]
+        {
+            new NamedTensor(FirstMomentPrefix + e.Name, e.Shape, optimizer.FirstMoment.Slice(e).ToArray()),
+            new NamedTensor(SecondMomentPrefix + e.Name, e.Shape, optimizer.SecondMoment.Slice(e).ToArray()),
+        });
+        ModelCheckpoint.Save(_run.ResumeFile, _config, parameters, facts, moments,
+            new Dictionary<string, string> { [StepKey] = optimizer.Step.ToString(CultureInfo.InvariantCulture) });
+        ModelCheckpoint.Save(_run.ModelFile, _config, parameters, facts);
+    }
+}
