@@ -1,0 +1,101 @@
+using BitOnnx.Core.Model;
+using BitOnnx.Core.Quantization;
+
+namespace BitOnnx.Core.Tests.Quantization;
+
+/// <summary>Quantizers on cases worked out by hand from MISSION.md's formulas.</summary>
+[TestClass]
+public sealed class WeightQuantizerTests
+{
+    private static float[] Quantize(float[] w, WeightQuantization mode, BinaryScale scale = BinaryScale.None)
+    {
+        var output = new float[w.Length];
+        WeightQuantizer.Quantize(w, output, mode, scale);
+        return output;
+    }
+
+    [TestMethod]
+    public void BinarySignsAroundTheMean()
+    {
+        // mean = 1.0: c = [-1, 1.5, -0.5, 0]; the last weight sits exactly at the mean (a tie) and, as torch.sign, gets 0.
+        CollectionAssert.AreEqual(new[] { -1f, 1f, -1f, 0f }, Quantize([0f, 2.5f, 0.5f, 1f], WeightQuantization.Binary));
+    }
+
+    [TestMethod]
+    public void BinaryAbsMeanScaleIsMeanMagnitudeOfLatentWeights()
+    {
+        // mean = 0.25, β = mean|W| = (1 + 3 + 2 + 1) / 4 = 1.75; c = [0.75, -3.25, 1.75, 0.75].
+        CollectionAssert.AreEqual(new[] { 1.75f, -1.75f, 1.75f, 1.75f },
+            Quantize([1f, -3f, 2f, 1f], WeightQuantization.Binary, BinaryScale.AbsMean));
+    }
+
+    [TestMethod]
+    public void TernaryRoundsHalfToEven()
+    {
+        // mean = 0, γ = mean|c| = (0.5 + 0.5 + 1.5 + 1.5 + 4 + 4) / 6 = 2; c/γ = [0.25, -0.25, 0.75, -0.75, 2, -2].
+        CollectionAssert.AreEqual(new[] { 0f, -0f, 2f, -2f, 2f, -2f },
+            Quantize([0.5f, -0.5f, 1.5f, -1.5f, 4f, -4f], WeightQuantization.Ternary));
+        // γ = 2 again with c/γ exactly ±0.5 and ±1.5: half to even gives 0 and ±2 → clamped to ±1.
+        CollectionAssert.AreEqual(new[] { 0f, -0f, 2f, -2f },
+            Quantize([1f, -1f, 3f, -3f], WeightQuantization.Ternary));
+    }
+
+    [TestMethod]
+    public void TernaryCodesAndScale()
+    {
+        var codes = new float[4];
+        var gamma = WeightQuantizer.Codes([3f, -1f, 1f, 1f], codes, WeightQuantization.Ternary, BinaryScale.None);
+        // mean 1, c = [2, -2, 0, 0], γ = 1, codes = [1, -1, 0, 0].
+        Assert.AreEqual(1f, gamma);
+        CollectionAssert.AreEqual(new[] { 1f, -1f, 0f, 0f }, codes);
+    }
+
+    [TestMethod]
+    public void AllEqualWeightsQuantizeToZero()
+    {
+        // c = 0 everywhere: binary sign(0) = 0; ternary γ falls to its 1e-5 floor and round(0) = 0.
+        CollectionAssert.AreEqual(new[] { 0f, 0f, 0f }, Quantize([0.7f, 0.7f, 0.7f], WeightQuantization.Binary));
+        var codes = new float[3];
+        var gamma = WeightQuantizer.Codes([0.7f, 0.7f, 0.7f], codes, WeightQuantization.Ternary, BinaryScale.None);
+        Assert.AreEqual((float)WeightQuantizer.TernaryScaleFloor, gamma);
+        CollectionAssert.AreEqual(new[] { 0f, 0f, 0f }, codes);
+    }
+
+    [TestMethod]
+    public void FullPrecisionIsTheIdentity()
+    {
+        float[] w = [0.3f, -2f, 7f];
+        CollectionAssert.AreEqual(w, Quantize(w, WeightQuantization.None));
+    }
+
+    [TestMethod]
+    public void StraightThroughSubtractsTheGradientMean()
+    {
+        float[] g = [1f, 2f, 6f];
+        WeightQuantizer.StraightThrough(g, WeightQuantization.Binary);
+        CollectionAssert.AreEqual(new[] { -2f, -1f, 3f }, g);
+        float[] h = [1f, 2f, 6f];
+        WeightQuantizer.StraightThrough(h, WeightQuantization.None);
+        CollectionAssert.AreEqual(new[] { 1f, 2f, 6f }, h);
+    }
+
+    [TestMethod]
+    public void StraightThroughIsTheGradientOfTheCentredIdentity()
+    {
+        // The STE treats the forward map as W ↦ W − mean(W); its Jacobian-vector product, by finite differences of
+        // L(W) = Σ g_i (W_i − mean W), must equal G − mean(G).
+        double[] w = [0.1, -0.4, 0.9, 0.3];
+        double[] g = [0.5, -1.5, 2.0, 0.25];
+        double Loss(double[] x) => x.Select((v, i) => g[i] * (v - x.Average())).Sum();
+        var ste = g.Select(v => (float)v).ToArray();
+        WeightQuantizer.StraightThrough(ste, WeightQuantization.Ternary);
+        for (var i = 0; i < w.Length; i++)
+        {
+            var plus = (double[])w.Clone();
+            var minus = (double[])w.Clone();
+            plus[i] += 1e-6;
+            minus[i] -= 1e-6;
+            Assert.AreEqual((Loss(plus) - Loss(minus)) / 2e-6, ste[i], 1e-6);
+        }
+    }
+}
