@@ -1,7 +1,6 @@
 using System.Globalization;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
-using BitOnnx.Core.Layers;
 using BitOnnx.Core.Model;
 
 namespace BitOnnx.Core.Training;
@@ -41,16 +40,8 @@ public sealed class Trainer
     {
         _run.EnsureWritable();
         var (parameters, optimizer, data, startEpoch, metrics) = resume ? LoadResumeState() : FreshState();
-        var threads = _options.Threads;
 
-        var trainTokens = ModularAdditionData.Tokens(_config.P, data.TrainRows);
-        var testTokens = ModularAdditionData.Tokens(_config.P, data.TestRows);
-        var train = new Workspace(_config, trainTokens, ModularAdditionData.Targets(_config.P, data.TrainRows), lastPositionOnly: true, withGradients: true);
-        var test = new Workspace(_config, testTokens, ModularAdditionData.Targets(_config.P, data.TestRows), lastPositionOnly: true, withGradients: false);
-        var weights = new EffectiveWeights(_config);
-        var weightGradient = new EffectiveWeights(_config);
-        var latentGradient = parameters.ZerosLike();
-
+        var step = new TrainingStep(_config, parameters, optimizer, data, _options.Threads);
         var epoch = startEpoch;
         while (epoch < _options.Epochs)
         {
@@ -59,22 +50,15 @@ public sealed class Trainer
                 SaveState(parameters, optimizer, data, epoch);
                 return new TrainingResult(_config, parameters, data, epoch, true, metrics);
             }
-            weights.LoadFrom(parameters);
-            weightGradient.Clear();
-            var trainLoss = TransformerForward.Run(weights, train, threads).Loss;
+            var trainLoss = step.Run();
             if (!double.IsFinite(trainLoss))
                 throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
                     $"Training diverged at epoch {epoch + 1}: the train loss is {trainLoss}. The run folder keeps the state of epoch {metrics.LastOrDefault()?.Epoch ?? 0}; try a smaller learning rate or weight decay."));
-            TransformerBackward.Run(weights, train, weightGradient, threads);
-            Array.Clear(latentGradient.Data);
-            weightGradient.AccumulateInto(latentGradient);
-            optimizer.Update(parameters, latentGradient);
             epoch++;
 
             if (epoch % _options.LogEvery == 0 || epoch == _options.Epochs || epoch == 1)
             {
-                weights.LoadFrom(parameters);
-                var testResult = TransformerForward.Run(weights, test, threads);
+                var testResult = step.Evaluate();
                 var row = new MetricsRow(epoch, trainLoss, testResult.Loss, testResult.Accuracy);
                 metrics.Add(row);
                 _run.AppendMetrics(row);

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Model;
+using BitOnnx.Core.Training;
+using Spectre.Console;
+
+namespace BitOnnx.Cli;
+
+/// <summary>Runs a parsed command and turns every failure a user can cause into one clear line and a non-zero exit.</summary>
+public static class CliRunner
+{
+    public const int ExitError = 1;
+    public const int ExitInterrupted = 130;
+
+    public static int Run(RootCommand root, string[] args)
+    {
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    /// <summary>Wraps a command body: known failures print their message; anything else prints without a stack trace.</summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    private static int Fail(Exception e)
+    {
+        var known = e is ConfigException or CheckpointException or TrainingDivergedException or CliException
+            or IOException or UnauthorizedAccessException;
+        var message = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
+        AnsiConsole.Console.Profile.Out.Writer.Flush();
+        Console.Error.WriteLine($"error: {message}");
+        if (Environment.GetEnvironmentVariable("BITONNX_DEBUG") == "1") Console.Error.WriteLine(e);
+        return ExitError;
+    }
+}
+
+/// <summary>A command-line input that cannot be acted on; the message says what to do instead.</summary>
+public sealed class CliException(string message) : Exception(message);
