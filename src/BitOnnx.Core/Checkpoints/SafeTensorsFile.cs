@@ -7,9 +7,6 @@ using BitOnnx.Core.Model;
 
 namespace BitOnnx.Core.Checkpoints;
 
-/// <summary>A float32 tensor read from or written to a safetensors file.</summary>
-public sealed record NamedTensor(string Name, Shape Shape, float[] Data);
-
 /// <summary>
 /// The safetensors format (8-byte little-endian header length, a JSON header, then raw little-endian data), float32 only,
 /// with string metadata under "__metadata__". Readable by PyTorch's safetensors and by Netron.
