@@ -1,0 +1,76 @@
+namespace BitOnnx.Cli.Tests;
+
+[TestClass]
+public sealed class TrainCommandTests
+{
+    private static readonly string[] Tiny = ["--p", "7", "--d-model", "8", "--n-heads", "2", "--d-mlp", "16"];
+
+    [TestMethod]
+    public void TrainsAndWritesTheRunFolder()
+    {
+        var run = CliProcess.TempFolder();
+        var r = CliProcess.Run(["train", .. Tiny, "--quant", "binary", "--epochs", "20", "--log-every", "10", "--out", run]);
+        Assert.AreEqual(0, r.ExitCode, r.Error);
+        foreach (var file in new[] { "model.safetensors", "metrics.csv", "config.json", "split.json" })
+            Assert.IsTrue(File.Exists(Path.Combine(run, file)), file);
+        CollectionAssert.AreEqual(new[] { "epoch,train_loss,test_loss,test_acc", "1", "10", "20" },
+            File.ReadAllLines(Path.Combine(run, "metrics.csv")).Select((l, i) => i == 0 ? l : l.Split(',')[0]).ToArray());
+    }
+
+    [TestMethod]
+    [DataRow("--p", "1", "p must be at least 2")]
+    [DataRow("--n-heads", "3", "n_heads (3) must divide d_model (8)")]
+    [DataRow("--epochs", "0", "epochs must be positive")]
+    [DataRow("--n-layers", "0", "n_layers must be at least 1")]
+    public void InvalidSettingsFailWithOneClearLine(string option, string value, string message)
+    {
+        var run = CliProcess.TempFolder();
+        string[] args = ["train", .. Tiny, "--out", run];
+        var i = Array.IndexOf(args, option);
+        if (i >= 0) args[i + 1] = value; else args = [.. args, option, value];
+        var r = CliProcess.Run(args);
+        Assert.AreNotEqual(0, r.ExitCode);
+        StringAssert.Contains(r.Error, message);
+        Assert.AreEqual(1, r.Error.Trim().Split('\n').Length, $"one line, no stack trace: {r.Error}");
+        Assert.IsFalse(Directory.Exists(run) && Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories).Any(), "no partial files");
+    }
+
+    [TestMethod]
+    [DataRow("--preset", "gpt2")]
+    [DataRow("--quant", "quaternary")]
+    public void UnknownChoicesListTheValidOnes(string option, string value)
+    {
+        var r = CliProcess.Run("train", option, value, "--out", CliProcess.TempFolder());
+        Assert.AreNotEqual(0, r.ExitCode);
+        StringAssert.Contains(r.Error + r.Out, value);
+        Assert.IsFalse((r.Error + r.Out).Contains("   at ", StringComparison.Ordinal), "no stack trace");
+    }
+
+    [TestMethod]
+    public void UnwritableOutputFolderFailsBeforeTraining()
+    {
+        var file = Path.GetTempFileName();
+        var r = CliProcess.Run(["train", .. Tiny, "--out", Path.Combine(file, "run")]);
+        Assert.AreNotEqual(0, r.ExitCode);
+        StringAssert.Contains(r.Error, "Cannot write to output folder");
+    }
+
+    [TestMethod]
+    public void DivergenceFailsWithOneClearLine()
+    {
+        var run = CliProcess.TempFolder();
+        var r = CliProcess.Run(["train", .. Tiny, "--lr", "1e30", "--epochs", "50", "--out", run]);
+        Assert.AreNotEqual(0, r.ExitCode);
+        StringAssert.Contains(r.Error, "diverged");
+        Assert.AreEqual(0, Directory.GetFiles(run, "*.tmp", SearchOption.AllDirectories).Length);
+    }
+
+    [TestMethod]
+    public void HelpDescribesEveryOption()
+    {
+        var r = CliProcess.Run("train", "--help");
+        Assert.AreEqual(0, r.ExitCode);
+        foreach (var option in new[] { "--preset", "--quant", "--binary-scale", "--epochs", "--seed", "--log-every", "--checkpoint-every", "--resume", "--threads" })
+            StringAssert.Contains(r.Out, option);
+    }
+}
