@@ -32,7 +32,11 @@ public sealed class EffectiveWeights
         Blocks = Enumerable.Range(0, config.NLayers).Select(_ => new BlockWeights(config)).ToArray();
         NormWeight = config.FinalNorm ? new float[config.DModel] : [];
         Unembed = new float[config.DModel * config.DVocabOut];
+        _scratch = new float[Math.Max(config.DModel * config.AttentionWidth, config.DModel * config.DMlp)];
     }
+
+    /// <summary>Room for one quantized or re-laid-out tensor, reused every step.</summary>
+    private readonly float[] _scratch;
 
     public TransformerConfig Config { get; }
     public float[] Embed { get; }
@@ -59,7 +63,7 @@ public sealed class EffectiveWeights
         if (c.PositionalEmbedding) latent[ParameterNames.PosEmbed].CopyTo(PosEmbed);
         if (c.FinalNorm) latent[ParameterNames.FinalNormWeight].CopyTo(NormWeight);
         latent[ParameterNames.Unembed].CopyTo(Unembed);
-        var scratch = new float[Math.Max(c.DModel * c.AttentionWidth, c.DModel * c.DMlp)];
+        var scratch = _scratch;
         for (var l = 0; l < c.NLayers; l++)
         {
             var block = Blocks[l];
@@ -80,7 +84,7 @@ public sealed class EffectiveWeights
         if (c.PositionalEmbedding) Add(PosEmbed, latentGradient[ParameterNames.PosEmbed]);
         if (c.FinalNorm) Add(NormWeight, latentGradient[ParameterNames.FinalNormWeight]);
         Add(Unembed, latentGradient[ParameterNames.Unembed]);
-        var scratch = new float[Math.Max(c.DModel * c.AttentionWidth, c.DModel * c.DMlp)];
+        var scratch = _scratch;
         for (var l = 0; l < c.NLayers; l++)
         {
             var block = Blocks[l];
@@ -100,11 +104,10 @@ public sealed class EffectiveWeights
         return output;
     }
 
-    private void AddThroughEstimator(Span<float> gradient, Span<float> latentGradient)
+    private void AddThroughEstimator(ReadOnlySpan<float> gradient, Span<float> latentGradient)
     {
-        var copy = gradient.ToArray();
-        WeightQuantizer.StraightThrough(copy, Config.Quantization);
-        Add(copy, latentGradient);
+        var offset = WeightQuantizer.StraightThroughOffset(gradient, Config.Quantization);
+        for (var i = 0; i < gradient.Length; i++) latentGradient[i] += gradient[i] - offset;
     }
 
     private static void Add(ReadOnlySpan<float> source, Span<float> destination)

@@ -66,10 +66,13 @@ public static class WeightQuantizer
     /// </summary>
     public static void StraightThrough(Span<float> gradient, WeightQuantization mode)
     {
-        if (mode == WeightQuantization.None || gradient.Length == 0) return;
-        var mean = (float)Mean(gradient);
-        for (var i = 0; i < gradient.Length; i++) gradient[i] -= mean;
+        var offset = StraightThroughOffset(gradient, mode);
+        for (var i = 0; i < gradient.Length; i++) gradient[i] -= offset;
     }
+
+    /// <summary>What <see cref="StraightThrough"/> subtracts from every element: mean(G) when quantized, else 0.</summary>
+    public static float StraightThroughOffset(ReadOnlySpan<float> gradient, WeightQuantization mode) =>
+        mode == WeightQuantization.None || gradient.Length == 0 ? 0f : (float)Mean(gradient);
 
     private static double Mean(ReadOnlySpan<float> values)
     {
