@@ -12,17 +12,33 @@ namespace BitOnnx.Runtime;
 public sealed unsafe class OrtValue : IDisposable
 {
     private readonly OrtValueHandle handle;
+    private const int UnknownValueType = -1;
+
+    // Filled on first use; both writes are atomic (a reference, an int), so concurrent readers see all or nothing.
     private OrtTensorTypeAndShapeInfo? typeAndShape;
-    private OnnxValueType? valueType;
+    private int valueType = UnknownValueType;
 
     internal OrtValue(OrtValueHandle handle, OrtTensorTypeAndShapeInfo? knownTypeAndShape = null)
     {
         this.handle = handle;
         typeAndShape = knownTypeAndShape;
-        if (knownTypeAndShape is not null) valueType = OnnxValueType.ONNX_TYPE_TENSOR;
+        if (knownTypeAndShape is not null) valueType = (int)OnnxValueType.ONNX_TYPE_TENSOR;
     }
 
-    public OnnxValueType OnnxType => valueType ??= (OnnxValueType)WithHandle(OrtApi.GetValueType);
+    public OnnxValueType OnnxType
+    {
+        get
+        {
+            int known = Volatile.Read(ref valueType);
+            if (known == UnknownValueType)
+            {
+                known = WithHandle(OrtApi.GetValueType);
+                Volatile.Write(ref valueType, known);
+            }
+
+            return (OnnxValueType)known;
+        }
+    }
 
     public bool IsTensor => OnnxType == OnnxValueType.ONNX_TYPE_TENSOR;
 

@@ -46,4 +46,31 @@ public class ConcurrencyTests
         Assert.AreEqual(0, failures.Count, string.Join("\n", failures.Take(5)));
         Assert.AreEqual(threads * runsPerThread, checkedRuns);
     }
+
+    /// <summary>
+    /// One input value shared by 8 threads; it is an ORT output, so its type and shape are read lazily by whichever
+    /// thread checks it first. Every run must still see a float tensor and give the same result.
+    /// </summary>
+    [TestMethod]
+    [Timeout(60_000)]
+    public void SharedInputValue_UsedFromManyThreads_IsCheckedAndReadCorrectly()
+    {
+        using var addOne = new InferenceSession(TestModels.AddConstant(8, 1f));
+        using var seed = OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, 8).Select(i => (float)i).ToArray(), [1, 8]);
+        using var produced = addOne.Run(new Dictionary<string, OrtValue> { ["x"] = seed });
+        var shared = produced[0];
+        var expected = Enumerable.Range(0, 8).Select(i => i + 2f).ToArray();
+        int mismatches = 0;
+
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (int run = 0; run < 200; run++)
+            {
+                using var outputs = addOne.Run(new Dictionary<string, OrtValue> { ["x"] = shared });
+                if (!outputs[0].GetTensorDataAsSpan<float>().SequenceEqual(expected)) Interlocked.Increment(ref mismatches);
+            }
+        });
+
+        Assert.AreEqual(0, mismatches);
+    }
 }
