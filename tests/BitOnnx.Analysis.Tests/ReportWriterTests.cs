@@ -95,6 +95,17 @@ public class ReportWriterTests
     }
 
     [TestMethod]
+    public void Same_models_give_byte_identical_files()
+    {
+        using var first = new TempDir();
+        using var second = new TempDir();
+        var a = ReportWriter.Write(first.Path, Models);
+        var b = ReportWriter.Write(second.Path, ReportFixture.Models());
+        CollectionAssert.AreEqual(File.ReadAllBytes(a.IndexHtml), File.ReadAllBytes(b.IndexHtml));
+        CollectionAssert.AreEqual(File.ReadAllBytes(a.SummaryJson), File.ReadAllBytes(b.SummaryJson));
+    }
+
+    [TestMethod]
     public void Slugs_are_safe_and_distinct()
     {
         CollectionAssert.AreEqual(new[] { "binary", "binary-2", "fp32-seed-1", "model" }, ReportWriter.Slugs(["Binary", "binary", "fp32 / seed 1", "??"]));

@@ -348,12 +348,13 @@
       var t = data.thresholds;
       var withBoth = models.filter(function (m) { return m.clockPizza && m.clockPizza.gradientSymmetricity !== null && m.clockPizza.distanceIrrelevance !== null; });
       var onlyQ = models.filter(function (m) { return m.clockPizza && m.clockPizza.gradientSymmetricity === null && m.clockPizza.distanceIrrelevance !== null; });
-      var positions = ['top center', 'bottom center', 'middle left', 'middle right', 'top left', 'bottom right'];
       header(div, null, 'Distance irrelevance vs gradient symmetricity',
         'shaded: pizza-like (q \u2264 ' + t.distanceIrrelevance + ', s<sub>g</sub> \u2265 ' + t.gradientSymmetricity + ') and clock-like regions');
       var traces = withBoth.map(function (m, i) {
         return { type: 'scatter', mode: 'markers+text', x: [m.clockPizza.distanceIrrelevance], y: [m.clockPizza.gradientSymmetricity],
-          name: m.name, text: [m.name], textposition: positions[i % positions.length], cliponaxis: false,
+          // Labels point into the plot (away from the axis) and alternate above / below so neighbours do not collide.
+          name: m.name, text: [m.name], cliponaxis: false,
+          textposition: (i % 2 === 0 ? 'top ' : 'bottom ') + (m.clockPizza.distanceIrrelevance < 0.55 ? 'right' : 'left'),
           marker: { size: 14, color: m.color, line: { color: '#fff', width: 1.5 } },
           hovertemplate: escapeHtml(m.name) + '<br>q %{x:.3f}<br>s<sub>g</sub> %{y:.3f}<extra></extra>' };
       });
