@@ -1,0 +1,34 @@
+using BitOnnx.Analysis.Analyses;
+using BitOnnx.Analysis.ClockPizza;
+using BitOnnx.Analysis.Inputs;
+using BitOnnx.Analysis.Runs;
+
+namespace BitOnnx.Analysis;
+
+/// <summary>What one model brings to the analysis.</summary>
+/// <param name="Name">Display name (e.g. "binary", "ternary", "fp32").</param>
+/// <param name="Probes">Its activations over all P² inputs.</param>
+/// <param name="Weights">Its folded weights, when available (else W_E is read off hook_embed).</param>
+/// <param name="Run">The run folder it came from (config, loss curves, split), when known.</param>
+/// <param name="EmbeddedModel">The model as a function of its embedded input, for gradient symmetricity.</param>
+public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource? Weights = null, RunFolder? Run = null, IEmbeddedLogits? EmbeddedModel = null);
+
+/// <summary>Results of every analysis run on one model; a part left out of <see cref="AnalysisOptions.Parts"/> is null.</summary>
+/// <param name="Name">Display name.</param>
+/// <param name="P">Modulus.</param>
+/// <param name="Run">The run folder, when known.</param>
+/// <param name="Embedding">Embedding Fourier norms and key frequencies.</param>
+/// <param name="Attention">Attention maps.</param>
+/// <param name="Neurons">Neuron maps, FVE, clusters.</param>
+/// <param name="Logits">Logit Fourier norms and losses.</param>
+/// <param name="ClockPizza">Clock-vs-pizza measures and verdict.</param>
+public sealed record ModelAnalysis(
+    string Name, int P, RunFolder? Run, EmbeddingFourierResult? Embedding, AttentionResult? Attention,
+    NeuronFourierResult? Neurons, LogitFourierResult? Logits, ClockPizzaResult? ClockPizza)
+{
+    /// <summary>Key frequencies by the embedding-norm method (empty when not analysed).</summary>
+    public int[] EmbeddingKeyFrequencies => Embedding?.KeyFrequencies ?? [];
+
+    /// <summary>Key frequencies by Nanda's per-neuron method (empty when not analysed).</summary>
+    public int[] NeuronKeyFrequencies => Neurons?.KeyFrequencies ?? [];
+}

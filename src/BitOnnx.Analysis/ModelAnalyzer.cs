@@ -1,0 +1,108 @@
+using BitOnnx.Analysis.Analyses;
+using BitOnnx.Analysis.ClockPizza;
+using BitOnnx.Analysis.Fourier;
+using BitOnnx.Analysis.Inputs;
+
+namespace BitOnnx.Analysis;
+
+/// <summary>Runs the analyses of Li 2024 (figs. 2–6) and the clock-vs-pizza measures on one model.</summary>
+public static class ModelAnalyzer
+{
+    /// <summary>
+    /// Probes the chosen analyses need, each with the analyses that need it. W_E comes from the weight
+    /// <c>embed.W_E</c> when the weights hold it, else from <c>hook_embed</c>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> RequiredProbes(AnalysisOptions options, bool hasEmbedWeight, bool hasEmbeddedModel)
+    {
+        var needs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Need(string probe, string analysis)
+        {
+            if (!needs.TryGetValue(probe, out var list)) needs[probe] = list = [];
+            list.Add(analysis);
+        }
+        var parts = options.Parts;
+        if (parts.HasFlag(AnalysisParts.Embedding) && !hasEmbedWeight) Need(ProbeNames.Embed, "embedding Fourier norms");
+        if (parts.HasFlag(AnalysisParts.Attention)) Need(AttentionAnalysis.ProbeFor(options.Attention), "attention maps");
+        if (parts.HasFlag(AnalysisParts.Neurons)) Need(ProbeNames.MlpPost, "neuron maps and FVE");
+        if (parts.HasFlag(AnalysisParts.Logits)) Need(ProbeNames.Logits, "logit Fourier norms and losses");
+        if (parts.HasFlag(AnalysisParts.ClockPizza))
+        {
+            Need(ProbeNames.Logits, "distance irrelevance");
+            if (hasEmbeddedModel) Need(ProbeNames.Embed, "gradient symmetricity");
+        }
+        return needs.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Analyses one model. Checks up front that every needed probe exists (else <see cref="MissingProbesException"/>
+    /// listing all of them) and that P agrees with the run folder.
+    /// </summary>
+    public static ModelAnalysis Analyze(ModelInputs model, AnalysisOptions? options = null, IProgress<AnalysisProgress>? progress = null)
+    {
+        options ??= new AnalysisOptions();
+        var probes = model.Probes;
+        int p = probes.P;
+        model.Run?.RequireSameP(probes, model.Name);
+        bool hasEmbedWeight = model.Weights?.TryGet(WeightNames.Embed, out _) == true;
+        var required = RequiredProbes(options, hasEmbedWeight, model.EmbeddedModel != null);
+        var present = probes.Names.ToHashSet(StringComparer.Ordinal);
+        var missing = required.Where(kv => !present.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        if (missing.Count > 0) throw new MissingProbesException(model.Name, missing);
+
+        var basis = new FourierBasis(p);
+        var parts = options.Parts;
+        IReadOnlyList<int>? train = model.Run?.Split?.Train;
+        void Report(string stage, double f) => progress?.Report(new AnalysisProgress(stage, Math.Clamp(f, 0, 1)));
+
+        EmbeddingFourierResult? embedding = null;
+        if (parts.HasFlag(AnalysisParts.Embedding))
+        {
+            Report("embedding", 0);
+            var e = ProbeViews.NumberEmbedding(probes, model.Weights, out int dModel);
+            embedding = EmbeddingFourierAnalysis.Analyze(basis, e, dModel, options.KeyFrequencies);
+            Report("embedding", 1);
+        }
+
+        AttentionResult? attention = null;
+        if (parts.HasFlag(AnalysisParts.Attention))
+        {
+            Report("attention", 0);
+            attention = AttentionAnalysis.Analyze(probes, options.Attention);
+            Report("attention", 1);
+        }
+
+        NeuronFourierResult? neurons = null;
+        if (parts.HasFlag(AnalysisParts.Neurons))
+        {
+            Report("neurons", 0);
+            var post = probes.Get(ProbeNames.MlpPost);
+            var acts = ProbeViews.PositionSlice(post, p, ProbeViews.EqualsPosition);
+            neurons = NeuronFourierAnalysis.Analyze(basis, acts, ProbeViews.Width(post), options.ShownNeurons, options.KeyFrequencies,
+                f => Report("neurons", f));
+        }
+
+        float[]? logits = parts.HasFlag(AnalysisParts.Logits) || parts.HasFlag(AnalysisParts.ClockPizza) ? ProbeViews.Logits(probes) : null;
+        LogitFourierResult? logitResult = null;
+        if (parts.HasFlag(AnalysisParts.Logits))
+        {
+            Report("logits", 0);
+            logitResult = LogitFourierAnalysis.Analyze(basis, logits!, train, options.TopLogitComponents, f => Report("logits", f));
+        }
+
+        ClockPizzaResult? clockPizza = null;
+        if (parts.HasFlag(AnalysisParts.ClockPizza))
+        {
+            Report("clock vs pizza", 0);
+            var q = DistanceIrrelevance.Compute(logits!, p);
+            GradientSymmetricityResult? sg = null;
+            if (model.EmbeddedModel is { } embedded)
+            {
+                sg = GradientSymmetricity.Compute(embedded, probes.Get(ProbeNames.Embed), p, options.GradientSymmetricity);
+            }
+            clockPizza = ClockPizzaVerdict.Decide(q, sg, options.ClockPizza);
+            Report("clock vs pizza", 1);
+        }
+
+        return new ModelAnalysis(model.Name, p, model.Run, embedding, attention, neurons, logitResult, clockPizza);
+    }
+}

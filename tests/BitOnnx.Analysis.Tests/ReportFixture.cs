@@ -1,0 +1,31 @@
+using BitOnnx.Analysis.Progress;
+using BitOnnx.Analysis.Report;
+using BitOnnx.Analysis.Synthetic;
+
+namespace BitOnnx.Analysis.Tests;
+
+/// <summary>Reports built from synthetic models: a clean clock, a noisy clock ("binary-like") and a pizza.</summary>
+internal static class ReportFixture
+{
+    public static readonly int[] Keys = [4, 9, 13];
+
+    public static IReadOnlyList<ReportModel> Models(int p = 31, bool withProgress = true)
+    {
+        var specs = new (string Name, SyntheticModelSpec Spec)[]
+        {
+            ("full precision", new SyntheticModelSpec { P = p, DModel = 12, DMlp = 48, NHeads = 2, KeyFrequencies = Keys, Noise = 0.02, Seed = 1 }),
+            ("binary", new SyntheticModelSpec { P = p, DModel = 12, DMlp = 48, NHeads = 2, KeyFrequencies = Keys, Noise = 0.25, Seed = 2 }),
+            ("pizza", new SyntheticModelSpec { P = p, DModel = 12, DMlp = 48, NHeads = 2, KeyFrequencies = Keys, Noise = 0.02, Seed = 3, Algorithm = SyntheticAlgorithm.Pizza }),
+        };
+        var train = SyntheticTraining.TrainRows(p, 0.3, 7);
+        return specs.Select(s =>
+        {
+            var model = new SyntheticFourierModel(s.Spec);
+            var analysis = ModelAnalyzer.Analyze(new ModelInputs(s.Name, model.Probes(), model.Weights(), EmbeddedModel: model));
+            ProgressSeries? progress = withProgress
+                ? ProgressMeasures.Compute(SyntheticTraining.Checkpoints(s.Spec, train, epochs: 10000, every: 500), train, Keys)
+                : null;
+            return new ReportModel(analysis, progress);
+        }).ToArray();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BitOnnx.Analysis.Report;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace BitOnnx.Analysis.Tests;
+
+[TestClass]
+public class ReportWriterTests
+{
+    private static IReadOnlyList<ReportModel>? _models;
+    private static IReadOnlyList<ReportModel> Models => _models ??= ReportFixture.Models();
+
+    [TestMethod]
+    public void Writes_page_summary_and_one_csv_per_series()
+    {
+        using var dir = new TempDir();
+        var files = ReportWriter.Write(dir.Path, Models);
+        Assert.IsTrue(File.Exists(files.IndexHtml));
+        Assert.IsTrue(File.Exists(files.SummaryJson));
+        foreach (var slug in new[] { "full-precision", "binary", "pizza" })
+        {
+            foreach (var csv in new[] { "loss_curves.csv", "embedding_fourier_norms.csv", "attention_head0.csv", "attention_head1.csv",
+                         "neuron0_activation.csv", "neuron0_fourier_norms.csv", "neuron_fve.csv", "fve_histogram.csv", "neuron_clusters.csv",
+                         "logit_fourier_norms.csv", "progress_measures.csv", "correct_logits.csv", "gradient_symmetricity.csv" })
+            {
+                Assert.IsTrue(File.Exists(Path.Combine(dir.Path, "data", slug, csv)), $"{slug}/{csv}");
+            }
+        }
+        Assert.AreEqual(0, Directory.EnumerateFiles(dir.Path, "*.tmp", SearchOption.AllDirectories).Count(), "temporary files are renamed away");
+    }
+
+    [TestMethod]
+    public void Csv_values_are_the_analysis_values_at_full_precision()
+    {
+        using var dir = new TempDir();
+        ReportWriter.Write(dir.Path, Models);
+        var a = Models[0].Analysis;
+        var lines = File.ReadAllLines(Path.Combine(dir.Path, "data", "full-precision", "attention_head1.csv"));
+        Assert.AreEqual("a,b,attention_pattern_eq_to_a", lines[0]);
+        Assert.AreEqual(31 * 31 + 1, lines.Length);
+        var row = lines[1 + 5 * 31 + 7].Split(',');
+        Assert.AreEqual("5", row[0]);
+        Assert.AreEqual("7", row[1]);
+        Assert.AreEqual(a.Attention!.Maps[1][5 * 31 + 7], double.Parse(row[2], CultureInfo.InvariantCulture));
+
+        var fve = File.ReadAllLines(Path.Combine(dir.Path, "data", "full-precision", "neuron_fve.csv"));
+        Assert.AreEqual(48 + 1, fve.Length);
+        var n3 = fve[4].Split(',');
+        Assert.AreEqual(a.Neurons!.BestFrequency[3], int.Parse(n3[1], CultureInfo.InvariantCulture));
+        Assert.AreEqual(a.Neurons.BestFve[3], double.Parse(n3[2], CultureInfo.InvariantCulture));
+    }
+
+    [TestMethod]
+    public void Summary_json_carries_key_frequencies_fve_losses_and_verdicts()
+    {
+        using var dir = new TempDir();
+        var files = ReportWriter.Write(dir.Path, Models);
+        using var doc = JsonDocument.Parse(File.ReadAllText(files.SummaryJson));
+        var models = doc.RootElement.GetProperty("models").EnumerateArray().ToArray();
+        Assert.AreEqual(3, models.Length);
+        string[] verdicts = ["clock", "clock", "pizza"];
+        for (int i = 0; i < 3; i++)
+        {
+            var m = models[i];
+            var a = Models[i].Analysis;
+            Assert.AreEqual(a.Name, m.GetProperty("name").GetString());
+            CollectionAssert.AreEqual(a.EmbeddingKeyFrequencies,
+                m.GetProperty("key_frequencies").GetProperty("embedding").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+            CollectionAssert.AreEqual(a.NeuronKeyFrequencies,
+                m.GetProperty("key_frequencies").GetProperty("neurons").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+            Assert.AreEqual(a.Neurons!.Stats.Median, m.GetProperty("fve").GetProperty("median").GetDouble());
+            Assert.AreEqual(a.Logits!.Loss.AllLoss, m.GetProperty("losses").GetProperty("all_loss").GetDouble());
+            Assert.AreEqual(verdicts[i], m.GetProperty("clock_pizza").GetProperty("verdict").GetString(), a.ClockPizza!.Reason);
+            Assert.AreEqual(Models[i].Progress!.RestrictedLoss[^1],
+                m.GetProperty("progress_measures").GetProperty("final_restricted_loss").GetDouble());
+        }
+        CollectionAssert.AreEqual(ReportFixture.Keys, Models[0].Analysis.EmbeddingKeyFrequencies);
+    }
+
+    [TestMethod]
+    public void Page_is_self_contained()
+    {
+        using var dir = new TempDir();
+        var files = ReportWriter.Write(dir.Path, Models);
+        string html = File.ReadAllText(files.IndexHtml);
+        StringAssert.Contains(html, "plotly.js v3.7.0", "plotly.js is inlined");
+        Assert.IsFalse(Regex.IsMatch(html, "<script[^>]*\\ssrc=", RegexOptions.IgnoreCase), "no external scripts");
+        Assert.IsFalse(Regex.IsMatch(html, "<link[^>]*\\shref=", RegexOptions.IgnoreCase), "no external style sheets");
+        Assert.IsFalse(Regex.IsMatch(html, "url\\(\\s*['\"]?https?:", RegexOptions.IgnoreCase), "no remote fonts or images");
+        // 3 models x (loss, embedding, attention, neuron, neuronFourier, logitFourier, fve, clusters, progressLoss,
+        // progressWeights, correctLogits) + one clock-vs-pizza scatter.
+        Assert.AreEqual(3 * 11 + 1, Regex.Matches(html, "data-plot=\"").Count);
+    }
+
+    [TestMethod]
+    public void Same_models_give_byte_identical_files()
+    {
+        using var first = new TempDir();
+        using var second = new TempDir();
+        var a = ReportWriter.Write(first.Path, Models);
+        var b = ReportWriter.Write(second.Path, ReportFixture.Models());
+        CollectionAssert.AreEqual(File.ReadAllBytes(a.IndexHtml), File.ReadAllBytes(b.IndexHtml));
+        CollectionAssert.AreEqual(File.ReadAllBytes(a.SummaryJson), File.ReadAllBytes(b.SummaryJson));
+    }
+
+    [TestMethod]
+    public void Slugs_are_safe_and_distinct()
+    {
+        CollectionAssert.AreEqual(new[] { "binary", "binary-2", "fp32-seed-1", "model" }, ReportWriter.Slugs(["Binary", "binary", "fp32 / seed 1", "??"]));
+    }
+}
