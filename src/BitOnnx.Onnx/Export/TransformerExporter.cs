@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Reflection;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Model;
+
+namespace BitOnnx.Onnx.Export;
+
+/// <summary>What an export wrote: the model, its size, and how densely it stores the quantized weights.</summary>
+public sealed record ExportResult(OnnxModel Model, long Bytes, int BitsPerQuantizedWeight, IReadOnlyList<string> Probes);
+
+/// <summary>
+/// Folds a trained checkpoint into an ONNX graph: input <c>tokens</c> int64 [batch, nCtx] (or the embedded sequence),
+/// output <c>logits</c> [batch, P] at the last position, plus the probe outputs asked for. The quantizer runs once, here.
+/// </summary>
+public static class TransformerExporter
+{
+    public const string MetadataPrefix = "bitonnx.";
+
+    public static string ExporterVersion =>
+        typeof(TransformerExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static ExportResult Export(ModelCheckpoint.Loaded checkpoint, ExportOptions options)
+    {
+        var c = checkpoint.Config;
+        if (options.DoublePrecision && options.Weights != WeightFormat.Float)
+            throw new ExportException("Double precision is available with --weights float only.");
+        var probes = options.Probes.Resolve(c);
+        var builder = new OnnxGraphBuilder($"bitonnx_{c.Preset}_{c.Quantization.ToString().ToLowerInvariant()}");
+        if (options.Weights == WeightFormat.Int2) builder.UseOpset(OnnxVersions.MicrosoftDomain, OnnxVersions.MicrosoftOpset);
+        var writer = new GraphWriter(builder, options.DoublePrecision);
+        new TransformerGraph(writer, c, checkpoint.Parameters, new LinearEmitter(writer, options.Weights)).Emit(options.EmbeddedInput);
+
+        var shapes = HookNames.For(c, 1).ToDictionary(h => h.Name, h => h.Shape);
+        builder.Output(new TensorRef(HookNames.Logits), writer.Element, ["batch", c.DVocabOut]);
+        foreach (var probe in probes)
+        {
+            var dims = shapes[probe].Dims.Select((d, i) => i == 0 ? (Dim)"batch" : (Dim)d).ToList();
+            builder.Output(new TensorRef(probe), writer.Element, dims);
+        }
+
+        var model = new OnnxModel(builder.Build(Metadata(checkpoint, options, probes)));
+        var bytes = model.ToBytes().LongLength;
+        return new ExportResult(model, bytes, WeightFormats.BitsPerWeight(options.Weights), probes);
+    }
+
+    /// <summary>Loads a checkpoint, exports it, and writes the file whole or not at all.</summary>
+    public static ExportResult ExportFile(string checkpointPath, string outputPath, ExportOptions options)
+    {
+        var result = Export(ModelCheckpoint.Load(checkpointPath), options);
+        result.Model.Save(outputPath);
+        return result;
+    }
+
+    private static Dictionary<string, string> Metadata(ModelCheckpoint.Loaded checkpoint, ExportOptions options, IReadOnlyList<string> probes)
+    {
+        var c = checkpoint.Config;
+        string S(long v) => v.ToString(CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>
+        {
+            [MetadataPrefix + "config"] = c.ToJson(),
+            [MetadataPrefix + "preset"] = c.Preset,
+            [MetadataPrefix + "quant"] = c.Quantization.ToString().ToLowerInvariant(),
+            [MetadataPrefix + "p"] = S(c.P),
+            [MetadataPrefix + "weights"] = WeightFormats.Name(options.Weights),
+            [MetadataPrefix + "input"] = options.EmbeddedInput ? TransformerGraph.EmbeddedInput : TransformerGraph.TokensInput,
+            [MetadataPrefix + "precision"] = options.DoublePrecision ? "double" : "float",
+            [MetadataPrefix + "probes"] = string.Join(",", probes),
+            [MetadataPrefix + "seed"] = S(checkpoint.Facts.Seed),
+            [MetadataPrefix + "epoch"] = S(checkpoint.Facts.Epoch),
+            [MetadataPrefix + "train_fraction"] = checkpoint.Facts.TrainFraction.ToString("R", CultureInfo.InvariantCulture),
+            [MetadataPrefix + "exporter_version"] = ExporterVersion,
+        };
+    }
+}

@@ -1,0 +1,126 @@
+using BitOnnx.Core.Model;
+using BitOnnx.Core.Quantization;
+using BitOnnx.Onnx;
+using BitOnnx.Onnx.Export;
+using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Runtime;
+
+namespace BitOnnx.Pipeline.Tests;
+
+/// <summary>
+/// The exported graph on ONNX Runtime against the training engine, on every pair of a trained small model: logits and
+/// every probe within 1e-4, identical predictions, for each preset × quantization × weight format.
+/// </summary>
+[TestClass]
+public sealed class ExportEquivalenceTests
+{
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (var preset in TransformerConfig.PresetNames)
+        foreach (var mode in Enum.GetValues<WeightQuantization>())
+        foreach (var format in new[] { WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2 })
+        {
+            if (mode == WeightQuantization.None && format != WeightFormat.Float) continue;
+            yield return [preset, mode, format];
+        }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Cases), DynamicDataSourceType.Method)]
+    public void OnnxRuntimeMatchesTheEngineOnEveryProbe(string preset, WeightQuantization mode, WeightFormat format)
+    {
+        var checkpoint = TrainedModels.Load(preset, mode);
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format, Probes = ProbeSelection.Every });
+        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
+        {
+            using var session = new TransformerSession(export.Model.ToBytes(), TransformerSession.DefaultOptions(1, level));
+            var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
+            Assert.AreEqual(HookNames.For(checkpoint.Config, 1).Count, report.Outputs.Count, "every hook is compared");
+            foreach (var output in report.Outputs)
+                Assert.IsTrue(output.Passed, $"{output.Name}: max |Δ| = {output.MaxAbsDifference:E2}, magnitude {output.Magnitude:G3} ({preset}, {mode}, {format}, {level})");
+            Assert.AreEqual(0, report.PredictionMismatches, "predictions identical");
+        }
+    }
+
+    [TestMethod]
+    public void TwoLayerModelsExportToo()
+    {
+        var checkpoint = TrainedModels.Load(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary, layers: 2);
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = ProbeSelection.Every });
+        using var session = new TransformerSession(export.Model.ToBytes());
+        var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
+        Assert.IsTrue(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name} {o.MaxAbsDifference:E2}")));
+    }
+
+    [TestMethod]
+    [DataRow(WeightQuantization.Binary)]
+    [DataRow(WeightQuantization.Ternary)]
+    public void FoldedWeightsAreTheQuantizerOutputAndInt2UnpacksToTheCodes(WeightQuantization mode)
+    {
+        var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, mode);
+        var c = checkpoint.Config;
+        var asFloat = TransformerExporter.Export(checkpoint, new ExportOptions()).Model;
+        var asInt8 = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8 }).Model;
+        var asInt2 = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2 }).Model;
+        foreach (var info in checkpoint.Parameters.Entries.Where(e => e.Quantizable))
+        {
+            var latent = checkpoint.Parameters.Slice(info);
+            var expected = new float[latent.Length];
+            WeightQuantizer.Quantize(latent, expected, c.Quantization, c.BinaryScale);
+            CollectionAssert.AreEqual(expected, asFloat.ReadInitializer<float>(info.Name), info.Name);
+
+            var codes = new float[latent.Length];
+            var scale = WeightQuantizer.Codes(latent, codes, c.Quantization, c.BinaryScale);
+            CollectionAssert.AreEqual(Array.ConvertAll(codes, v => (sbyte)v), asInt8.ReadInitializer<sbyte>(info.Name + ".codes"), info.Name);
+            Assert.AreEqual(scale, asInt8.ReadInitializer<float>(info.Name + ".scale")[0]);
+
+            // Unpack MatMulNBits' [N, blocks, 4 per byte] layout back to codes in TransformerLens order.
+            var linear = FoldedLinear.From(c, checkpoint.Parameters, info.Name);
+            var packed = asInt2.ReadInitializer<byte>(info.Name + ".nbits");
+            var blocks = (linear.Rows + 15) / 16;
+            for (var k = 0; k < linear.Rows; k++)
+            for (var n = 0; n < linear.Columns; n++)
+            {
+                var bit = k % 16 * 2;
+                var q = (packed[(n * blocks + k / 16) * 4 + bit / 8] >> (bit % 8)) & 3;
+                var tl = linear.HeadsFirst ? (n / c.DHead * linear.Rows + k) * c.DHead + n % c.DHead : k * linear.Columns + n;
+                Assert.AreEqual((int)codes[tl], q - 2, $"{info.Name} ({k}, {n})");
+            }
+            CollectionAssert.AreEqual(Enumerable.Repeat(scale, linear.Columns * blocks).ToArray(), asInt2.ReadInitializer<float>(info.Name + ".nbits_scales"));
+        }
+    }
+
+    [TestMethod]
+    public void UnknownProbeListsTheValidNames()
+    {
+        var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
+        var e = Assert.ThrowsException<ExportException>(() =>
+            TransformerExporter.Export(checkpoint, new ExportOptions { Probes = ProbeSelection.Parse("blocks.0.mlp.hook_post,hook_pos_embed") }));
+        StringAssert.Contains(e.Message, "'hook_pos_embed'");
+        StringAssert.Contains(e.Message, "blocks.0.attn.hook_pattern");
+    }
+
+    [TestMethod]
+    public void FullPrecisionModelsRefuseIntegerFormats()
+    {
+        var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.None);
+        var e = Assert.ThrowsException<ExportException>(() => TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2 }));
+        StringAssert.Contains(e.Message, "--weights float");
+    }
+
+    [TestMethod]
+    public void MetadataCarriesTheConfigAndTrainingFacts()
+    {
+        var checkpoint = TrainedModels.Load(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary);
+        var model = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8 }).Model;
+        var meta = model.Metadata;
+        Assert.AreEqual("nanda2023", meta["bitonnx.preset"]);
+        Assert.AreEqual("ternary", meta["bitonnx.quant"]);
+        Assert.AreEqual("7", meta["bitonnx.p"]);
+        Assert.AreEqual("int8", meta["bitonnx.weights"]);
+        Assert.AreEqual("40", meta["bitonnx.epoch"]);
+        Assert.AreEqual(checkpoint.Config, TransformerConfig.FromJson(meta["bitonnx.config"]));
+        Assert.AreEqual("tokens", model.Inputs.Single().Name);
+        Assert.AreEqual("batch", model.Outputs.Single().Shape![0].Name);
+    }
+}
