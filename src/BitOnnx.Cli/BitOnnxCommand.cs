@@ -10,5 +10,8 @@ public static class BitOnnxCommand
         new("bitonnx: train binary, ternary and full-precision transformers on modular addition, export them to ONNX, and look inside them.")
         {
             TrainCommand.Create(),
+            ExportCommand.Create(),
+            PredictCommand.Create(),
+            VerifyCommand.Create(),
         };
 }

@@ -2,6 +2,9 @@ using System.CommandLine;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Onnx.Export;
+using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Runtime;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;
@@ -40,7 +43,7 @@ public static class CliRunner
     private static int Fail(Exception e)
     {
         var known = e is ConfigException or CheckpointException or TrainingDivergedException or CliException
-            or IOException or UnauthorizedAccessException;
+            or IOException or UnauthorizedAccessException or ExportException or OnnxModelMismatchException or OnnxRuntimeException;
         var message = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
         AnsiConsole.Console.Profile.Out.Writer.Flush();
         Console.Error.WriteLine($"error: {message}");

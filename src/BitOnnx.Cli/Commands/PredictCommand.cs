@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Globalization;
+using BitOnnx.Core.Data;
+using BitOnnx.Pipeline.Onnx;
+using Spectre.Console;
+
+namespace BitOnnx.Cli.Commands;
+
+/// <summary><c>bitonnx predict</c>: one pair, or every pair with its accuracy, through ONNX Runtime.</summary>
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "An .onnx file written by bitonnx export." };
+        var a = new Argument<string?>("a") { Description = "First addend, 0..P-1.", Arity = ArgumentArity.ZeroOrOne };
+        var b = new Argument<string?>("b") { Description = "Second addend, 0..P-1.", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Evaluate all P*P pairs and print the accuracy." };
+        var provider = ProviderOption();
+        var command = new Command("predict", "Predict (a + b) mod P with an exported model on ONNX Runtime.") { model, a, b, all, provider };
+        command.SetAction(r => CliRunner.Guard(() =>
+        {
+            using var session = OpenSession(r.GetValue(model)!, r.GetValue(provider)!);
+            var p = session.P;
+            if (r.GetValue(all))
+            {
+                var rows = ModularAdditionData.AllRows(p);
+                var logits = session.Run(Array.ConvertAll(ModularAdditionData.Tokens(p, rows), t => (long)t), ["logits"])["logits"];
+                var targets = ModularAdditionData.Targets(p, rows);
+                var hits = rows.Count(r => ExportVerification.ArgMax(logits.AsSpan(r * p, p)) == targets[r]);
+                AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy over all {rows.Length} pairs: {hits}/{rows.Length} = {(double)hits / rows.Length:P2}"));
+                return 0;
+            }
+            var first = Operand(r.GetValue(a), "a", p);
+            var second = Operand(r.GetValue(b), "b", p);
+            var output = session.Run([first, second, p], ["logits"])["logits"];
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({first} + {second}) mod {p} = {ExportVerification.ArgMax(output)}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Option<string> ProviderOption()
+    {
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, cuda or webgpu.", DefaultValueFactory = _ => "cpu" };
+        provider.AcceptOnlyFromAmong(ExecutionProviders.Names.ToArray());
+        return provider;
+    }
+
+    public static TransformerSession OpenSession(string path, string provider)
+    {
+        if (!File.Exists(path)) throw new CliException($"ONNX model '{path}' does not exist.");
+        var (options, _, _) = ExecutionProviders.Create(ExecutionProviders.Parse(provider), fallbackToCpu: false);
+        using (options) return TransformerSession.Open(path, options);
+    }
+
+    private static long Operand(string? text, string name, int p)
+    {
+        if (text is null) throw new CliException($"Give two numbers a and b (0..{p - 1}), or --all.");
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            throw new CliException($"{name} = '{text}' is not a whole number.");
+        if (value < 0 || value >= p) throw new CliException($"{name} = {value} is outside 0..{p - 1} for this model (P = {p}).");
+        return value;
+    }
+}
