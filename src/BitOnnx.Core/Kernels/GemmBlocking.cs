@@ -26,6 +26,30 @@ internal static class GemmBlocking
         return (perBlock + kernelRows - 1) / kernelRows * kernelRows;
     }
 
+    /// <summary>
+    /// Floats from one packed A micro-panel to the next: Rows·DepthBlock plus one cache line. Without the extra line
+    /// the panels sit a multiple of 4 KiB apart, and packing a transposed A, which writes a few floats into every
+    /// panel per step, would hit a single L1 set over and over.
+    /// </summary>
+    public static int APanelFloats(int kernelRows) => (kernelRows * DepthBlock) + 16;
+
+    /// <summary>
+    /// Steps of k whose packed B is kept at once: as many depth blocks as fit in <see cref="BGroupBudgetFloats"/>
+    /// for a column block of <paramref name="paddedColumns"/>, at least one.
+    /// </summary>
+    public static int DepthGroupFor(int depth, int paddedColumns)
+    {
+        int blocks = Math.Max(1, BGroupBudgetFloats / (DepthBlock * paddedColumns));
+        int needed = (depth + DepthBlock - 1) / DepthBlock;
+        return Math.Min(blocks, needed) * DepthBlock;
+    }
+
+    /// <summary>
+    /// Packed B kept in L2 at once (1 MiB): for the engine's k = 512, n = 128 products all of B, so each row block
+    /// of C is finished before the next one starts instead of being reloaded from L3 once per depth block.
+    /// </summary>
+    public const int BGroupBudgetFloats = 1 << 18;
+
     /// <summary>NC: columns of C per packed B block.</summary>
     public const int ColumnBlock = 512;
 

@@ -4,9 +4,11 @@ namespace BitOnnx.Core.Kernels;
 
 /// <summary>
 /// The blocked loops around one micro-kernel (the GotoBLAS/BLIS scheme, Goto &amp; van de Geijn 2008): for each
-/// column block and depth block, pack op(B) once into an L2-resident block; then, for each band of kernel rows,
-/// pack that A micro-panel into L1 and sweep it across every B micro-panel. Loop order and block sizes are in
-/// <see cref="GemmBlocking"/>; partial tiles go through a scratch tile so the kernel always runs whole.
+/// column block and group of depth blocks, pack op(B) once into L2; then for each row block, and each depth block
+/// of the group, pack that block of op(A) and sweep each of its micro-panels (held in L1) across every B
+/// micro-panel. Taking the depth blocks of a row block together keeps its part of C in cache between them.
+/// Block sizes are in <see cref="GemmBlocking"/>; partial tiles go through a scratch tile so the kernel always runs
+/// whole.
 /// </summary>
 internal static unsafe class GemmDriver<TKernel>
     where TKernel : struct, IGemmMicroKernel
@@ -24,41 +26,60 @@ internal static unsafe class GemmDriver<TKernel>
     {
         int mr = TKernel.Rows, nr = TKernel.Columns;
         GemmShape shape = job.Shape;
-        int widest = Math.Min(GemmBlocking.ColumnBlock, column1 - column0);
-        int paddedWidest = (widest + nr - 1) / nr * nr;
-        int rowBlock = GemmBlocking.RowBlockFor(mr, row1 - row0), panelFloats = mr * GemmBlocking.DepthBlock, tileFloats = mr * nr;
-        int aBlockFloats = rowBlock * GemmBlocking.DepthBlock;
-        float* aBlock = PackingWorkspace.Get(aBlockFloats + tileFloats + (GemmBlocking.DepthBlock * paddedWidest));
+        int paddedWidest = RoundUp(Math.Min(GemmBlocking.ColumnBlock, column1 - column0), nr);
+        int groupDepth = GemmBlocking.DepthGroupFor(shape.K, paddedWidest);
+        int rowBlock = GemmBlocking.RowBlockFor(mr, row1 - row0), tileFloats = mr * nr;
+        int aBlockFloats = rowBlock / mr * GemmBlocking.APanelFloats(mr);
+        float* aBlock = PackingWorkspace.Get(aBlockFloats + tileFloats + (groupDepth * paddedWidest));
         float* tile = aBlock + aBlockFloats;
-        float* bBlock = tile + tileFloats;
-        nint ldc = shape.N;
+        float* bGroup = tile + tileFloats;
 
         for (int jc = column0; jc < column1; jc += GemmBlocking.ColumnBlock)
         {
-            int nc = Math.Min(GemmBlocking.ColumnBlock, column1 - jc);
-            for (int pc = 0; pc < shape.K; pc += GemmBlocking.DepthBlock)
+            int nc = Math.Min(GemmBlocking.ColumnBlock, column1 - jc), paddedNc = RoundUp(nc, nr);
+            for (int group = 0; group < shape.K; group += groupDepth)
             {
-                int kc = Math.Min(GemmBlocking.DepthBlock, shape.K - pc);
-                bool loadC = shape.Accumulate || pc > 0;
-                GemmPacking.PackB(job.B, shape.N, shape.K, shape.TransposeB, pc, kc, jc, nc, nr, bBlock);
+                int groupEnd = Math.Min(shape.K, group + groupDepth);
+                for (int pc = group; pc < groupEnd; pc += GemmBlocking.DepthBlock)
+                {
+                    int kc = Math.Min(GemmBlocking.DepthBlock, groupEnd - pc);
+                    GemmPacking.PackB<TKernel>(job.B, shape.N, shape.K, shape.TransposeB, pc, kc, jc, nc,
+                        bGroup + ((long)(pc - group) * paddedNc));
+                }
+
                 for (int ic = row0; ic < row1; ic += rowBlock)
                 {
-                    int mc = Math.Min(rowBlock, row1 - ic);
-                    float* cBlock = job.C + ((long)ic * ldc) + jc;
-                    if (shape.TransposeA)
+                    for (int pc = group; pc < groupEnd; pc += GemmBlocking.DepthBlock)
                     {
-                        GemmPacking.PackAColumns(job.A, shape.M, ic, mc, pc, kc, mr, aBlock);
-                        SweepBlock<ColumnPanelLayout>(kc, aBlock, bBlock, mc, nc, cBlock, ldc, loadC, tile);
-                    }
-                    else
-                    {
-                        GemmPacking.PackARows(job.A, shape.K, ic, mc, pc, kc, mr, aBlock);
-                        SweepBlock<RowPanelLayout>(kc, aBlock, bBlock, mc, nc, cBlock, ldc, loadC, tile);
+                        RunBlock(job, ic, Math.Min(rowBlock, row1 - ic), pc, Math.Min(GemmBlocking.DepthBlock, groupEnd - pc),
+                            jc, nc, aBlock, bGroup + ((long)(pc - group) * paddedNc), tile);
                     }
                 }
             }
         }
     }
+
+    /// <summary>Packs block (ic, pc) of op(A) and multiplies it by the packed depth block of B into C.</summary>
+    private static void RunBlock(in GemmJob job, int ic, int mc, int pc, int kc, int jc, int nc, float* aBlock,
+        float* bBlock, float* tile)
+    {
+        GemmShape shape = job.Shape;
+        bool loadC = shape.Accumulate || pc > 0;
+        nint ldc = shape.N;
+        float* cBlock = job.C + ((long)ic * ldc) + jc;
+        if (shape.TransposeA)
+        {
+            GemmPacking.PackAColumns<TKernel>(job.A, shape.M, ic, mc, pc, kc, aBlock);
+            SweepBlock<ColumnPanelLayout>(kc, aBlock, bBlock, mc, nc, cBlock, ldc, loadC, tile);
+        }
+        else
+        {
+            GemmPacking.PackARows<TKernel>(job.A, shape.K, ic, mc, pc, kc, aBlock);
+            SweepBlock<RowPanelLayout>(kc, aBlock, bBlock, mc, nc, cBlock, ldc, loadC, tile);
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Every A micro-panel of a packed row block against the packed B block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -69,7 +90,7 @@ internal static unsafe class GemmDriver<TKernel>
         int mr = TKernel.Rows;
         for (int ir = 0; ir < mc; ir += mr)
         {
-            float* aPanel = aBlock + (ir * GemmBlocking.DepthBlock);
+            float* aPanel = aBlock + (ir / mr * GemmBlocking.APanelFloats(mr));
             Sweep<TLayout>(kc, aPanel, bBlock, nc, cBlock + (ir * ldc), ldc, Math.Min(mr, mc - ir), loadC, tile);
         }
     }
