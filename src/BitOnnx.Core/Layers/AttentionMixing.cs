@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using BitOnnx.Core.Kernels;
 
 namespace BitOnnx.Core.Layers;
@@ -41,7 +40,7 @@ public static class AttentionMixing
         for (var h = 0; h < d.Heads; h++)
         for (var i = 0; i < d.QueryPositions; i++)
         {
-            var query = new ReadOnlySpan<float>(q + ((long)n * d.QueryPositions + i) * w + h * e, e);
+            var query = q + ((long)n * d.QueryPositions + i) * w + h * e;
             var rowOffset = (((long)n * d.Heads + h) * d.QueryPositions + i) * t;
             var scoreRow = new Span<float>(scores + rowOffset, t);
             var patternRow = new Span<float>(pattern + rowOffset, t);
@@ -54,8 +53,7 @@ public static class AttentionMixing
                     scoreRow[j] = float.NegativeInfinity;
                     continue;
                 }
-                var key = new ReadOnlySpan<float>(k + ((long)n * t + j) * w + h * e, e);
-                scoreRow[j] = scale * TensorPrimitives.Dot(query, key);
+                scoreRow[j] = scale * SmallVectors.Dot(query, k + ((long)n * t + j) * w + h * e, e);
                 max = MathF.Max(max, scoreRow[j]);
             }
             var sum = 0f;
@@ -64,13 +62,12 @@ public static class AttentionMixing
                 patternRow[j] = j < visible ? MathF.Exp(scoreRow[j] - max) : 0f;
                 sum += patternRow[j];
             }
-            var output = new Span<float>(z + ((long)n * d.QueryPositions + i) * w + h * e, e);
-            output.Clear();
+            var output = z + ((long)n * d.QueryPositions + i) * w + h * e;
+            new Span<float>(output, e).Clear();
             for (var j = 0; j < visible; j++)
             {
                 patternRow[j] /= sum;
-                var value = new ReadOnlySpan<float>(v + ((long)n * t + j) * w + h * e, e);
-                TensorPrimitives.MultiplyAdd(value, patternRow[j], output, output);
+                SmallVectors.Axpy(output, v + ((long)n * t + j) * w + h * e, patternRow[j], e);
             }
         }
     }
@@ -105,9 +102,7 @@ public static class AttentionMixing
         for (var i = 0; i < d.QueryPositions; i++)
         {
             var qIndex = ((long)n * d.QueryPositions + i) * w + h * e;
-            var query = new ReadOnlySpan<float>(q + qIndex, e);
-            var gradOut = new ReadOnlySpan<float>(dz + qIndex, e);
-            var gradQuery = new Span<float>(dq + qIndex, e);
+            float* query = q + qIndex, gradOut = dz + qIndex, gradQuery = dq + qIndex;
             var patternRow = new ReadOnlySpan<float>(pattern + (((long)n * d.Heads + h) * d.QueryPositions + i) * t, t);
             var weighted = 0f;
             for (var j = 0; j < t; j++)
@@ -118,20 +113,18 @@ public static class AttentionMixing
                     continue;
                 }
                 var kvIndex = ((long)n * t + j) * w + h * e;
-                dp[j] = TensorPrimitives.Dot(gradOut, new ReadOnlySpan<float>(v + kvIndex, e));
-                var gradValue = new Span<float>(dv + kvIndex, e);
-                TensorPrimitives.MultiplyAdd(gradOut, patternRow[j], gradValue, gradValue);
+                dp[j] = SmallVectors.Dot(gradOut, v + kvIndex, e);
+                SmallVectors.Axpy(dv + kvIndex, gradOut, patternRow[j], e);
                 weighted += patternRow[j] * dp[j];
             }
-            gradQuery.Clear();
+            new Span<float>(gradQuery, e).Clear();
             for (var j = 0; j < t; j++)
             {
                 if (patternRow[j] == 0f) continue;
                 var gradScore = scale * patternRow[j] * (dp[j] - weighted);
                 var kvIndex = ((long)n * t + j) * w + h * e;
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(k + kvIndex, e), gradScore, gradQuery, gradQuery);
-                var gradKey = new Span<float>(dk + kvIndex, e);
-                TensorPrimitives.MultiplyAdd(query, gradScore, gradKey, gradKey);
+                SmallVectors.Axpy(gradQuery, k + kvIndex, gradScore, e);
+                SmallVectors.Axpy(dk + kvIndex, query, gradScore, e);
             }
         }
     }

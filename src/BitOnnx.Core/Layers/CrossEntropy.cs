@@ -41,7 +41,8 @@ public static class CrossEntropy
                         ((bool*)c0)[r] = TensorPrimitives.IndexOfMax(row) == target;
                         if (!computeGradient) continue;
                         var grad = new Span<float>((float*)d0 + (long)r * classes, classes);
-                        for (var c = 0; c < classes; c++) grad[c] = (float)(shifted[c] / sum / rows);
+                        var normalizer = 1.0 / (sum * rows);
+                        for (var c = 0; c < classes; c++) grad[c] = (float)(shifted[c] * normalizer);
                         grad[target] -= 1f / rows;
                     }
                 });
