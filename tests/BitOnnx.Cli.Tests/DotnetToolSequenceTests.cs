@@ -124,7 +124,7 @@ public sealed class DotnetToolSequenceTests
         start.Environment.Clear();
         foreach (var (key, value) in environment) start.Environment[key] = value;
 
-        string command = $"{file} {string.Join(' ', args)}";
+        string command = string.Join(' ', [file, .. args]);
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new AssertFailedException($"could not start: {command}");
         process.StandardInput.Close();
