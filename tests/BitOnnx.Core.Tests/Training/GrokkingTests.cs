@@ -15,7 +15,7 @@ public sealed class GrokkingTests
             TransformerConfig.Li2024 with { P = 31, DModel = 64, NHeads = 4, DHead = 16, DMlp = 128, Quantization = mode },
             new TrainingOptions
             {
-                Epochs = 2500, Seed = 0, TrainFraction = 0.5, LogEvery = 100, Threads = 2,
+                Epochs = 3000, Seed = 0, TrainFraction = 0.5, LogEvery = 100, Threads = 2,
                 Optimizer = new AdamWSettings { LearningRate = 3e-3, WeightDecay = weightDecay },
             },
             new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N")))).Run();
