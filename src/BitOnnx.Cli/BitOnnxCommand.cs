@@ -13,5 +13,6 @@ public static class BitOnnxCommand
             ExportCommand.Create(),
             PredictCommand.Create(),
             VerifyCommand.Create(),
+            AnalyzeCommand.Create(),
         };
 }

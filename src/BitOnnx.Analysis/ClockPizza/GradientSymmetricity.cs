@@ -24,16 +24,22 @@ public sealed record GradientSymmetricityOptions
     /// <summary>Seed of the triple sample.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Central-difference step as a fraction of the RMS of the number-token embeddings.</summary>
-    public double RelativeStep { get; init; } = 1e-3;
+    /// <summary>
+    /// Central-difference step as a fraction of the RMS of the number-token embeddings; null: the model's
+    /// <see cref="IEmbeddedLogits.RecommendedRelativeStep"/> (smaller for float64 graphs than for float32 ones).
+    /// </summary>
+    public double? RelativeStep { get; init; }
 }
 
 /// <summary>Gradient symmetricity s_g and its per-triple cosines.</summary>
 /// <param name="Value">Mean cosine similarity (1: the logits see a and b only through a symmetric combination).</param>
 /// <param name="Triples">The sampled (a, b, c).</param>
 /// <param name="Cosines">Per triple, cos(∂Q_abc/∂E_a, ∂Q_abc/∂E_b); NaN where a gradient vanished (left out of the mean).</param>
-/// <param name="Step">The finite-difference step used.</param>
-public sealed record GradientSymmetricityResult(double Value, IReadOnlyList<(int A, int B, int C)> Triples, double[] Cosines, double Step);
+/// <param name="Step">The finite-difference step used (absolute).</param>
+/// <param name="RelativeStep">The step as a fraction of the RMS of the number-token embeddings.</param>
+/// <param name="Method">How the gradients were obtained (the model's <see cref="IEmbeddedLogits.Description"/>).</param>
+public sealed record GradientSymmetricityResult(double Value, IReadOnlyList<(int A, int B, int C)> Triples, double[] Cosines, double Step,
+    double RelativeStep = double.NaN, string Method = "");
 
 /// <summary>
 /// Zhong et al. 2023, Definition 4.1: for a set S of (a, b, c), s_g = (1/|S|) Σ cos(∂Q_abc/∂E_a, ∂Q_abc/∂E_b), where
@@ -54,7 +60,8 @@ public static class GradientSymmetricity
                 $"hook_embed has shape {embedded.ShapeText}; the embedded-input model expects [{p * p}, {nCtx}, {d}].");
         }
         int rowSize = nCtx * d;
-        double step = options.RelativeStep * NumberEmbeddingRms(embedded, p, rowSize, d);
+        double relativeStep = options.RelativeStep ?? model.RecommendedRelativeStep;
+        double step = relativeStep * NumberEmbeddingRms(embedded, p, rowSize, d);
         var triples = SampleTriples(p, options.Samples, options.Seed);
         if (options.Logit == SymmetricityLogit.CorrectAnswer)
         {
@@ -89,7 +96,7 @@ public static class GradientSymmetricity
             cosines[t] = na > 0 && nb > 0 ? dot / Math.Sqrt(na * nb) : double.NaN;
         }
         var valid = cosines.Where(v => !double.IsNaN(v)).ToArray();
-        return new GradientSymmetricityResult(valid.Length > 0 ? valid.Average() : double.NaN, triples, cosines, step);
+        return new GradientSymmetricityResult(valid.Length > 0 ? valid.Average() : double.NaN, triples, cosines, step, relativeStep, model.Description);
     }
 
     /// <summary>|S| distinct triples drawn uniformly from Z_p³ with a seeded generator.</summary>

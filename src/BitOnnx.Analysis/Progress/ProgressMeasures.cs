@@ -6,7 +6,14 @@ using BitOnnx.Analysis.Kernels;
 namespace BitOnnx.Analysis.Progress;
 
 /// <summary>One training checkpoint, exported and run: its probes over all P² inputs and its folded weights.</summary>
-public sealed record CheckpointInputs(int Epoch, IProbeSource Probes, IWeightSource Weights);
+/// <param name="Epoch">Training epoch of the checkpoint.</param>
+/// <param name="Probes">Its probes (logits at least).</param>
+/// <param name="Weights">Its folded weights (what the forward pass multiplies by): W_E, W_out, W_U for the Gini coefficients.</param>
+/// <param name="LatentWeights">
+/// The trained (latent) weights, when they differ from the folded ones (binary / ternary models): weight decay acts on
+/// these, so Σw² is taken over them; null: over <paramref name="Weights"/>.
+/// </param>
+public sealed record CheckpointInputs(int Epoch, IProbeSource Probes, IWeightSource Weights, IWeightSource? LatentWeights = null);
 
 /// <summary>Nanda et al. 2023's progress measures as series over checkpoints (index i ↔ Epochs[i]).</summary>
 /// <param name="KeyFrequencies">The key frequencies the restricted / excluded losses use.</param>
@@ -17,7 +24,7 @@ public sealed record CheckpointInputs(int Epoch, IProbeSource Probes, IWeightSou
 /// <param name="ExcludedLoss">Loss on the training inputs with the key-frequency components removed.</param>
 /// <param name="GiniEmbedding">Gini coefficient of the Fourier norms ‖F·W_E[:P]‖ (per basis row).</param>
 /// <param name="GiniNeuronLogit">Gini coefficient of the Fourier norms of W_L = W_out·W_U over the output (per basis row).</param>
-/// <param name="SumSquaredWeights">Σ w² over every weight the weight source holds.</param>
+/// <param name="SumSquaredWeights">Σ w² over every weight of the latent weight source (else the folded one).</param>
 public sealed record ProgressSeries(
     int[] KeyFrequencies, int[] Epochs, double[] TrainLoss, double[] TestLoss, double[] RestrictedLoss, double[] ExcludedLoss,
     double[] GiniEmbedding, double[] GiniNeuronLogit, double[] SumSquaredWeights);
@@ -72,7 +79,7 @@ public static class ProgressMeasures
             for (int r = 0; r < p; r++) rowNorms[r] = RowNorm(projected, r, dModel);
             s.GiniEmbedding[i] = Gini.Of(rowNorms);
             s.GiniNeuronLogit[i] = Gini.Of(NeuronLogitFourierNorms(basis, cp));
-            s.SumSquaredWeights[i] = SumOfSquares(cp.Weights);
+            s.SumSquaredWeights[i] = SumOfSquares(cp.LatentWeights ?? cp.Weights);
             progress?.Report(new AnalysisProgress("progress measures", (i + 1.0) / n));
         }
         return s;

@@ -177,7 +177,10 @@ internal static partial class HtmlPage
         {
             if (m.Analysis.ClockPizza is not { } cp) continue;
             string v = cp.Verdict.ToString().ToLowerInvariant();
-            sb.Append($"<li><span class=\"verdict verdict-{v}\">{v}</span> <strong>{H(m.Analysis.Name)}</strong>: {H(cp.Reason)}</li>");
+            string how = cp.GradientSymmetricity is { } g
+                ? $" <span class=\"note\">Gradients by central differences (step h = {G(g.Step)}, {G(g.RelativeStep)} × the RMS of the number-token embeddings) through {H(g.Method)}.</span>"
+                : "";
+            sb.Append($"<li><span class=\"verdict verdict-{v}\">{v}</span> <strong>{H(m.Analysis.Name)}</strong>: {H(cp.Reason)}{how}</li>");
         }
         return sb.Append("</ul>").ToString();
     }
@@ -194,10 +197,11 @@ internal static partial class HtmlPage
         "the logits' components along cos(w<sub>k</sub>(a+b)) and sin(w<sub>k</sub>(a+b)) for key frequencies k (plus each output's mean) " +
         "and is measured on all inputs; excluded loss removes those components and is measured on the training inputs. The Gini " +
         "coefficients (0: flat, 1: one component) are taken over the P Fourier-component norms of W<sub>E</sub>[:P] and of " +
-        "W<sub>L</sub>·Fᵀ; the weight norm sums the squares of every exported weight.</p>" +
+        "W<sub>L</sub>·Fᵀ; the weight norm sums the squares of every weight (for binary and ternary checkpoints the latent, trained weights, which weight decay acts on).</p>" +
         "<p><strong>Clock or pizza</strong> (Zhong et al. 2023, arXiv 2306.17844, Defs. 4.1–4.2). Gradient symmetricity averages, over 100 " +
-        "random (a, b, c), the cosine between ∂Q<sub>abc</sub>/∂E<sub>a</sub> and ∂Q<sub>abc</sub>/∂E<sub>b</sub> (central differences in " +
-        "double through the model's embedded-input export). Distance irrelevance is the mean over d of the std of the correct logit over " +
+        "random (a, b, c), the cosine between ∂Q<sub>abc</sub>/∂E<sub>a</sub> and ∂Q<sub>abc</sub>/∂E<sub>b</sub> (central differences " +
+        "through the model as a function of its token embeddings: an ONNX graph whose input is the embedded sequence, by surgery on " +
+        "the exported model or an embedded-input export; the verdicts in section 7 name the graph, its precision and the step). Distance irrelevance is the mean over d of the std of the correct logit over " +
         "inputs with a−b ≡ d, over its std over all inputs. The cut points are ours, from the paper's exemplars and released run table.</p>" +
         "<p>Every plotted series is also in <span class=\"mono\">data/&lt;model&gt;/*.csv</span>; headline numbers in " +
         "<span class=\"mono\">summary.json</span>.</p></div></section>\n";
@@ -209,6 +213,8 @@ internal static partial class HtmlPage
     private static string F(double v) => double.IsNaN(v) ? "—" : v.ToString("0.000", CultureInfo.InvariantCulture);
 
     private static string E(double v) => double.IsNaN(v) ? "—" : v.ToString(Math.Abs(v) >= 0.01 && Math.Abs(v) < 1000 ? "0.000" : "0.00e0", CultureInfo.InvariantCulture);
+
+    private static string G(double v) => double.IsNaN(v) ? "—" : v.ToString("G3", CultureInfo.InvariantCulture);
 
     private static string Pct(double v) => double.IsNaN(v) ? "—" : (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 

@@ -136,6 +136,12 @@ internal static class SummaryJson
             Number(w, "distance_irrelevance", cp.DistanceIrrelevance?.Value);
             Number(w, "gradient_symmetricity", cp.GradientSymmetricity?.Value);
             w.WriteNumber("gradient_symmetricity_samples", cp.GradientSymmetricity?.Triples.Count ?? 0);
+            if (cp.GradientSymmetricity is { } g)
+            {
+                w.WriteString("gradient_method", g.Method);
+                Number(w, "gradient_step", g.Step);
+                Number(w, "gradient_relative_step", g.RelativeStep);
+            }
             w.WriteString("verdict", cp.Verdict.ToString().ToLowerInvariant());
             w.WriteString("reason", cp.Reason);
             w.WriteStartObject("thresholds");

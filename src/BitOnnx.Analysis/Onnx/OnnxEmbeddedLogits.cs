@@ -1,0 +1,157 @@
+using BitOnnx.Analysis.Inputs;
+using BitOnnx.Onnx;
+using BitOnnx.Runtime;
+using OrtElement = BitOnnx.Runtime.Tensors.TensorElementType;
+
+namespace BitOnnx.Analysis.Onnx;
+
+/// <summary>
+/// An ONNX model as a function of its token embeddings, for gradient symmetricity by central differences: either a token
+/// model rewritten by <see cref="EmbeddedInputSurgery"/> (and by <see cref="DoublePrecisionRewrite"/> to float64 when its
+/// operators allow), or an embedded-input export (<c>bitonnx export --embedded-input --double</c>).
+/// <see cref="Description"/> says which, for the report. Dispose to release the session.
+/// </summary>
+public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
+{
+    /// <summary>Relative step for float64 graphs: rounding error ≈ 1e-16·|logit|/h stays negligible, and ReLU kinks are rarely crossed.</summary>
+    public const double DoubleRelativeStep = 1e-4;
+
+    /// <summary>Relative step for float32 graphs: ≈ ε^(1/3), balancing rounding (ε·|logit|/h) against truncation (h²).</summary>
+    public const double FloatRelativeStep = 1e-2;
+
+    private readonly InferenceSession _session;
+
+    private OnnxEmbeddedLogits(OnnxModel graph, InferenceSession session, int p, int dModel, bool doublePrecision, string description)
+    {
+        Graph = graph;
+        _session = session;
+        P = p;
+        DModel = dModel;
+        DoublePrecision = doublePrecision;
+        Description = description;
+    }
+
+    /// <summary>The graph that runs (after surgery, when there was one).</summary>
+    public OnnxModel Graph { get; }
+
+    /// <summary>The modulus (logits columns).</summary>
+    public int P { get; }
+
+    /// <inheritdoc />
+    public int DModel { get; }
+
+    /// <inheritdoc />
+    public int NCtx => ModularAdditionGraph.NCtx;
+
+    /// <summary>True when the graph computes in float64.</summary>
+    public bool DoublePrecision { get; }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <inheritdoc />
+    public double RecommendedRelativeStep => DoublePrecision ? DoubleRelativeStep : FloatRelativeStep;
+
+    /// <summary>
+    /// Rewrites a token model: <c>hook_embed</c> becomes the input <c>embedded</c>, the nodes that produced it and the
+    /// <c>tokens</c> input go; then float64 when <paramref name="promoteToDouble"/> and the operators allow it.
+    /// </summary>
+    public static OnnxEmbeddedLogits FromTokenModel(OnnxModel model, string name, bool promoteToDouble = true, SessionOptions? options = null)
+    {
+        int p = ModularAdditionGraph.ReadP(model, name, requireTokens: true);
+        var rewritten = EmbeddedInputSurgery.Apply(model, name, out int dModel);
+        if (rewritten.Graph.Node.Any(n => n.OpType == "DynamicQuantizeLinear"))
+        {
+            throw new InvalidDataException(
+                $"Model '{name}' rounds its activations to 8 bits on every call (DynamicQuantizeLinear, --weights int8-dynamic), so its logits are " +
+                "piecewise constant in the embeddings and central differences measure the rounding, not the model. Analyse the float, int8 or int2 " +
+                "export of the same checkpoint, or give an embedded-input export (bitonnx export --embedded-input --double).");
+        }
+        string surgery = $"graph surgery on '{name}' (hook_embed made the input 'embedded'; the embedding Gather and the tokens input removed)";
+        string? why = "not asked for";
+        if (promoteToDouble && DoublePrecisionRewrite.TryApply(rewritten, out why) is { } promoted)
+        {
+            try
+            {
+                return new OnnxEmbeddedLogits(promoted, CreateSession(promoted, options), p, dModel, true, surgery + ", rewritten to float64");
+            }
+            catch (OnnxRuntimeException e)
+            {
+                why = $"ONNX Runtime rejected the float64 graph: {e.Message}";
+            }
+        }
+        bool isDouble = InputElement(rewritten) == TensorElementType.Double;
+        return new OnnxEmbeddedLogits(rewritten, CreateSession(rewritten, options), p, dModel, isDouble,
+            surgery + (isDouble ? ", float64 as exported" : $", float32 (float64 rewrite: {why})"));
+    }
+
+    /// <summary>Uses an embedded-input export as it is (input <c>embedded</c> [batch, 3, d_model]).</summary>
+    public static OnnxEmbeddedLogits FromEmbeddedExport(OnnxModel model, string name, SessionOptions? options = null)
+    {
+        int p = ModularAdditionGraph.ReadP(model, name, requireTokens: false);
+        var input = model.Inputs.FirstOrDefault(i => i.Name == ModularAdditionGraph.EmbeddedInput)
+            ?? throw new InvalidDataException(
+                $"Model '{name}' has no input '{ModularAdditionGraph.EmbeddedInput}'; export it with `bitonnx export ... --embedded-input --double`.");
+        if (input.Shape is not { Count: 3 } shape || shape[2].Size is not long width || shape[1].Size is long n && n != ModularAdditionGraph.NCtx)
+            throw new InvalidDataException($"Model '{name}': input '{input.Name}' has shape {Dim.Format(input.Shape)}; expected [batch, {ModularAdditionGraph.NCtx}, d_model].");
+        bool isDouble = input.ElementType == TensorElementType.Double;
+        if (!isDouble && input.ElementType != TensorElementType.Float)
+            throw new InvalidDataException($"Model '{name}': input '{input.Name}' is {input.ElementType}; expected float or double.");
+        return new OnnxEmbeddedLogits(model, CreateSession(model, options), p, (int)width, isDouble,
+            $"embedded-input export '{name}', {(isDouble ? "float64" : "float32")}");
+    }
+
+    /// <summary>Opens <paramref name="path"/> as an embedded-input export when it has the input <c>embedded</c>, else by surgery.</summary>
+    public static OnnxEmbeddedLogits Open(string path, string? name = null, SessionOptions? options = null)
+    {
+        var model = OnnxModel.Load(path);
+        name ??= Path.GetFileName(path);
+        return model.Inputs.Any(i => i.Name == ModularAdditionGraph.EmbeddedInput)
+            ? FromEmbeddedExport(model, name, options)
+            : FromTokenModel(model, name, options: options);
+    }
+
+    /// <inheritdoc />
+    public double[] Logits(double[] embedded, int batch)
+    {
+        int rowSize = NCtx * DModel;
+        if (embedded.Length != batch * rowSize)
+            throw new ArgumentException($"Expected [batch {batch}, {NCtx}, {DModel}] = {batch * rowSize} values, got {embedded.Length}.", nameof(embedded));
+        long[] shape = [batch, NCtx, DModel];
+        using var input = DoublePrecision
+            ? OrtValue.CreateTensorValueFromMemory(embedded, shape)
+            : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(embedded, v => (float)v), shape);
+        using var outputs = _session.Run(null, [ModularAdditionGraph.EmbeddedInput], [input], [ProbeNames.Logits]);
+        var value = outputs.First();
+        var info = value.GetTensorTypeAndShape();
+        var all = info.ElementDataType switch
+        {
+            OrtElement.Double => value.GetTensorDataAsSpan<double>().ToArray(),
+            OrtElement.Float => Array.ConvertAll(value.GetTensorDataAsSpan<float>().ToArray(), v => (double)v),
+            var t => throw new InvalidDataException($"Logits are {t}; expected float or double."),
+        };
+        if (info.Shape.Length == 2 && info.Shape[1] == P) return all;
+        if (info.Shape.Length == 3 && info.Shape[2] == P) return LastPosition(all, batch, (int)info.Shape[1]);
+        throw new InvalidDataException($"Logits have shape [{string.Join(", ", info.Shape)}]; expected [{batch}, {P}].");
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+
+    private double[] LastPosition(double[] all, int batch, int positions)
+    {
+        var last = new double[batch * P];
+        for (int r = 0; r < batch; r++) Array.Copy(all, ((long)r * positions + positions - 1) * P, last, (long)r * P, P);
+        return last;
+    }
+
+    private static TensorElementType InputElement(OnnxModel model) =>
+        model.Inputs.First(i => i.Name == ModularAdditionGraph.EmbeddedInput).ElementType;
+
+    private static InferenceSession CreateSession(OnnxModel model, SessionOptions? options)
+    {
+        if (options is not null) return new InferenceSession(model.ToBytes(), options);
+        using var own = ModularAdditionGraph.DefaultSessionOptions();
+        return new InferenceSession(model.ToBytes(), own);
+    }
+}

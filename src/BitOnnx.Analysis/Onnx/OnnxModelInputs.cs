@@ -1,0 +1,89 @@
+using BitOnnx.Analysis.Inputs;
+using BitOnnx.Analysis.Runs;
+using BitOnnx.Onnx;
+using BitOnnx.Runtime;
+
+namespace BitOnnx.Analysis.Onnx;
+
+/// <summary>What to open for one model of an analysis.</summary>
+/// <param name="ModelPath">The token model (.onnx with probe outputs).</param>
+/// <param name="Name">Display name; null: the file name.</param>
+/// <param name="Run">Its run folder, when known.</param>
+/// <param name="EmbeddedModelPath">An embedded-input export of the same model; null: graph surgery on the token model.</param>
+/// <param name="Gradients">False skips gradient symmetricity (no embedded model is built).</param>
+public sealed record OnnxModelRequest(string ModelPath, string? Name = null, RunFolder? Run = null, string? EmbeddedModelPath = null, bool Gradients = true);
+
+/// <summary>
+/// One ONNX model opened for <see cref="ModelAnalyzer"/>: its probes (only those the analyses need), folded weights and,
+/// for gradient symmetricity, the model as a function of its embeddings. Checks before any inference that the model has
+/// the probes (<see cref="MissingProbesException"/>) and the P of its run. Dispose to release the embedded model's session.
+/// </summary>
+public sealed class OnnxModelInputs : IDisposable
+{
+    private OnnxModelInputs(ModelInputs inputs, OnnxProbeSource probes, OnnxEmbeddedLogits? embedded, string? gradientsSkipped)
+    {
+        Inputs = inputs;
+        Probes = probes;
+        Embedded = embedded;
+        GradientsSkipped = gradientsSkipped;
+    }
+
+    /// <summary>What <see cref="ModelAnalyzer.Analyze"/> takes.</summary>
+    public ModelInputs Inputs { get; }
+
+    /// <summary>The probe source (runs at the first probe asked for).</summary>
+    public OnnxProbeSource Probes { get; }
+
+    /// <summary>The embedded-input model, when gradient symmetricity can be computed.</summary>
+    public OnnxEmbeddedLogits? Embedded { get; }
+
+    /// <summary>Why gradient symmetricity will be missing, when it was asked for but cannot be computed; else null.</summary>
+    public string? GradientsSkipped { get; }
+
+    /// <summary>Opens the model; <paramref name="session"/> (not disposed here) configures every ONNX Runtime session.</summary>
+    public static OnnxModelInputs Open(OnnxModelRequest request, AnalysisOptions? options = null, SessionOptions? session = null,
+        IProgress<AnalysisProgress>? progress = null)
+    {
+        options ??= new AnalysisOptions();
+        string name = request.Name ?? Path.GetFileName(request.ModelPath);
+        var graph = ModularAdditionGraph.Read(OnnxModel.Load(request.ModelPath), name);
+        var weights = new OnnxWeightSource(graph.Model);
+        bool hasEmbedWeight = weights.TryGet(WeightNames.Embed, out _);
+        bool gradients = request.Gradients && options.Parts.HasFlag(AnalysisParts.ClockPizza);
+        var required = ModelAnalyzer.RequiredProbes(options, hasEmbedWeight, gradients);
+        var probes = new OnnxProbeSource(graph, new OnnxProbeOptions { Outputs = required.Keys.ToArray(), Session = session }, progress);
+        var missing = required.Where(kv => !probes.Names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        if (missing.Count > 0) throw new MissingProbesException(name, missing);
+        request.Run?.RequireSameP(probes, name);
+
+        OnnxEmbeddedLogits? embedded = null;
+        string? skipped = null;
+        if (gradients)
+        {
+            if (request.EmbeddedModelPath is { } path)
+            {
+                embedded = OnnxEmbeddedLogits.FromEmbeddedExport(OnnxModel.Load(path), Path.GetFileName(path), session);
+                if (embedded.P != graph.P)
+                {
+                    embedded.Dispose();
+                    throw new InvalidDataException($"P mismatch: embedded-input model '{path}' has P = {embedded.P}, model '{name}' has P = {graph.P}.");
+                }
+            }
+            else
+            {
+                try
+                {
+                    embedded = OnnxEmbeddedLogits.FromTokenModel(graph.Model, name, options: session);
+                }
+                catch (Exception e) when (e is InvalidDataException or OnnxRuntimeException)
+                {
+                    skipped = e.Message;
+                }
+            }
+        }
+        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded), probes, embedded, skipped);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Embedded?.Dispose();
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using BitOnnx.Analysis;
+using BitOnnx.Analysis.Inputs;
+using BitOnnx.Analysis.Onnx;
+using BitOnnx.Analysis.Runs;
+using BitOnnx.Pipeline.Onnx;
+
+namespace BitOnnx.Cli.Commands;
+
+/// <summary><c>bitonnx analyze</c>: the paper's figures, progress measures and clock vs pizza from exported models.</summary>
+public static class AnalyzeCommand
+{
+    /// <summary>Written in a per-model list (--run, --embedded) to leave that model without one.</summary>
+    public const string NoneMarker = "-";
+
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "An .onnx file exported with probes (bitonnx export ... --probes all)." };
+        var compare = new Option<string[]>("--compare") { Description = "More .onnx models to show side by side with the first.", AllowMultipleArgumentsPerToken = true };
+        var names = new Option<string[]>("--name") { Description = "Display name of each model, in order (model, then each --compare); default: the file name.", AllowMultipleArgumentsPerToken = true };
+        var runs = new Option<string[]>("--run") { Description = $"Run folder of each model, in order (loss curves, train split, checkpoints/ for progress measures); '{NoneMarker}' skips one.", AllowMultipleArgumentsPerToken = true };
+        var embedded = new Option<string[]>("--embedded") { Description = $"Embedded-input export of each model, in order (bitonnx export --embedded-input --double), for gradient symmetricity; default: graph surgery on the model; '{NoneMarker}' skips one.", AllowMultipleArgumentsPerToken = true };
+        var noGradients = new Option<bool>("--no-gradients") { Description = "Skip gradient symmetricity (the clock-vs-pizza verdict then rests on distance irrelevance)." };
+        var output = new Option<string>("--output", "-o") { Description = "Report folder to write (index.html, summary.json, data/*.csv).", Required = true };
+        var title = new Option<string?>("--title") { Description = "Title of the report page." };
+        var provider = PredictCommand.ProviderOption();
+        var command = new Command("analyze", "Analyse exported models through ONNX Runtime and write an interactive report (Fourier analyses, FVE, progress measures, clock vs pizza).")
+        {
+            model, compare, names, runs, embedded, noGradients, output, title, provider,
+        };
+        command.SetAction(r => CliRunner.Guard(() =>
+        {
+            try
+            {
+                var paths = new[] { r.GetValue(model)! }.Concat(r.GetValue(compare) ?? []).ToArray();
+                var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients));
+                var (session, _, _) = ExecutionProviders.Create(ExecutionProviders.Parse(r.GetValue(provider)!), fallbackToCpu: false);
+                using (session) AnalyzeRun.Execute(requests, r.GetValue(output)!, r.GetValue(title), session);
+                return 0;
+            }
+            catch (Exception e) when (e is MissingProbesException or InvalidDataException or KeyNotFoundException)
+            {
+                // The analysis library states these for the user (missing probes and the export flag, P mismatches).
+                throw new CliException(e.Message);
+            }
+        }));
+        return command;
+    }
+
+    /// <summary>Pairs the per-model lists with the models, in order; checks files and folders exist.</summary>
+    public static IReadOnlyList<OnnxModelRequest> Requests(string[] models, string[] names, string[] runs, string[] embedded, bool gradients)
+    {
+        void RequireAtMost(string[] list, string option)
+        {
+            if (list.Length > models.Length)
+                throw new CliException($"{option} was given {list.Length} times for {models.Length} model(s); give at most one per model, in order (model, then each --compare).");
+        }
+        RequireAtMost(names, "--name");
+        RequireAtMost(runs, "--run");
+        RequireAtMost(embedded, "--embedded");
+        foreach (var path in models.Concat(embedded.Where(e => e != NoneMarker)))
+            if (!File.Exists(path)) throw new CliException($"ONNX model '{path}' does not exist.");
+        var defaults = DefaultNames(models);
+        var requests = new List<OnnxModelRequest>();
+        for (int i = 0; i < models.Length; i++)
+        {
+            string? runPath = i < runs.Length && runs[i] != NoneMarker ? runs[i] : null;
+            string? embeddedPath = i < embedded.Length && embedded[i] != NoneMarker ? embedded[i] : null;
+            requests.Add(new OnnxModelRequest(models[i], i < names.Length ? names[i] : defaults[i], runPath is null ? null : RunFolder.Load(runPath),
+                embeddedPath, gradients));
+        }
+        var duplicate = requests.GroupBy(q => q.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new CliException($"Two models are named '{duplicate.Key}'; give each a distinct --name.");
+        return requests;
+    }
+
+    /// <summary>File names, with the parent folder added where two models share a file name.</summary>
+    private static string[] DefaultNames(string[] models)
+    {
+        var files = models.Select(Path.GetFileName).ToArray();
+        return models.Select((m, i) => files.Count(f => f == files[i]) == 1
+            ? files[i]!
+            : Path.Combine(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(m))) ?? "", files[i]!)).ToArray();
+    }
+}

@@ -1,0 +1,82 @@
+using BitOnnx.Analysis.Inputs;
+using BitOnnx.Analysis.Onnx;
+using BitOnnx.Core.Model;
+using BitOnnx.Onnx;
+using BitOnnx.Onnx.Export;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace BitOnnx.Analysis.Tests.Onnx;
+
+/// <summary>Probes read through ONNX Runtime against the training engine's own activation cache on the same weights.</summary>
+[TestClass]
+public sealed class OnnxProbeSourceTests
+{
+    [TestMethod]
+    [DataRow("li2024", WeightQuantization.None, WeightFormat.Float)]
+    [DataRow("nanda2023", WeightQuantization.Ternary, WeightFormat.Int8)]
+    [DataRow("li2024", WeightQuantization.Binary, WeightFormat.Int2)]
+    public void Every_probe_equals_the_engine_activation_cache(string preset, WeightQuantization mode, WeightFormat format)
+    {
+        var checkpoint = TinyExports.Checkpoint(preset, mode);
+        var source = new OnnxProbeSource(ModularAdditionGraph.Read(TinyExports.Export(checkpoint, format), "tiny"), new OnnxProbeOptions { BatchSize = 50 });
+        var cache = ActivationCache.Run(checkpoint.Config, checkpoint.Parameters, TinyExports.EngineTokens(TinyExports.P));
+
+        Assert.AreEqual(TinyExports.P, source.P);
+        foreach (var name in ProbeNames.All) Assert.IsTrue(source.Names.Contains(name), $"{name} is an output of a --probes all export");
+        foreach (var name in source.Names)
+        {
+            var onnx = source.Get(name);
+            var engine = cache[name];
+            CollectionAssert.AreEqual(engine.Shape.ToArray(), onnx.Shape, name);
+            double magnitude = engine.Data.Where(float.IsFinite).Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
+            double bound = 2e-5 * Math.Max(1, magnitude);
+            for (int i = 0; i < onnx.Data.Length; i++)
+            {
+                float e = engine.Data[i], o = onnx.Data[i];
+                if (float.IsNegativeInfinity(e)) Assert.IsTrue(float.IsNegativeInfinity(o), $"{name}[{i}] is masked in both");
+                else Assert.AreEqual(e, o, bound, $"{name}[{i}] ({preset}, {mode}, {format})");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Batching_does_not_change_the_probes_and_the_model_runs_once()
+    {
+        var model = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None));
+        var graph = ModularAdditionGraph.Read(model, "tiny");
+        var whole = new OnnxProbeSource(graph, new OnnxProbeOptions { BatchSize = 1000, Outputs = [ProbeNames.MlpPost, ProbeNames.Logits] });
+        var reports = new List<AnalysisProgress>();
+        var pieces = new OnnxProbeSource(graph, new OnnxProbeOptions { BatchSize = 7, Outputs = [ProbeNames.MlpPost, ProbeNames.Logits] }, new SyncProgress(reports));
+        CollectionAssert.AreEquivalent(new[] { ProbeNames.MlpPost, ProbeNames.Logits }, pieces.Names.ToArray());
+        Assert.IsNull(pieces.InferenceTime, "nothing runs before a probe is asked for");
+        CollectionAssert.AreEqual(whole.Get(ProbeNames.MlpPost).Data, pieces.Get(ProbeNames.MlpPost).Data);
+        Assert.AreSame(pieces.Get(ProbeNames.Logits), pieces.Get(ProbeNames.Logits));
+        Assert.AreEqual(1.0, reports[^1].Fraction);
+        Assert.AreEqual(Math.Ceiling(121 / 7.0) + 1, reports.Count, "one report per batch after the first at 0");
+        Assert.ThrowsException<KeyNotFoundException>(() => pieces.Get(ProbeNames.Embed));
+    }
+
+    [TestMethod]
+    public void P_comes_from_the_logits_width_without_metadata_and_a_disagreement_is_an_error()
+    {
+        var model = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None));
+        var bare = model.Proto.Clone();
+        bare.MetadataProps.Clear();
+        Assert.AreEqual(TinyExports.P, ModularAdditionGraph.Read(new OnnxModel(bare), "bare").P);
+
+        var wrong = model.Proto.Clone();
+        wrong.MetadataProps.First(m => m.Key == ModularAdditionGraph.PMetadataKey).Value = "13";
+        var e = Assert.ThrowsException<InvalidDataException>(() => ModularAdditionGraph.Read(new OnnxModel(wrong), "wrong"));
+        StringAssert.Contains(e.Message, "P = 13");
+        StringAssert.Contains(e.Message, "11 columns");
+    }
+
+    [TestMethod]
+    public void An_embedded_input_export_is_refused_as_a_token_model_with_a_pointer_to_the_right_option()
+    {
+        var embedded = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), embeddedInput: true, doublePrecision: true);
+        var e = Assert.ThrowsException<InvalidDataException>(() => ModularAdditionGraph.Read(embedded, "emb"));
+        StringAssert.Contains(e.Message, "'tokens'");
+        StringAssert.Contains(e.Message, "--embedded");
+    }
+}

@@ -1,0 +1,67 @@
+using BitOnnx.Analysis.Inputs;
+using BitOnnx.Analysis.Onnx;
+using BitOnnx.Core.Model;
+using BitOnnx.Core.Quantization;
+using BitOnnx.Onnx.Export;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace BitOnnx.Analysis.Tests.Onnx;
+
+/// <summary>Folded weights read back from each storage format against the quantizer applied to the latent weights.</summary>
+[TestClass]
+public sealed class OnnxWeightSourceTests
+{
+    private static readonly WeightFormat[] Formats = [WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2, WeightFormat.Int8Dynamic];
+
+    [TestMethod]
+    [DataRow(WeightQuantization.Ternary)]
+    [DataRow(WeightQuantization.Binary)]
+    public void Every_format_gives_the_quantized_weights_in_transformer_lens_layout(WeightQuantization mode)
+    {
+        var checkpoint = TinyExports.Checkpoint("li2024", mode);
+        var c = checkpoint.Config;
+        foreach (var format in Formats)
+        {
+            var weights = new OnnxWeightSource(TinyExports.Export(checkpoint, format, ProbeSelection.None));
+            CollectionAssert.AreEquivalent(checkpoint.Parameters.Entries.Select(e => e.Name).ToArray(), weights.Names.ToArray(),
+                $"{format}: the parameters and nothing else (no scales, shapes or masks)");
+            foreach (var info in checkpoint.Parameters.Entries)
+            {
+                var latent = checkpoint.Parameters.Slice(info);
+                var expected = new float[latent.Length];
+                if (info.Quantizable) WeightQuantizer.Quantize(latent, expected, c.Quantization, c.BinaryScale);
+                else latent.CopyTo(expected);
+                Assert.IsTrue(weights.TryGet(info.Name, out var w), info.Name);
+                CollectionAssert.AreEqual(info.Shape.ToArray(), w.Shape, $"{info.Name} ({format})");
+                CollectionAssert.AreEqual(expected, w.Data, $"{info.Name} ({format})");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void W_out_is_the_same_for_float_int8_and_int2_exports()
+    {
+        var checkpoint = TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary);
+        var outs = Formats.Select(f =>
+        {
+            Assert.IsTrue(new OnnxWeightSource(TinyExports.Export(checkpoint, f, ProbeSelection.None)).TryGet(WeightNames.MlpOut, out var w));
+            return w;
+        }).ToArray();
+        CollectionAssert.AreEqual(new[] { 32, 16 }, outs[0].Shape, "[d_mlp, d_model]");
+        Assert.IsTrue(outs[0].Data.Distinct().Count() == 3, "ternary: three values");
+        foreach (var w in outs.Skip(1))
+        {
+            CollectionAssert.AreEqual(outs[0].Shape, w.Shape);
+            CollectionAssert.AreEqual(outs[0].Data, w.Data);
+        }
+    }
+
+    [TestMethod]
+    public void Sum_of_squares_of_a_float_export_counts_only_parameters()
+    {
+        var checkpoint = TinyExports.Checkpoint("li2024", WeightQuantization.None);
+        var weights = new OnnxWeightSource(TinyExports.Export(checkpoint));
+        double expected = checkpoint.Parameters.Data.Sum(v => (double)v * v);
+        Assert.AreEqual(expected, Progress.ProgressMeasures.SumOfSquares(weights), 1e-9 * expected);
+    }
+}
