@@ -13,6 +13,7 @@ public static class BitOnnxCommand
             ExportCommand.Create(),
             PredictCommand.Create(),
             VerifyCommand.Create(),
+            DemoCommand.Create(),
             AnalyzeCommand.Create(),
         };
 }

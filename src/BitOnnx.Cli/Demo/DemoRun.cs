@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using BitOnnx.Analysis.Onnx;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Model;
+using BitOnnx.Core.Training;
+using BitOnnx.Onnx.Export;
+using BitOnnx.Pipeline.Onnx;
+using Spectre.Console;
+
+namespace BitOnnx.Cli.Demo;
+
+/// <summary>
+/// The main job end to end: train the three models, export each with every probe, verify each on ONNX Runtime against
+/// the engine, and analyse them side by side into one report. A rerun reuses finished runs and resumes interrupted ones.
+/// Layout: OUT/runs/NAME (run folders), OUT/models/NAME.onnx (+ NAME-int2.onnx), OUT/report/index.html.
+/// </summary>
+public static class DemoRun
+{
+    public static int Execute(string output, long seed, int threads, bool quick)
+    {
+        var watch = Stopwatch.StartNew();
+        var plan = DemoPlan.Create(seed, threads, quick);
+        var models = Path.Combine(output, "models");
+        Directory.CreateDirectory(models);
+        AnsiConsole.MarkupLine($"[bold]BitOnnx demo[/]: {plan.Count} models, seed {seed}, {threads} thread(s){(quick ? ", quick sizes (P = 31)" : "")}.");
+
+        var trained = new List<(DemoModel Model, RunFolder Run)>();
+        foreach (var model in plan)
+        {
+            var run = new RunFolder(Path.Combine(output, "runs", model.Name));
+            Train(model, run);
+            trained.Add((model, run));
+        }
+
+        var sizes = new Table().AddColumns("model", "format", "size", "bits / quantized weight");
+        var verification = new Table().AddColumns("model", "outputs compared", "worst max |Δ| / bound", "prediction mismatches", "accuracy (ONNX Runtime)");
+        var failed = false;
+        var requests = new List<OnnxModelRequest>();
+        foreach (var (model, run) in trained)
+        {
+            var checkpoint = ModelCheckpoint.Load(run.ModelFile);
+            var quantized = model.Config.Quantization != WeightQuantization.None;
+            var main = Path.Combine(models, model.Name + ".onnx");
+            var mainFormat = quantized ? WeightFormat.Int8 : WeightFormat.Float;
+            TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = ProbeSelection.Every }).Model.Save(main);
+            foreach (var format in quantized ? Enum.GetValues<WeightFormat>() : [WeightFormat.Float])
+            {
+                var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format });
+                if (format == WeightFormat.Int2) export.Model.Save(Path.Combine(models, model.Name + "-int2.onnx"));
+                sizes.AddRow(model.Name, WeightFormats.Name(format), Kib(export.Bytes), export.BitsPerQuantizedWeight.ToString(CultureInfo.InvariantCulture));
+            }
+
+            using var session = new TransformerSession(File.ReadAllBytes(main), TransformerSession.DefaultOptions(threads));
+            var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance, threads);
+            var worst = report.Outputs.MaxBy(o => o.MaxAbsDifference / o.Bound)!;
+            failed |= !report.Passed;
+            verification.AddRow(model.Name, report.Outputs.Count.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{worst.MaxAbsDifference / worst.Bound:P1} ({worst.Name})"),
+                report.PredictionMismatches.ToString(CultureInfo.InvariantCulture),
+                report.OnnxAccuracy.ToString("P2", CultureInfo.InvariantCulture));
+            requests.Add(new OnnxModelRequest(main, model.Name, BitOnnx.Analysis.Runs.RunFolder.Load(run.Path)));
+        }
+        AnsiConsole.Write(sizes);
+        AnsiConsole.Write(verification);
+        if (failed) throw new CliException("An exported model differs from the engine by more than the tolerance (see the table above).");
+
+        using var options = TransformerSession.DefaultOptions(threads);
+        AnalyzeRun.Execute(requests, Path.Combine(output, "report"),
+            quick ? "BitOnnx demo (quick sizes)" : "Binary, ternary and full-precision transformers on modular addition (P = 113)", options);
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Demo finished in {watch.Elapsed:h\\:mm\\:ss}."));
+        return 0;
+    }
+
+    /// <summary>Trains unless the run already holds this model at its final epoch; resumes a run that stopped early.</summary>
+    private static void Train(DemoModel model, RunFolder run)
+    {
+        if (File.Exists(run.ResumeFile))
+        {
+            var existing = ModelCheckpoint.Load(run.ResumeFile);
+            if (existing.Config == model.Config && existing.Facts.Seed == model.Options.Seed)
+            {
+                if (existing.Facts.Epoch >= model.Options.Epochs)
+                {
+                    AnsiConsole.MarkupLine($"{Markup.Escape(model.Name)}: already trained ({Markup.Escape(run.Path)}).");
+                    return;
+                }
+                if (TrainRun.Execute(model.Config, model.Options, run.Path, resume: true, model.Name).Interrupted) throw new OperationCanceledException();
+                return;
+            }
+        }
+        if (TrainRun.Execute(model.Config, model.Options, run.Path, resume: false, model.Name).Interrupted) throw new OperationCanceledException();
+    }
+
+    private static string Kib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F1} KiB");
+}

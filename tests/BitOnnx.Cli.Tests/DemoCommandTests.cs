@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace BitOnnx.Cli.Tests;
+
+/// <summary>The main job end to end at CI sizes: train three models, export, verify, analyse, report.</summary>
+[TestClass]
+public sealed class DemoCommandTests
+{
+    [TestMethod]
+    [TestCategory("slow")]
+    public void QuickDemoTrainsExportsVerifiesAndReports()
+    {
+        var output = CliProcess.TempFolder();
+        var r = CliProcess.Run("demo", "--quick", "-o", output);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        foreach (var name in new[] { "li2024-binary", "li2024-ternary", "nanda2023-fp" })
+        {
+            Assert.IsTrue(File.Exists(Path.Combine(output, "runs", name, "model.safetensors")), name);
+            Assert.IsTrue(File.Exists(Path.Combine(output, "models", name + ".onnx")), name);
+        }
+        Assert.IsTrue(File.Exists(Path.Combine(output, "models", "li2024-binary-int2.onnx")));
+        StringAssert.Contains(r.Out, "prediction mismatches");
+        var index = Path.Combine(output, "report", "index.html");
+        StringAssert.Contains(r.Out, index);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report", "summary.json")));
+        var text = summary.RootElement.GetRawText();
+        foreach (var name in new[] { "li2024-binary", "li2024-ternary", "nanda2023-fp" }) StringAssert.Contains(text, name);
+
+        // A rerun reuses the finished runs instead of training again.
+        var again = CliProcess.Run("demo", "--quick", "-o", output);
+        Assert.AreEqual(0, again.ExitCode, again.Error);
+        StringAssert.Contains(again.Out, "already trained");
+    }
+}
