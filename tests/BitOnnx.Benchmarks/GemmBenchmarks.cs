@@ -75,43 +75,6 @@ public sealed class GemmBenchmarkConfig : ManualConfig
     public GemmBenchmarkConfig()
     {
         AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(9).WithId("Short"));
-        AddColumn(StatisticColumn.Median, new GflopsColumn());
+        AddColumn(StatisticColumn.Median, new GflopsColumn(c => GemmCase.Find((string)c.Parameters["Shape"]).Flops, "2·m·n·k"));
     }
-}
-
-/// <summary>Floating-point operations per second of a benchmarked product, from its median time.</summary>
-public sealed class GflopsColumn : IColumn
-{
-    public string Id => nameof(GflopsColumn);
-
-    public string ColumnName => "GFLOP/s";
-
-    public bool AlwaysShow => true;
-
-    public ColumnCategory Category => ColumnCategory.Custom;
-
-    public int PriorityInCategory => 0;
-
-    public bool IsNumeric => true;
-
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    public string Legend => "2·m·n·k / median time, in 10⁹ per second";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-    {
-        double? medianNs = summary[benchmarkCase]?.ResultStatistics?.Median;
-        if (medianNs is not > 0 || benchmarkCase.Parameters["Shape"] is not string shape)
-        {
-            return "-";
-        }
-
-        return (GemmCase.Find(shape).Flops / medianNs.Value).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    public bool IsAvailable(Summary summary) => true;
-
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 }

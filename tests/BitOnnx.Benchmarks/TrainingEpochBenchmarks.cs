@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
@@ -10,7 +13,7 @@ namespace BitOnnx.Benchmarks;
 /// STE and AdamW. The PyTorch 1.13 + OpenBLAS originals take about 140 ms (full precision) and 150–190 ms (binary)
 /// per epoch on this machine kind; the target is at most 30 ms.
 /// </summary>
-[MemoryDiagnoser]
+[Config(typeof(TrainingEpochBenchmarkConfig))]
 public class TrainingEpochBenchmarks
 {
     private TrainingStep _step = null!;
@@ -35,11 +38,25 @@ public class TrainingEpochBenchmarks
     [Benchmark]
     public double Epoch() => _step.Run();
 
-    /// <summary>Floating-point operations of one epoch's matrix products (2·m·n·k each), for GFLOP/s.</summary>
-    public static double FlopsPerEpoch(TransformerConfig c, int rows)
+    /// <summary>
+    /// Floating-point operations of one epoch's matrix products (2·m·n·k each; backward is twice forward), for GFLOP/s:
+    /// 3,831 train rows through W_O, W_in, W_out and W_U at the last position, and block 0's Q/K/V tables.
+    /// </summary>
+    public static double FlopsPerEpoch(string model)
     {
-        double d = c.DModel, m = c.DMlp, w = c.AttentionWidth, o = c.DVocabOut, table = c.NCtx * c.DVocab;
+        var c = TransformerConfig.FromPreset(model.Split('-')[0]);
+        double rows = (int)(0.3 * c.P * c.P), d = c.DModel, m = c.DMlp, w = c.AttentionWidth, o = c.DVocabOut, table = c.NCtx * c.DVocab;
         var forward = 2 * rows * (w * d + d * m + m * d + d * o) + 2 * table * d * w * 3;
         return 3 * forward;
+    }
+}
+
+/// <summary>A short job (the machine is shared) with the median and the GFLOP/s it implies.</summary>
+public sealed class TrainingEpochBenchmarkConfig : ManualConfig
+{
+    public TrainingEpochBenchmarkConfig()
+    {
+        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(15).WithId("Short"));
+        AddColumn(StatisticColumn.Median, new GflopsColumn(c => TrainingEpochBenchmarks.FlopsPerEpoch((string)c.Parameters["Model"]), "matrix-product flops per epoch"));
     }
 }

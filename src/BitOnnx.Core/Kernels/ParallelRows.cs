@@ -7,11 +7,12 @@ namespace BitOnnx.Core.Kernels;
 public static class ParallelRows
 {
     /// <summary>Fewer rows than this per worker are not worth a thread hop.</summary>
-    private const int MinRowsPerWorker = 64;
+    public const int MinRowsPerWorker = 64;
 
-    public static void For(int rows, int threads, Action<int, int> body)
+    /// <summary>Calls <paramref name="body"/>(start, end) on contiguous ranges covering 0..rows, at most one per worker.</summary>
+    public static void For(int rows, int threads, Action<int, int> body, int minRowsPerWorker = MinRowsPerWorker)
     {
-        var workers = Math.Min(threads, Math.Max(1, rows / MinRowsPerWorker));
+        var workers = Math.Min(threads, Math.Max(1, rows / minRowsPerWorker));
         if (workers <= 1)
         {
             body(0, rows);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using BitOnnx.Core.Kernels;
 
 namespace BitOnnx.Core.Layers;
 
@@ -10,43 +11,77 @@ public static class FinalNorm
 {
     public const float Epsilon = 1e-12f;
 
-    public static void Forward(int rows, int dModel, ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> y, Span<float> inverseNorm)
+    /// <summary>Rows per partial sum of dG: fixed, so the sum's order does not depend on the thread count.</summary>
+    private const int GainChunk = 256;
+
+    public static void Forward(int rows, int dModel, ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> y, Span<float> inverseNorm, int threads = 1)
     {
-        var gain = MathF.Sqrt(dModel);
-        for (var r = 0; r < rows; r++)
+        unsafe
         {
-            var row = x.Slice(r * dModel, dModel);
-            inverseNorm[r] = 1f / MathF.Max(TensorPrimitives.Norm(row), Epsilon);
-            var output = y.Slice(r * dModel, dModel);
-            TensorPrimitives.Multiply(row, inverseNorm[r] * gain, output);
-            TensorPrimitives.Multiply(output, g, output);
+            fixed (float* px = x, pg = g, py = y, pn = inverseNorm)
+            {
+                nint x0 = (nint)px, g0 = (nint)pg, y0 = (nint)py, n0 = (nint)pn;
+                ParallelRows.For(rows, threads, (start, end) =>
+                {
+                    var gain = MathF.Sqrt(dModel);
+                    var weight = new ReadOnlySpan<float>((float*)g0, dModel);
+                    for (var r = start; r < end; r++)
+                    {
+                        var row = new ReadOnlySpan<float>((float*)x0 + (long)r * dModel, dModel);
+                        var inverse = 1f / MathF.Max(TensorPrimitives.Norm(row), Epsilon);
+                        ((float*)n0)[r] = inverse;
+                        var output = new Span<float>((float*)y0 + (long)r * dModel, dModel);
+                        TensorPrimitives.Multiply(row, inverse * gain, output);
+                        TensorPrimitives.Multiply(output, weight, output);
+                    }
+                });
+            }
         }
     }
 
     /// <summary>
     /// Writes dX and adds into dG. With u = x·inverseNorm: dG += Σ dy ⊙ u · s, and for ‖x‖ &gt; ε
     /// dx = inverseNorm · (du − u (u·du)) with du = dy ⊙ g · s; below ε the norm is the constant ε and dx = du · inverseNorm.
-    /// Rows are visited in order so dG is the same for any thread count.
+    /// dG is summed per fixed chunk of rows, then the chunks in order, so it is the same for any thread count.
     /// </summary>
     public static void Backward(int rows, int dModel, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> inverseNorm,
-        ReadOnlySpan<float> dY, Span<float> dX, Span<float> dG)
+        ReadOnlySpan<float> dY, Span<float> dX, Span<float> dG, int threads = 1)
     {
-        var gain = MathF.Sqrt(dModel);
-        Span<float> unit = stackalloc float[dModel];
-        for (var r = 0; r < rows; r++)
+        var chunks = (rows + GainChunk - 1) / GainChunk;
+        var partial = new float[chunks * dModel];
+        unsafe
         {
-            TensorPrimitives.Multiply(x.Slice(r * dModel, dModel), inverseNorm[r], unit);
-            var gradOut = dY.Slice(r * dModel, dModel);
-            var gradIn = dX.Slice(r * dModel, dModel);
-            for (var i = 0; i < dModel; i++) dG[i] += gradOut[i] * unit[i] * gain;
-            TensorPrimitives.Multiply(gradOut, g, gradIn);
-            TensorPrimitives.Multiply(gradIn, gain, gradIn);
-            if (1f / inverseNorm[r] > Epsilon)
+            fixed (float* px = x, pg = g, pn = inverseNorm, pdy = dY, pdx = dX)
             {
-                var along = TensorPrimitives.Dot(unit, gradIn);
-                TensorPrimitives.MultiplyAdd(unit, -along, gradIn, gradIn);
+                nint x0 = (nint)px, g0 = (nint)pg, n0 = (nint)pn, dy0 = (nint)pdy, dx0 = (nint)pdx;
+                ParallelRows.For(chunks, threads, (first, last) =>
+                {
+                    var gain = MathF.Sqrt(dModel);
+                    var weight = new ReadOnlySpan<float>((float*)g0, dModel);
+                    var unit = new float[dModel];
+                    for (var chunk = first; chunk < last; chunk++)
+                    {
+                        var gainGradient = partial.AsSpan(chunk * dModel, dModel);
+                        for (var r = chunk * GainChunk; r < Math.Min(rows, (chunk + 1) * GainChunk); r++)
+                        {
+                            var inverse = ((float*)n0)[r];
+                            TensorPrimitives.Multiply(new ReadOnlySpan<float>((float*)x0 + (long)r * dModel, dModel), inverse, unit);
+                            var gradOut = new ReadOnlySpan<float>((float*)dy0 + (long)r * dModel, dModel);
+                            var gradIn = new Span<float>((float*)dx0 + (long)r * dModel, dModel);
+                            for (var i = 0; i < dModel; i++) gainGradient[i] += gradOut[i] * unit[i] * gain;
+                            TensorPrimitives.Multiply(gradOut, weight, gradIn);
+                            TensorPrimitives.Multiply(gradIn, gain, gradIn);
+                            if (1f / inverse > Epsilon)
+                            {
+                                var along = TensorPrimitives.Dot(unit, gradIn);
+                                TensorPrimitives.MultiplyAdd(unit, -along, gradIn, gradIn);
+                            }
+                            TensorPrimitives.Multiply(gradIn, inverse, gradIn);
+                        }
+                    }
+                }, minRowsPerWorker: 1);
             }
-            TensorPrimitives.Multiply(gradIn, inverseNorm[r], gradIn);
         }
+        for (var chunk = 0; chunk < chunks; chunk++) TensorPrimitives.Add(dG, partial.AsSpan(chunk * dModel, dModel), dG);
     }
 }

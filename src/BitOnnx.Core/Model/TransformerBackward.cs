@@ -17,7 +17,7 @@ public static class TransformerBackward
         Gemm.Multiply(ws.FinalOut, ws.DLogits, grad.Unembed, c.DModel, c.DVocabOut, ws.Batch, transposeA: true, accumulate: true, threads: threads);
         Gemm.Multiply(ws.DLogits, w.Unembed, ws.DFinalOut, ws.Batch, c.DModel, c.DVocabOut, transposeB: true, threads: threads);
         if (c.FinalNorm)
-            FinalNorm.Backward(ws.Batch, c.DModel, ws.FinalIn, w.NormWeight, ws.InverseNorm, ws.DFinalOut, ws.DFinalIn, grad.NormWeight);
+            FinalNorm.Backward(ws.Batch, c.DModel, ws.FinalIn, w.NormWeight, ws.InverseNorm, ws.DFinalOut, ws.DFinalIn, grad.NormWeight, threads);
 
         var last = ws.Blocks[^1];
         Array.Clear(last.DResidPost);

@@ -14,7 +14,7 @@ public static class TransformerForward
 
         var last = ws.Blocks[^1];
         CopyLastPosition(c, ws.Batch, last, last.ResidPost, ws.FinalIn);
-        if (c.FinalNorm) FinalNorm.Forward(ws.Batch, c.DModel, ws.FinalIn, w.NormWeight, ws.FinalOut, ws.InverseNorm);
+        if (c.FinalNorm) FinalNorm.Forward(ws.Batch, c.DModel, ws.FinalIn, w.NormWeight, ws.FinalOut, ws.InverseNorm, threads);
         Gemm.Multiply(ws.FinalOut, w.Unembed, ws.Logits, ws.Batch, c.DVocabOut, c.DModel, threads: threads);
         return CrossEntropy.Forward(ws.Batch, c.DVocabOut, ws.Logits, ws.Targets, ws.RowLoss, ws.RowCorrect,
             ws.WithGradients ? ws.DLogits : Span<float>.Empty, threads);

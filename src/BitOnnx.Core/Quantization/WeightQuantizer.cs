@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using BitOnnx.Core.Model;
 
 namespace BitOnnx.Core.Quantization;
@@ -23,40 +24,74 @@ public static class WeightQuantizer
             latent.CopyTo(effective);
             return 1f;
         }
-        var codes = effective;
-        var scale = Codes(latent, codes, mode, binaryScale);
-        for (var i = 0; i < codes.Length; i++) codes[i] *= scale;
+        var scale = Codes(latent, effective, mode, binaryScale);
+        if (scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(effective, scale, effective);
         return scale;
     }
 
     /// <summary>
     /// Integer codes in {−1, 0, +1} (written as floats) and the per-tensor scale, so that effective = scale · code.
     /// Binary follows torch.sign as Li's code does: a weight exactly at the mean gets code 0. Ternary rounds half to even.
+    /// The arithmetic is double precision, eight lanes at a time; <see cref="WeightQuantizerReference"/> is the scalar twin.
     /// </summary>
     public static float Codes(ReadOnlySpan<float> latent, Span<float> codes, WeightQuantization mode, BinaryScale binaryScale)
     {
         if (codes.Length != latent.Length) throw new ArgumentException("latent and codes must have the same length.");
         if (mode == WeightQuantization.None) throw new ArgumentException("Full-precision weights have no codes.", nameof(mode));
         if (latent.Length == 0) return 1f;
+        if (!Vector512.IsHardwareAccelerated) return WeightQuantizerReference.Codes(latent, codes, mode, binaryScale);
         var mean = Mean(latent);
+        var lanes = Vector512<float>.Count;
+        var tail = latent.Length - latent.Length % lanes;
+        var meanVector = Vector512.Create(mean);
         if (mode == WeightQuantization.Binary)
         {
-            double absSum = 0;
-            for (var i = 0; i < latent.Length; i++)
+            var one = Vector512.Create(1.0);
+            for (var i = 0; i < tail; i += lanes)
             {
-                codes[i] = Math.Sign(latent[i] - mean);
-                absSum += Math.Abs(latent[i]);
+                var (low, high) = Vector512.Widen(Vector512.Create(latent.Slice(i, lanes)));
+                Vector512.Narrow(Sign(low - meanVector, one), Sign(high - meanVector, one)).CopyTo(codes.Slice(i, lanes));
             }
+            for (var i = tail; i < latent.Length; i++) codes[i] = Math.Sign(latent[i] - mean);
             // BitNet's β is the mean magnitude of the latent weights themselves (Wang et al. 2023, eq. 3).
-            return binaryScale == BinaryScale.AbsMean ? (float)(absSum / latent.Length) : 1f;
+            return binaryScale == BinaryScale.AbsMean ? (float)(SumAbs(latent, 0) / latent.Length) : 1f;
         }
 
-        double centredAbsSum = 0;
-        for (var i = 0; i < latent.Length; i++) centredAbsSum += Math.Abs(latent[i] - mean);
-        var gamma = Math.Max(centredAbsSum / latent.Length, TernaryScaleFloor);
-        for (var i = 0; i < latent.Length; i++)
+        var gamma = Math.Max(SumAbs(latent, mean) / latent.Length, TernaryScaleFloor);
+        var gammaVector = Vector512.Create(gamma);
+        var limit = Vector512.Create(1.0);
+        for (var i = 0; i < tail; i += lanes)
+        {
+            var (low, high) = Vector512.Widen(Vector512.Create(latent.Slice(i, lanes)));
+            var qLow = Vector512.Clamp(Vector512.Round((low - meanVector) / gammaVector), -limit, limit);
+            var qHigh = Vector512.Clamp(Vector512.Round((high - meanVector) / gammaVector), -limit, limit);
+            Vector512.Narrow(qLow, qHigh).CopyTo(codes.Slice(i, lanes));
+        }
+        for (var i = tail; i < latent.Length; i++)
             codes[i] = (float)Math.Clamp(Math.Round((latent[i] - mean) / gamma, MidpointRounding.ToEven), -1, 1);
         return (float)gamma;
+    }
+
+    /// <summary>−1, 0 or +1 per lane, as Math.Sign.</summary>
+    private static Vector512<double> Sign(Vector512<double> x, Vector512<double> one) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<double>.Zero), one, Vector512<double>.Zero)
+        - Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), one, Vector512<double>.Zero);
+
+    /// <summary>Σ |x − offset| in double.</summary>
+    private static double SumAbs(ReadOnlySpan<float> values, double offset)
+    {
+        var lanes = Vector512<float>.Count;
+        var tail = values.Length - values.Length % lanes;
+        var shift = Vector512.Create(offset);
+        var acc = Vector512<double>.Zero;
+        for (var i = 0; i < tail; i += lanes)
+        {
+            var (low, high) = Vector512.Widen(Vector512.Create(values.Slice(i, lanes)));
+            acc += Vector512.Abs(low - shift) + Vector512.Abs(high - shift);
+        }
+        var sum = Vector512.Sum(acc);
+        for (var i = tail; i < values.Length; i++) sum += Math.Abs(values[i] - offset);
+        return sum;
     }
 
     /// <summary>
@@ -74,10 +109,19 @@ public static class WeightQuantizer
     public static float StraightThroughOffset(ReadOnlySpan<float> gradient, WeightQuantization mode) =>
         mode == WeightQuantization.None || gradient.Length == 0 ? 0f : (float)Mean(gradient);
 
-    private static double Mean(ReadOnlySpan<float> values)
+    internal static double Mean(ReadOnlySpan<float> values)
     {
-        double sum = 0;
-        foreach (var v in values) sum += v;
+        if (!Vector512.IsHardwareAccelerated) return WeightQuantizerReference.Mean(values);
+        var lanes = Vector512<float>.Count;
+        var tail = values.Length - values.Length % lanes;
+        var acc = Vector512<double>.Zero;
+        for (var i = 0; i < tail; i += lanes)
+        {
+            var (low, high) = Vector512.Widen(Vector512.Create(values.Slice(i, lanes)));
+            acc += low + high;
+        }
+        var sum = Vector512.Sum(acc);
+        for (var i = tail; i < values.Length; i++) sum += values[i];
         return sum / values.Length;
     }
 }

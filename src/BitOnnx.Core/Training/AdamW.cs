@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using BitOnnx.Core.Model;
 
 namespace BitOnnx.Core.Training;
@@ -47,7 +48,27 @@ public sealed class AdamW
         var g = gradient.Data.AsSpan();
         var m = FirstMoment.Data.AsSpan();
         var v = SecondMoment.Data.AsSpan();
-        for (var i = 0; i < p.Length; i++)
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The same IEEE operations lane by lane (no fused multiply-adds), so the vector and scalar paths agree bit for bit.
+            var lanes = Vector512<float>.Count;
+            var (vDecay, vBeta1, vBeta2) = (Vector512.Create(decay), Vector512.Create(beta1), Vector512.Create(beta2));
+            var (vOneMinus1, vOneMinus2) = (Vector512.Create(1 - beta1), Vector512.Create(1 - beta2));
+            var (vStep, vRoot, vEps) = (Vector512.Create(stepSize), Vector512.Create(rootCorrection2), Vector512.Create(eps));
+            for (; i <= p.Length - lanes; i += lanes)
+            {
+                var gi = Vector512.Create(g.Slice(i, lanes));
+                var pi = Vector512.Create(p.Slice(i, lanes)) * vDecay;
+                var mi = vBeta1 * Vector512.Create(m.Slice(i, lanes)) + vOneMinus1 * gi;
+                var vi = vBeta2 * Vector512.Create(v.Slice(i, lanes)) + vOneMinus2 * gi * gi;
+                pi -= vStep * mi / (Vector512.Sqrt(vi) / vRoot + vEps);
+                pi.CopyTo(p.Slice(i, lanes));
+                mi.CopyTo(m.Slice(i, lanes));
+                vi.CopyTo(v.Slice(i, lanes));
+            }
+        }
+        for (; i < p.Length; i++)
         {
             p[i] *= decay;
             m[i] = beta1 * m[i] + (1 - beta1) * g[i];

@@ -99,3 +99,38 @@ public sealed class WeightQuantizerTests
         }
     }
 }
+
+[TestClass]
+public sealed class WeightQuantizerFastPathTests
+{
+    [TestMethod]
+    [DataRow(WeightQuantization.Binary, BinaryScale.None)]
+    [DataRow(WeightQuantization.Binary, BinaryScale.AbsMean)]
+    [DataRow(WeightQuantization.Ternary, BinaryScale.None)]
+    public void VectorisedCodesMatchTheScalarReference(WeightQuantization mode, BinaryScale scale)
+    {
+        var random = new Random(17);
+        foreach (var length in new[] { 1, 15, 16, 17, 1000, 16384 + 7 })
+        {
+            var w = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] fast = new float[length], reference = new float[length];
+            var s1 = WeightQuantizer.Codes(w, fast, mode, scale);
+            var s2 = WeightQuantizerReference.Codes(w, reference, mode, scale);
+            Assert.AreEqual(s2, s1, 1e-6f * Math.Abs(s2), $"scale, length {length}");
+            CollectionAssert.AreEqual(reference, fast, $"codes, length {length}");
+        }
+    }
+
+    [TestMethod]
+    public void VectorisedTernaryRoundsTiesToEvenAndBinaryKeepsTiesAtZero()
+    {
+        // Sixteen or more weights take the vector path. Mean 0 and γ = 2 put c/γ exactly on ±0.5 and ±1.5.
+        var w = Enumerable.Repeat(new[] { 1f, -1f, 3f, -3f }, 8).SelectMany(x => x).ToArray();
+        var codes = new float[w.Length];
+        Assert.AreEqual(2f, WeightQuantizer.Codes(w, codes, WeightQuantization.Ternary, BinaryScale.None));
+        CollectionAssert.AreEqual(Enumerable.Repeat(new[] { 0f, -0f, 1f, -1f }, 8).SelectMany(x => x).ToArray(), codes);
+        var flat = Enumerable.Repeat(0.25f, 32).ToArray();
+        WeightQuantizer.Codes(flat, codes, WeightQuantization.Binary, BinaryScale.None);
+        CollectionAssert.AreEqual(new float[32], codes);
+    }
+}

@@ -87,3 +87,33 @@ public sealed class RecipeTests
         StringAssert.Contains(e.Message, "nanda2023, li2024");
     }
 }
+
+[TestClass]
+public sealed class AdamWVectorPathTests
+{
+    [TestMethod]
+    public void EveryElementFollowsTheScalarFormulaBitForBit()
+    {
+        var c = TransformerConfig.Li2024 with { P = 5, DModel = 8, NHeads = 2, DHead = 4, DMlp = 8 };
+        var parameters = ParameterInitializer.Initialize(c, seed: 1);
+        var gradient = ParameterInitializer.Initialize(c, seed: 2);
+        var expected = (float[])parameters.Data.Clone();
+        var m = new float[expected.Length];
+        var v = new float[expected.Length];
+        var adam = new AdamW(new AdamWSettings(), parameters);
+        for (var step = 1; step <= 3; step++)
+        {
+            adam.Update(parameters, gradient);
+            float decay = (float)(1 - 1e-3), stepSize = (float)(1e-3 / (1 - Math.Pow(0.9, step))), root = (float)Math.Sqrt(1 - Math.Pow(0.98, step));
+            for (var i = 0; i < expected.Length; i++)
+            {
+                var g = gradient.Data[i];
+                expected[i] *= decay;
+                m[i] = 0.9f * m[i] + (1 - 0.9f) * g;
+                v[i] = 0.98f * v[i] + (1 - 0.98f) * g * g;
+                expected[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) / root + 1e-8f);
+            }
+        }
+        CollectionAssert.AreEqual(expected, parameters.Data);
+    }
+}
