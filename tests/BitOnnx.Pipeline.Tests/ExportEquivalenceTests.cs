@@ -43,6 +43,23 @@ public sealed class ExportEquivalenceTests
     }
 
     [TestMethod]
+    [DynamicData(nameof(Cases), DynamicDataSourceType.Method)]
+    public void GraphWithoutProbesTakesTheShortcutsAndStillMatches(string preset, WeightQuantization mode, WeightFormat format)
+    {
+        foreach (var layers in new[] { 1, 2 })
+        {
+            var checkpoint = TrainedModels.Load(preset, mode, layers);
+            var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format });
+            Assert.IsTrue(export.Model.Graph.Node.Any(n => n.Output.Contains("blocks.0.attn.hook_k.table")), "block 0 reads its keys from a table");
+            using var session = new TransformerSession(export.Model.ToBytes());
+            var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
+            Assert.AreEqual(HookNames.Logits, report.Outputs.Single().Name);
+            Assert.IsTrue(report.Passed, $"logits max |Δ| = {report.Outputs[0].MaxAbsDifference:E2} ({preset}, {mode}, {format}, {layers} layers)");
+            Assert.AreEqual(0, report.PredictionMismatches);
+        }
+    }
+
+    [TestMethod]
     public void TwoLayerModelsExportToo()
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary, layers: 2);

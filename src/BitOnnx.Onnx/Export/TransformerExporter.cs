@@ -28,7 +28,9 @@ public static class TransformerExporter
         var builder = new OnnxGraphBuilder($"bitonnx_{c.Preset}_{c.Quantization.ToString().ToLowerInvariant()}");
         if (options.Weights == WeightFormat.Int2) builder.UseOpset(OnnxVersions.MicrosoftDomain, OnnxVersions.MicrosoftOpset);
         var writer = new GraphWriter(builder, options.DoublePrecision);
-        new TransformerGraph(writer, c, checkpoint.Parameters, new LinearEmitter(writer, options.Weights)).Emit(options.EmbeddedInput);
+        // Without probes nothing needs the other positions, so the graph takes the engine's exact shortcuts.
+        var lastPositionOnly = probes.Count == 0;
+        new TransformerGraph(writer, c, checkpoint.Parameters, new LinearEmitter(writer, options.Weights), lastPositionOnly).Emit(options.EmbeddedInput);
 
         var shapes = HookNames.For(c, 1).ToDictionary(h => h.Name, h => h.Shape);
         builder.Output(new TensorRef(HookNames.Logits), writer.Element, ["batch", c.DVocabOut]);

@@ -5,15 +5,25 @@ namespace BitOnnx.Onnx.Export;
 /// <summary>
 /// Writes a transformer's forward pass as ONNX nodes, naming each activation by its TransformerLens hook so any of them
 /// can become a probe output. Shapes: B is the symbolic batch, T = nCtx, D = dModel, H heads of E, M = dMlp.
+/// <para>With <c>lastPositionOnly</c> (a graph without probes) it takes the engine's two exact shortcuts: block 0's
+/// Q, K and V are read from per-(position, token) tables computed in the graph from W_E (+ W_pos) and the folded
+/// weights, and the last block computes its query, attention output and MLP at the last position only.</para>
 /// </summary>
-internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, ParameterSet latent, LinearEmitter linears)
+internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, ParameterSet latent, LinearEmitter linears, bool lastPositionOnly)
 {
     public const string TokensInput = "tokens";
     public const string EmbeddedInput = "embedded";
 
-    /// <summary>Emits everything from the input to the logits; returns the hook names it defined.</summary>
+    private readonly Dictionary<string, TensorRef> _parameters = new();
+
+    /// <summary>Emits everything from the input to the logits.</summary>
     public void Emit(bool embeddedInput)
     {
+        if (lastPositionOnly && !embeddedInput)
+        {
+            EmitShortcut();
+            return;
+        }
         TensorRef embed;
         if (embeddedInput)
         {
@@ -31,8 +41,59 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
             var pos = w.Node("Expand", [Parameter(ParameterNames.PosEmbed), w.Node("Shape", [embed])], HookNames.PosEmbed);
             resid = w.Node("Add", [embed, pos]);
         }
-        for (var l = 0; l < c.NLayers; l++) resid = Block(l, w.Node("Identity", [resid], HookNames.ResidPre(l)));
+        for (var l = 0; l < c.NLayers; l++)
+        {
+            var residPre = w.Node("Identity", [resid], HookNames.ResidPre(l));
+            var last = lastPositionOnly && l == c.NLayers - 1;
+            resid = Block(l, residPre, last ? LastRow(residPre, l) : residPre, null, last ? 1 : c.NCtx);
+        }
+        Unembed(resid);
+    }
 
+    /// <summary>The graph without probes: block 0 from tables, the last block at the last position.</summary>
+    private void EmitShortcut()
+    {
+        var tokens = w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
+        // Row t·dVocab + token of the embed table is W_E[token] + W_pos[t]; without W_pos every position shares W_E.
+        TensorRef table, rows;
+        if (c.PositionalEmbedding)
+        {
+            var grid = w.Node("Add", [
+                w.Node("Unsqueeze", [Parameter(ParameterNames.Embed), w.Shape("embed_table.vocab_axis", 0)]),
+                w.Node("Unsqueeze", [Parameter(ParameterNames.PosEmbed), w.Shape("embed_table.position_axis", 1)])]);
+            table = w.Node("Reshape", [grid, w.Shape("embed_table.shape", c.NCtx * c.DVocab, c.DModel)], "embed_table");
+            var offsets = Enumerable.Range(0, c.NCtx).Select(t => (long)t * c.DVocab).ToArray();
+            rows = w.Node("Add", [tokens, w.G.Initializer("embed_table.position_offsets", offsets, [1, c.NCtx])], "embed_table.rows");
+        }
+        else
+        {
+            table = Parameter(ParameterNames.Embed);
+            rows = tokens;
+        }
+        TensorRef Gather(TensorRef source, TensorRef index, string? output = null) =>
+            w.Node("Gather", [source, index], output, new NodeAttributes { { "axis", 0L } });
+
+        var onlyBlock = c.NLayers == 1;
+        var lastRows = w.Node("Slice", [rows, w.Shape("last_position.start", c.NCtx - 1), w.Shape("last_position.end", c.NCtx), w.Shape("last_position.axis", 1)]);
+        var tables = new TableInputs(table, rows, onlyBlock ? lastRows : rows, Gather);
+        var residQuery = Gather(table, onlyBlock ? lastRows : rows);
+        var resid = Block(0, residQuery, residQuery, tables, onlyBlock ? 1 : c.NCtx);
+        for (var l = 1; l < c.NLayers; l++)
+        {
+            var last = l == c.NLayers - 1;
+            resid = Block(l, resid, last ? LastRow(resid, l) : resid, null, last ? 1 : c.NCtx);
+        }
+        Unembed(resid);
+    }
+
+    /// <summary>Block 0's projections read from the embed table: Q/K/V tables, and the rows to gather for keys and queries.</summary>
+    private sealed record TableInputs(TensorRef Table, TensorRef KeyRows, TensorRef QueryRows, Func<TensorRef, TensorRef, string?, TensorRef> Gather);
+
+    private TensorRef LastRow(TensorRef x, int l) =>
+        w.Node("Slice", [x, w.Shape($"blocks.{l}.last.start", c.NCtx - 1), w.Shape($"blocks.{l}.last.end", c.NCtx), w.Shape($"blocks.{l}.last.axis", 1)]);
+
+    private void Unembed(TensorRef resid)
+    {
         var final = resid;
         if (c.FinalNorm)
         {
@@ -43,39 +104,53 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
             var gain = w.Node("Mul", [Parameter(ParameterNames.FinalNormWeight), w.Scalar("ln_final.sqrt_d_model", Math.Sqrt(c.DModel))]);
             final = w.Node("Mul", [unit, gain], HookNames.FinalNormalized);
         }
-        var last = w.Node("Gather", [final, w.G.Scalar("last_position", (long)(c.NCtx - 1))], attributes: new NodeAttributes { { "axis", 1L } });
+        var lastIndex = lastPositionOnly ? 0L : c.NCtx - 1;
+        var last = w.Node("Gather", [final, w.G.Scalar("last_position", lastIndex)], attributes: new NodeAttributes { { "axis", 1L } });
         w.Node("MatMul", [last, Parameter(ParameterNames.Unembed)], HookNames.Logits);
     }
 
     private TensorRef Parameter(string name)
     {
+        if (_parameters.TryGetValue(name, out var existing)) return existing;
         var info = latent.Info(name);
-        return w.Values(name, latent.Slice(info).ToArray(), info.Shape.ToLongArray());
+        return _parameters[name] = w.Values(name, latent.Slice(info).ToArray(), info.Shape.ToLongArray());
     }
 
-    private TensorRef Block(int l, TensorRef residPre)
+    /// <summary>
+    /// One block. <paramref name="residPre"/> [B, T, D] feeds keys and values; <paramref name="residQuery"/> [B, Tq, D] is
+    /// the rows that get queries and a residual stream (all T, or the last one). With <paramref name="tables"/>, Q/K/V
+    /// are gathered from the projected embed table instead of projected row by row.
+    /// </summary>
+    private TensorRef Block(int l, TensorRef residPre, TensorRef residQuery, TableInputs? tables, int queryPositions)
     {
         int h = c.NHeads, e = c.DHead;
         var headsShape = w.Shape($"blocks.{l}.attn.heads_shape", 0, 0, h, e);
-        TensorRef Project(string weight, string hook) =>
-            w.Node("Reshape", [linears.Emit(residPre, FoldedLinear.From(c, latent, weight), $"{hook}.flat"), headsShape], hook);
-        var q = Project(ParameterNames.Query(l), HookNames.Q(l));
-        var k = Project(ParameterNames.Key(l), HookNames.K(l));
-        var v = Project(ParameterNames.Value(l), HookNames.V(l));
+        TensorRef Project(string weight, string hook, bool query)
+        {
+            var linear = FoldedLinear.From(c, latent, weight);
+            var flat = tables is null
+                ? linears.Emit(query ? residQuery : residPre, linear, $"{hook}.flat")
+                : tables.Gather(linears.Emit(tables.Table, linear, $"{hook}.table"), query ? tables.QueryRows : tables.KeyRows, $"{hook}.flat");
+            return w.Node("Reshape", [flat, headsShape], hook);
+        }
+        var q = Project(ParameterNames.Query(l), HookNames.Q(l), query: true);
+        var k = Project(ParameterNames.Key(l), HookNames.K(l), query: false);
+        var v = Project(ParameterNames.Value(l), HookNames.V(l), query: false);
 
-        // [B, T, H, E] → [B, H, T, E] (queries, values) and [B, H, E, T] (keys).
+        // [B, Tq, H, E] → [B, H, Tq, E] (queries), [B, H, T, E] (values) and [B, H, E, T] (keys).
         var qh = w.Transpose(q, [0, 2, 1, 3]);
         var kh = w.Transpose(k, [0, 2, 3, 1]);
         var vh = w.Transpose(v, [0, 2, 1, 3]);
         var raw = w.Node("Mul", [w.Node("MatMul", [qh, kh]), w.Scalar($"blocks.{l}.attn.scale", c.ScoreScale)]);
-        var scores = c.CausalMask
+        // The last position sees every key, so only full-length queries need the causal mask.
+        var scores = c.CausalMask && queryPositions == c.NCtx
             ? w.Node("Add", [raw, w.Values($"blocks.{l}.attn.causal_mask", CausalMask(c.NCtx), c.NCtx, c.NCtx)], HookNames.AttnScores(l))
             : w.Node("Identity", [raw], HookNames.AttnScores(l));
         var pattern = w.Node("Softmax", [scores], HookNames.Pattern(l), new NodeAttributes { { "axis", -1L } });
         var z = w.Transpose(w.Node("MatMul", [pattern, vh]), [0, 2, 1, 3], HookNames.Z(l));
         var zFlat = w.Node("Reshape", [z, w.Shape($"blocks.{l}.attn.z_flat_shape", 0, 0, h * e)]);
         var attnOut = linears.Emit(zFlat, FoldedLinear.From(c, latent, ParameterNames.Output(l)), HookNames.AttnOut(l));
-        var residMid = w.Node("Add", [residPre, attnOut], HookNames.ResidMid(l));
+        var residMid = w.Node("Add", [residQuery, attnOut], HookNames.ResidMid(l));
 
         var pre = linears.Emit(residMid, FoldedLinear.From(c, latent, ParameterNames.MlpIn(l)), HookNames.MlpPre(l));
         var post = w.Node("Relu", [pre], HookNames.MlpPost(l));
