@@ -137,17 +137,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         var k = Project(ParameterNames.Key(l), HookNames.K(l), query: false);
         var v = Project(ParameterNames.Value(l), HookNames.V(l), query: false);
 
-        // [B, Tq, H, E] → [B, H, Tq, E] (queries), [B, H, T, E] (values) and [B, H, E, T] (keys).
-        var qh = w.Transpose(q, [0, 2, 1, 3]);
-        var kh = w.Transpose(k, [0, 2, 3, 1]);
-        var vh = w.Transpose(v, [0, 2, 1, 3]);
-        var raw = w.Node("Mul", [w.Node("MatMul", [qh, kh]), w.Scalar($"blocks.{l}.attn.scale", c.ScoreScale)]);
-        // The last position sees every key, so only full-length queries need the causal mask.
-        var scores = c.CausalMask && queryPositions == c.NCtx
-            ? w.Node("Add", [raw, w.Values($"blocks.{l}.attn.causal_mask", CausalMask(c.NCtx), c.NCtx, c.NCtx)], HookNames.AttnScores(l))
-            : w.Node("Identity", [raw], HookNames.AttnScores(l));
-        var pattern = w.Node("Softmax", [scores], HookNames.Pattern(l), new NodeAttributes { { "axis", -1L } });
-        var z = w.Transpose(w.Node("MatMul", [pattern, vh]), [0, 2, 1, 3], HookNames.Z(l));
+        var z = queryPositions == 1 ? LastQueryMixing(l, q, k, v) : Mixing(l, q, k, v);
         var zFlat = w.Node("Reshape", [z, w.Shape($"blocks.{l}.attn.z_flat_shape", 0, 0, h * e)]);
         var attnOut = linears.Emit(zFlat, FoldedLinear.From(c, latent, ParameterNames.Output(l)), HookNames.AttnOut(l));
         var residMid = w.Node("Add", [residQuery, attnOut], HookNames.ResidMid(l));
@@ -156,6 +146,36 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         var post = w.Node("Relu", [pre], HookNames.MlpPost(l));
         var mlpOut = linears.Emit(post, FoldedLinear.From(c, latent, ParameterNames.MlpOut(l)), HookNames.MlpOut(l));
         return w.Node("Add", [residMid, mlpOut], HookNames.ResidPost(l));
+    }
+
+    /// <summary>Scores, softmax and weighted values for queries at every position, under TransformerLens hook names.</summary>
+    private TensorRef Mixing(int l, TensorRef q, TensorRef k, TensorRef v)
+    {
+        // [B, T, H, E] → [B, H, T, E] (queries, values) and [B, H, E, T] (keys).
+        var qh = w.Transpose(q, [0, 2, 1, 3]);
+        var kh = w.Transpose(k, [0, 2, 3, 1]);
+        var vh = w.Transpose(v, [0, 2, 1, 3]);
+        var raw = w.Node("Mul", [w.Node("MatMul", [qh, kh]), w.Scalar($"blocks.{l}.attn.scale", c.ScoreScale)]);
+        var scores = c.CausalMask
+            ? w.Node("Add", [raw, w.Values($"blocks.{l}.attn.causal_mask", CausalMask(c.NCtx), c.NCtx, c.NCtx)], HookNames.AttnScores(l))
+            : w.Node("Identity", [raw], HookNames.AttnScores(l));
+        var pattern = w.Node("Softmax", [scores], HookNames.Pattern(l), new NodeAttributes { { "axis", -1L } });
+        return w.Transpose(w.Node("MatMul", [pattern, vh]), [0, 2, 1, 3], HookNames.Z(l));
+    }
+
+    /// <summary>
+    /// The same for one query at the last position, which sees every key (no mask), written as broadcast products and
+    /// sums: a batched MatMul of B·H products of 1×E by E×T costs far more in dispatch than the arithmetic.
+    /// q [B, 1, H, E], k and v [B, T, H, E] → z [B, 1, H, E].
+    /// </summary>
+    private TensorRef LastQueryMixing(int l, TensorRef q, TensorRef k, TensorRef v)
+    {
+        var dots = w.Node("ReduceSum", [w.Node("Mul", [q, k]), w.Shape($"blocks.{l}.attn.d_head_axis", 3)], attributes: new NodeAttributes { { "keepdims", 0L } });
+        var scores = w.Node("Mul", [dots, w.Scalar($"blocks.{l}.attn.scale", c.ScoreScale)], $"blocks.{l}.attn.last_scores");
+        var pattern = w.Node("Softmax", [scores], $"blocks.{l}.attn.last_pattern", new NodeAttributes { { "axis", 1L } });
+        var weights = w.Node("Unsqueeze", [pattern, w.Shape($"blocks.{l}.attn.weight_axis", 3)]);
+        return w.Node("ReduceSum", [w.Node("Mul", [weights, v]), w.Shape($"blocks.{l}.attn.position_axis", 1)], HookNames.Z(l),
+            new NodeAttributes { { "keepdims", 1L } });
     }
 
     /// <summary>0 where key ≤ query, −∞ above the diagonal: added to the scores, as TransformerLens masks them.</summary>
