@@ -12,7 +12,8 @@ namespace BitOnnx.Cli;
 /// <summary>Analyses models with live progress rows, writes the report and prints its headline numbers and location.</summary>
 public static class AnalyzeRun
 {
-    public static ReportFiles Execute(IReadOnlyList<OnnxModelRequest> requests, string reportDir, string? title, SessionOptions session)
+    /// <summary>Returns the report's files and each model's analysis, in the order of <paramref name="requests"/>.</summary>
+    public static (ReportFiles Files, IReadOnlyList<ModelAnalysis> Analyses) Execute(IReadOnlyList<OnnxModelRequest> requests, string reportDir, string? title, SessionOptions session)
     {
         var options = new AnalysisOptions();
         var opened = new List<OnnxModelInputs>();
@@ -54,7 +55,7 @@ public static class AnalyzeRun
             foreach (var model in opened) model.Dispose();
         }
         Print(models, opened, files!);
-        return files!;
+        return (files!, models.Select(m => m.Analysis).ToList());
     }
 
     private static void Print(IReadOnlyList<ReportModel> models, IReadOnlyList<OnnxModelInputs> opened, ReportFiles files)

@@ -19,6 +19,10 @@ public sealed class DemoCommandTests
             Assert.IsTrue(File.Exists(Path.Combine(output, "models", name + ".onnx")), name);
         }
         Assert.IsTrue(File.Exists(Path.Combine(output, "models", "li2024-binary-int2.onnx")));
+        var card = File.ReadAllText(Path.Combine(output, "models", "li2024-ternary.md"));
+        StringAssert.Contains(card, "bitonnx demo --seed 0 --quick");
+        StringAssert.Contains(card, "first logged epoch with test accuracy ≥ 99%");
+        StringAssert.Contains(card, "key frequencies (embedding Fourier norms)");
         StringAssert.Contains(r.Out, "prediction mismatches");
         var index = Path.Combine(output, "report", "index.html");
         StringAssert.Contains(r.Out, index);

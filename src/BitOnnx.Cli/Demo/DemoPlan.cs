@@ -14,7 +14,7 @@ public sealed record DemoModel(string Name, TransformerConfig Config, TrainingOp
 public static class DemoPlan
 {
     public const int LiEpochs = 10_000;
-    public const int NandaEpochs = 15_000;
+    public const int NandaEpochs = 12_000;
 
     public static IReadOnlyList<DemoModel> Create(long seed, int threads, bool quick)
     {

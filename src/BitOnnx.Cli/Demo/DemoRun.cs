@@ -37,17 +37,24 @@ public static class DemoRun
         var verification = new Table().AddColumns("model", "outputs compared", "worst max |Δ| / bound", "prediction mismatches", "accuracy (ONNX Runtime)");
         var failed = false;
         var requests = new List<OnnxModelRequest>();
+        var fileSizes = new Dictionary<string, List<ModelCard.FileSize>>();
         foreach (var (model, run) in trained)
         {
             var checkpoint = ModelCheckpoint.Load(run.ModelFile);
             var quantized = model.Config.Quantization != WeightQuantization.None;
             var main = Path.Combine(models, model.Name + ".onnx");
             var mainFormat = quantized ? WeightFormat.Int8 : WeightFormat.Float;
-            TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = ProbeSelection.Every }).Model.Save(main);
+            var withProbes = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = ProbeSelection.Every });
+            withProbes.Model.Save(main);
+            var cardSizes = fileSizes[model.Name] = [new($"{model.Name}.onnx (every probe)", WeightFormats.Name(mainFormat), withProbes.Bytes, withProbes.BitsPerQuantizedWeight)];
             foreach (var format in quantized ? Enum.GetValues<WeightFormat>() : [WeightFormat.Float])
             {
                 var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format });
-                if (format == WeightFormat.Int2) export.Model.Save(Path.Combine(models, model.Name + "-int2.onnx"));
+                if (format == WeightFormat.Int2)
+                {
+                    export.Model.Save(Path.Combine(models, model.Name + "-int2.onnx"));
+                    cardSizes.Add(new($"{model.Name}-int2.onnx (no probes)", "int2", export.Bytes, export.BitsPerQuantizedWeight));
+                }
                 sizes.AddRow(model.Name, WeightFormats.Name(format), Kib(export.Bytes), export.BitsPerQuantizedWeight.ToString(CultureInfo.InvariantCulture));
             }
 
@@ -66,8 +73,15 @@ public static class DemoRun
         if (failed) throw new CliException("An exported model differs from the engine by more than the tolerance (see the table above).");
 
         using var options = TransformerSession.DefaultOptions(threads);
-        AnalyzeRun.Execute(requests, Path.Combine(output, "report"),
+        var (_, analyses) = AnalyzeRun.Execute(requests, Path.Combine(output, "report"),
             quick ? "BitOnnx demo (quick sizes)" : "Binary, ternary and full-precision transformers on modular addition (P = 113)", options);
+        var command = $"bitonnx demo --seed {seed}{(quick ? " --quick" : "")}";
+        for (var i = 0; i < trained.Count; i++)
+        {
+            var (model, run) = trained[i];
+            ModelCard.Write(Path.Combine(models, model.Name + ".md"), model, run, analyses[i], fileSizes[model.Name], command);
+        }
+        AnsiConsole.MarkupLine($"Model cards: [bold]{Markup.Escape(Path.GetFullPath(models))}[/]/*.md");
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Demo finished in {watch.Elapsed:h\\:mm\\:ss}."));
         return 0;
     }
