@@ -21,6 +21,8 @@ public sealed unsafe class SessionOptions : IDisposable
 
     public SessionOptions()
     {
+        // Provider registration logs through ORT's default logger, which the environment creates: make sure it exists.
+        _ = OrtEnvironment.Env;
         handle.Attach(OrtApi.CreateSessionOptions());
     }
 

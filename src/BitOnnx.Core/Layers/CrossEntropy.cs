@@ -42,7 +42,14 @@ public static class CrossEntropy
                         if (!computeGradient) continue;
                         var grad = new Span<float>((float*)d0 + (long)r * classes, classes);
                         var normalizer = 1.0 / (sum * rows);
-                        for (var c = 0; c < classes; c++) grad[c] = (float)(shifted[c] * normalizer);
+                        for (var c = 0; c < classes; c++)
+                        {
+                            // Once a model has grokked, wrong-class probabilities fall below float's normal range. Those
+                            // subnormal gradients are 1e-38 of the step and cannot move a float32 weight, but every
+                            // multiply-add that touches one takes a slow microcode path: flush them to zero, as FTZ would.
+                            var value = (float)(shifted[c] * normalizer);
+                            grad[c] = float.IsSubnormal(value) ? 0f : value;
+                        }
                         grad[target] -= 1f / rows;
                     }
                 });
