@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace BitOnnx.Cli.Tests;
+
+/// <summary>The models in models/ load, predict, verify against their checkpoints and analyse right after a clone.</summary>
+[TestClass]
+public sealed class ShippedModelsTests
+{
+    private static string ModelsFolder()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BitOnnx.sln"))) dir = dir.Parent;
+        Assert.IsNotNull(dir, "repository root");
+        return Path.Combine(dir.FullName, "models");
+    }
+
+    [TestMethod]
+    [DataRow("li2024-binary")]
+    [DataRow("li2024-ternary")]
+    [DataRow("nanda2023-fp")]
+    public void ShippedModelPredictsEveryPairAndMatchesItsCheckpoint(string name)
+    {
+        var folder = Path.Combine(ModelsFolder(), name);
+        var onnx = Path.Combine(folder, name + ".onnx");
+        var all = CliProcess.Run("predict", onnx, "--all");
+        Assert.AreEqual(0, all.ExitCode, all.Error);
+        var hits = System.Text.RegularExpressions.Regex.Match(all.Out, @"(\d+)/12769");
+        Assert.IsTrue(hits.Success && int.Parse(hits.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 12_756,
+            $"the shipped models have grokked (≥ 99.9% of all pairs): {all.Out}");
+        var verify = CliProcess.Run("verify", onnx, Path.Combine(folder, "model.safetensors"));
+        Assert.AreEqual(0, verify.ExitCode, verify.Out + verify.Error);
+    }
+
+    [TestMethod]
+    public void ShippedModelsAnalyseSideBySide()
+    {
+        var models = ModelsFolder();
+        var report = CliProcess.TempFolder();
+        var r = CliProcess.Run("analyze", Path.Combine(models, "li2024-ternary", "li2024-ternary.onnx"),
+            "--compare", Path.Combine(models, "nanda2023-fp", "nanda2023-fp.onnx"),
+            "--run", Path.Combine(models, "li2024-ternary"), "--run", Path.Combine(models, "nanda2023-fp"),
+            "--no-gradients", "-o", report);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "summary.json")));
+        var first = summary.RootElement.GetProperty("models")[0];
+        Assert.AreEqual(113, first.GetProperty("p").GetInt32());
+        Assert.IsTrue(first.GetProperty("key_frequencies").GetProperty("neurons").GetArrayLength() > 0, "a grokked model has key frequencies");
+    }
+}
