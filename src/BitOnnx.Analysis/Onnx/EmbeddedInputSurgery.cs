@@ -19,7 +19,7 @@ public static class EmbeddedInputSurgery
         var g = proto.Graph;
         int index = IndexOfProducer(g, ProbeNames.Embed);
         if (index < 0)
-            throw new InvalidDataException($"Model '{name}' has no node producing '{ProbeNames.Embed}', so its logits cannot be taken as a function of the token embeddings.");
+            throw new InvalidDataException($"Model '{name}' has no node producing '{ProbeNames.Embed}', so its logits cannot be taken as a function of the token embeddings. Export it with probes (bitonnx export ... --probes all) or pass an --embedded-input --double export.");
         var producer = g.Node[index];
         var (element, width) = EmbedType(g, producer, name);
         dModel = width;

@@ -29,7 +29,7 @@ public sealed class OnnxEmbeddedLogitsTests
     public void Surgery_gradients_match_the_closed_form(string preset, WeightQuantization mode, WeightFormat format)
     {
         var checkpoint = SolvableModel(preset, mode);
-        using var model = OnnxEmbeddedLogits.FromTokenModel(TinyExports.Export(checkpoint, format, ProbeSelection.None), "solvable");
+        using var model = OnnxEmbeddedLogits.FromTokenModel(TinyExports.Export(checkpoint, format, ProbeSelection.Of("hook_embed")), "solvable");
         Assert.IsTrue(model.DoublePrecision, model.Description);
         StringAssert.Contains(model.Description, "graph surgery");
         AssertGradientsMatch(model, checkpoint, 1e-6);
@@ -84,7 +84,7 @@ public sealed class OnnxEmbeddedLogitsTests
     [TestMethod]
     public void A_graph_whose_logits_read_the_tokens_elsewhere_is_refused()
     {
-        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), probes: ProbeSelection.None);
+        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), probes: ProbeSelection.Of("hook_embed"));
         var proto = export.Proto.Clone();
         // Feed the tokens (cast to float and summed) into the logits besides the embedding path.
         var g = proto.Graph;
@@ -101,7 +101,7 @@ public sealed class OnnxEmbeddedLogitsTests
     [TestMethod]
     public void A_graph_that_rounds_its_activations_is_refused_with_the_reason()
     {
-        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.Binary), WeightFormat.Int8Dynamic, ProbeSelection.None);
+        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.Binary), WeightFormat.Int8Dynamic, ProbeSelection.Of("hook_embed"));
         var e = Assert.ThrowsException<InvalidDataException>(() => OnnxEmbeddedLogits.FromTokenModel(export, "dyn"));
         StringAssert.Contains(e.Message, "DynamicQuantizeLinear");
         StringAssert.Contains(e.Message, "--embedded-input --double");

@@ -44,29 +44,43 @@ public sealed class GradientCheckTests
         // Float rounding in backprop is relative to the largest gradients flowing through shared activations, so a tensor
         // whose gradients are all tiny is held to a hundredth of the model's largest gradient rather than to its own.
         var globalScale = gradient.Data.Max(MathF.Abs);
+        var kinks = 0;
         foreach (var info in effective.Entries)
         {
             var values = reference[info.Name];
             var analytic = gradient.Slice(info).ToArray();
-            var indices = SampleIndices(values.Length, 24, info.Name.GetHashCode());
-            var numeric = new double[indices.Length];
-            for (var s = 0; s < indices.Length; s++)
+            var indices = SampleIndices(values.Length, 24, StableSeed(info.Name));
+            double Difference(int i, double step)
             {
-                var i = indices[s];
                 var saved = values[i];
-                values[i] = saved + Step;
+                values[i] = saved + step;
                 var plus = ReferenceTransformer.Loss(config, effective, reference, tokens, targets);
-                values[i] = saved - Step;
+                values[i] = saved - step;
                 var minus = ReferenceTransformer.Loss(config, effective, reference, tokens, targets);
                 values[i] = saved;
-                numeric[s] = (plus - minus) / (2 * Step);
+                return (plus - minus) / (2 * step);
             }
+            var numeric = indices.Select(i => Difference(i, Step)).ToArray();
             var scale = Math.Max(numeric.Max(Math.Abs), 1e-2 * globalScale);
             for (var s = 0; s < indices.Length; s++)
-                Assert.AreEqual(numeric[s], analytic[indices[s]], RelativeTolerance * scale,
-                    $"{info.Name}[{indices[s]}] ({preset}, {mode}, {layers} layers; tensor scale {scale:G3}, model scale {globalScale:G3})");
+            {
+                if (Math.Abs(numeric[s] - analytic[indices[s]]) <= RelativeTolerance * scale) continue;
+                // A ReLU whose input sits within a step of zero makes the difference straddle a kink (and float32 may
+                // place the unit on the other side of it than double does). There the derivative itself is ill-defined:
+                // a tenth of the step then disagrees with the full step. Such entries are skipped, and counted.
+                if (Math.Abs(Difference(indices[s], Step / 10) - numeric[s]) > RelativeTolerance * scale / 2)
+                {
+                    kinks++;
+                    continue;
+                }
+                Assert.Fail($"{info.Name}[{indices[s]}]: numeric {numeric[s]:G6}, analytic {analytic[indices[s]]:G6} ({preset}, {mode}, {layers} layers; tensor scale {scale:G3}, model scale {globalScale:G3})");
+            }
         }
+        Assert.IsTrue(kinks <= 2, $"{kinks} entries sat on a ReLU kink: too many to be chance");
     }
+
+    /// <summary>A seed from the name that is the same in every process (string.GetHashCode is randomised per process).</summary>
+    private static int StableSeed(string name) => name.Aggregate(17, (h, ch) => unchecked(h * 31 + ch));
 
     [TestMethod]
     [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Binary)]
