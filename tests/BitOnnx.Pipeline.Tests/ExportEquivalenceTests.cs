@@ -59,6 +59,42 @@ public sealed class ExportEquivalenceTests
         }
     }
 
+    /// <summary>The same comparison on a GPU provider where one can be had; otherwise inconclusive, saying why.</summary>
+    [TestMethod]
+    [DataRow(ExecutionProvider.Cuda)]
+    [DataRow(ExecutionProvider.WebGpu)]
+    public void GpuProvidersMatchTheEngineWhereAvailable(ExecutionProvider provider)
+    {
+        SessionOptions options;
+        try
+        {
+            (options, _, _) = ExecutionProviders.Create(provider, fallbackToCpu: false, threads: 1);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            Assert.Inconclusive($"{provider} is not available on this machine: {e.Message}");
+            return;
+        }
+        var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Ternary);
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Probes = ProbeSelection.Every });
+        TransformerSession session;
+        try
+        {
+            using (options) session = new TransformerSession(export.Model.ToBytes(), options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            Assert.Inconclusive($"{provider} could not run the model here: {e.Message}");
+            return;
+        }
+        using (session)
+        {
+            var report = ExportVerification.Run(checkpoint, session, 1e-3);
+            Assert.IsTrue(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name} {o.MaxAbsDifference:E2}")));
+            Assert.AreEqual(0, report.PredictionMismatches);
+        }
+    }
+
     [TestMethod]
     public void TwoLayerModelsExportToo()
     {
