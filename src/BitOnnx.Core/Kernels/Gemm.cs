@@ -59,9 +59,10 @@ public static class Gemm
         }
 
         var partition = GemmPartition.Plan(shape, TKernel.Rows, TKernel.Columns, threads);
+        int nextRow = 0;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            var job = new GemmJob(pa, pb, pc, shape, partition);
+            var job = new GemmJob(pa, pb, pc, shape, partition, &nextRow);
             if (partition.Parts == 1)
             {
                 GemmDriver<TKernel>.RunBand(job, 0, shape.M, 0, shape.N);
