@@ -2,10 +2,11 @@ namespace BitOnnx.Core.Kernels;
 
 /// <summary>
 /// Fast single-precision matrix product for the training engine: packed panels, a register-blocked AVX-512
-/// micro-kernel (AVX2 and plain fallbacks), and a deterministic split of C across threads.
+/// micro-kernel (AVX2 and plain fallbacks), and a split of C (never of k) across threads.
 /// Every element of C is one fused multiply-add chain in k order (starting from C when accumulating), computed by
-/// exactly one thread, so results are bit-identical for any thread count, across runs, and between kernels on
-/// machines with hardware FMA. <see cref="GemmReference"/> is the independent scalar reference.
+/// exactly one thread, and computed the same way whichever thread, tile or block it falls in; so results are
+/// bit-identical for any thread count, across runs, and between kernels on machines with hardware FMA.
+/// <see cref="GemmReference"/> is the independent scalar reference.
 /// </summary>
 public static class Gemm
 {
@@ -59,9 +60,10 @@ public static class Gemm
         }
 
         var partition = GemmPartition.Plan(shape, TKernel.Rows, TKernel.Columns, threads);
+        int nextRow = 0;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            var job = new GemmJob(pa, pb, pc, shape, partition);
+            var job = new GemmJob(pa, pb, pc, shape, partition, &nextRow);
             if (partition.Parts == 1)
             {
                 GemmDriver<TKernel>.RunBand(job, 0, shape.M, 0, shape.N);

@@ -28,7 +28,9 @@ internal static unsafe class GemmDriver<TKernel>
         GemmShape shape = job.Shape;
         int paddedWidest = RoundUp(Math.Min(GemmBlocking.ColumnBlock, column1 - column0), nr);
         int groupDepth = GemmBlocking.DepthGroupFor(shape.K, paddedWidest);
-        int rowBlock = GemmBlocking.RowBlockFor(mr, row1 - row0), tileFloats = mr * nr;
+        bool shared = job.Partition.SharedRowBlock > 0;
+        int rowBlock = shared ? job.Partition.SharedRowBlock : GemmBlocking.RowBlockFor(mr, row1 - row0);
+        int tileFloats = mr * nr;
         int aBlockFloats = rowBlock / mr * GemmBlocking.APanelFloats(mr);
         float* aBlock = PackingWorkspace.Get(aBlockFloats + tileFloats + (groupDepth * paddedWidest));
         float* tile = aBlock + aBlockFloats;
@@ -47,7 +49,7 @@ internal static unsafe class GemmDriver<TKernel>
                         bGroup + ((long)(pc - group) * paddedNc));
                 }
 
-                for (int ic = row0; ic < row1; ic += rowBlock)
+                for (int ic = shared ? job.ClaimRows() : row0; ic < row1; ic = shared ? job.ClaimRows() : ic + rowBlock)
                 {
                     for (int pc = group; pc < groupEnd; pc += GemmBlocking.DepthBlock)
                     {

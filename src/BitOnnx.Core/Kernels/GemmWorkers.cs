@@ -5,8 +5,11 @@ namespace BitOnnx.Core.Kernels;
 /// <summary>
 /// Persistent background threads that run the parts of one product beside the calling thread, which always runs
 /// part 0. A hand-off is two events per worker, no allocation and no thread-pool queueing, which matters when a
-/// product takes well under a millisecond. One product uses the workers at a time; a caller that finds them busy
-/// runs all parts itself, which gives the same bits because the parts never share an output element.
+/// product takes well under a millisecond. Each part is claimed once, by its worker or, when that worker has not
+/// started it by the time the caller is done with its own part (on a busy machine it may not have been scheduled
+/// yet), by the caller. One product uses the workers at a time; a caller that finds them busy runs all parts itself.
+/// Who runs a part never changes its bits: parts never share an output element, and every element is computed
+/// the same way by any thread.
 /// </summary>
 internal static unsafe class GemmWorkers
 {
@@ -41,14 +44,13 @@ internal static unsafe class GemmWorkers
                 workers[part - 1].Start(part);
             }
 
-            Exception? failure = null;
-            try
+            Exception? failure = RunCaught(run, 0);
+            for (int part = 1; part < parts; part++)
             {
-                run(job, 0);
-            }
-            catch (Exception e)
-            {
-                failure = e;
+                if (workers[part - 1].TryClaim())
+                {
+                    failure ??= RunCaught(run, part);
+                }
             }
 
             for (int part = 1; part < parts; part++)
@@ -64,6 +66,19 @@ internal static unsafe class GemmWorkers
         finally
         {
             Monitor.Exit(Gate);
+        }
+    }
+
+    private static Exception? RunCaught(delegate*<in GemmJob, int, void> run, int part)
+    {
+        try
+        {
+            run(job, part);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
         }
     }
 
@@ -89,6 +104,7 @@ internal static unsafe class GemmWorkers
         private readonly ManualResetEventSlim started = new(false, SpinCount);
         private readonly ManualResetEventSlim finished = new(false, SpinCount);
         private int part;
+        private int claimed;
         private Exception? failure;
 
         public Worker(int index)
@@ -101,8 +117,12 @@ internal static unsafe class GemmWorkers
         {
             part = assignedPart;
             failure = null;
+            Volatile.Write(ref claimed, 0);
             started.Set();
         }
+
+        /// <summary>Takes this worker's part for the calling thread if the worker has not begun it.</summary>
+        public bool TryClaim() => Interlocked.CompareExchange(ref claimed, 1, 0) == 0;
 
         public Exception? WaitUntilDone()
         {
@@ -117,13 +137,9 @@ internal static unsafe class GemmWorkers
             {
                 started.Wait();
                 started.Reset();
-                try
+                if (TryClaim())
                 {
-                    body(job, part);
-                }
-                catch (Exception e)
-                {
-                    failure = e;
+                    failure = RunCaught(body, part);
                 }
 
                 finished.Set();

@@ -22,6 +22,14 @@ public sealed class GemmPartitionTests
         {
             var plan = GemmPartition.Plan(new GemmShape(m, n, k, false, false, false), 12, 32, threads);
             Assert.IsTrue(plan.Parts >= 1 && plan.Parts <= threads, $"{plan.Parts} parts for {threads} threads");
+            if (plan.SharedRowBlock > 0)
+            {
+                // Parts claim row blocks from a counter instead of owning bands; blocks are whole kernel tiles.
+                Assert.AreEqual(0, plan.SharedRowBlock % 12);
+                Assert.AreEqual((0, m, 0, n), plan.Band(plan.Parts - 1));
+                continue;
+            }
+
             var owner = new int[m * n];
             for (int part = 0; part < plan.Parts; part++)
             {
@@ -45,6 +53,19 @@ public sealed class GemmPartitionTests
     {
         // 64·64·64 multiply-adds take a few microseconds: handing part of that to another thread costs more.
         Assert.AreEqual(1, GemmPartition.Plan(new GemmShape(64, 64, 64, false, false, false), 12, 32, 8).Parts);
+    }
+
+    [TestMethod]
+    public void RowSplitsWithOneGroupOfB_ShareRowBlocks()
+    {
+        // k·n fits one packed group: parts claim blocks (about four per part), so a held-up thread does not stall the rest.
+        var plan = GemmPartition.Plan(new GemmShape(3831, 128, 512, false, false, false), 12, 32, 2);
+        Assert.IsTrue(plan.SplitRows && plan.SharedRowBlock > 0);
+        Assert.AreEqual(8, (3831 + plan.SharedRowBlock - 1) / plan.SharedRowBlock);
+
+        // k = 3831 needs several groups of B, whose order per block of C must hold: fixed bands then.
+        var deep = GemmPartition.Plan(new GemmShape(1000, 100, 3831, false, false, false), 12, 32, 2);
+        Assert.AreEqual(0, deep.SharedRowBlock);
     }
 
     [TestMethod]
