@@ -10,17 +10,28 @@ internal interface IScorer : IDisposable
     float[] Score(long[] tokens);
 }
 
-internal sealed class EngineScorer(TransformerConfig config, ParameterSet parameters, int threads) : IScorer
+internal sealed class EngineScorer : IScorer
 {
-    public int P => config.P;
+    private readonly TransformerConfig _config;
+    private readonly EffectiveWeights _weights;
+    private readonly int _threads;
+
+    /// <summary>Quantizes the weights once: a transformer's parameters never change after Fit or Load.</summary>
+    public EngineScorer(TransformerConfig config, ParameterSet parameters, int threads)
+    {
+        _config = config;
+        _threads = threads;
+        _weights = new EffectiveWeights(config);
+        _weights.LoadFrom(parameters);
+    }
+
+    public int P => _config.P;
 
     public float[] Score(long[] tokens)
     {
-        var rows = tokens.Length / config.NCtx;
-        var ws = new Workspace(config, Array.ConvertAll(tokens, t => (int)t), new int[rows], lastPositionOnly: true, withGradients: false);
-        var weights = new EffectiveWeights(config);
-        weights.LoadFrom(parameters);
-        TransformerForward.Run(weights, ws, threads);
+        var rows = tokens.Length / _config.NCtx;
+        var ws = new Workspace(_config, Array.ConvertAll(tokens, t => (int)t), new int[rows], lastPositionOnly: true, withGradients: false);
+        TransformerForward.Run(_weights, ws, _threads);
         return ws.Logits;
     }
 
