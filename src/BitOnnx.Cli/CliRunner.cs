@@ -4,7 +4,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Pipeline.Onnx;
-using BitOnnx.Runtime;
+using BitOnnx.Onnx.Runtime;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;
@@ -43,7 +43,7 @@ public static class CliRunner
     private static int Fail(Exception e)
     {
         var known = e is ConfigException or CheckpointException or TrainingDivergedException or CliException
-            or IOException or UnauthorizedAccessException or ExportException or OnnxModelMismatchException or OnnxRuntimeException;
+            or IOException or UnauthorizedAccessException or ExportException or OnnxModelMismatchException or ModelSessionException;
         var message = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
         AnsiConsole.Console.Profile.Out.Writer.Flush();
         Console.Error.WriteLine($"error: {message}");

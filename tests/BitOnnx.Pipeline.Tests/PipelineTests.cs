@@ -2,6 +2,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Pipeline.ModularAddition;
 using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.Tests;
 
@@ -84,11 +85,11 @@ public sealed class PipelineTests
         trained.SaveAsOnnx(onnx);
         using var fallback = context.Model.ApplyOnnxModel(onnx, new OnnxModelOptions { Provider = ExecutionProvider.Cuda });
         Assert.AreEqual("Cpu", fallback.ExecutionProvider);
-        StringAssert.Contains(fallback.FallbackReason, "libonnxruntime_providers_cuda.so");
+        StringAssert.Contains(fallback.FallbackReason, CudaProvider.IsCudaBuild ? "not found" : CudaProvider.BuildSwitch);
         Assert.AreEqual(121, fallback.Transform(AllPairs(11)).Count);
-        var e = Assert.ThrowsException<BitOnnx.Runtime.OnnxRuntimeException>(() =>
+        var e = Assert.ThrowsException<ExecutionProviderUnavailableException>(() =>
             context.Model.ApplyOnnxModel(onnx, new OnnxModelOptions { Provider = ExecutionProvider.Cuda, FallbackToCpu = false }));
-        StringAssert.Contains(e.Message, "CPU execution provider works");
+        StringAssert.Contains(e.Message, "The CPU provider works");
     }
 
     [TestMethod]

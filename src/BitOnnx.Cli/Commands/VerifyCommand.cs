@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.Onnx;
 using Spectre.Console;
 
@@ -28,8 +29,7 @@ public static class VerifyCommand
         {
             var loaded = ModelCheckpoint.Load(r.GetValue(checkpoint)!);
             using var session = PredictCommand.OpenSession(r.GetValue(model)!, r.GetValue(provider)!);
-            var dynamic = session.Metadata.TryGetValue(TransformerExporter.MetadataPrefix + "weights", out var w) && w == "int8-dynamic";
-            var bound = r.GetValue(tolerance) ?? (dynamic ? DynamicTolerance : ExportVerification.DefaultTolerance);
+            var bound = r.GetValue(tolerance) ?? (session.Metadata.DynamicQuantization ? DynamicTolerance : ExportVerification.DefaultTolerance);
             var report = ExportVerification.Run(loaded, session, bound, r.GetValue(threads));
             Print(report);
             return report.Passed ? 0 : CliRunner.ExitError;

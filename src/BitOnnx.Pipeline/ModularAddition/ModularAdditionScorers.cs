@@ -1,5 +1,5 @@
 using BitOnnx.Core.Model;
-using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.ModularAddition;
 
@@ -38,11 +38,11 @@ internal sealed class EngineScorer : IScorer
     public void Dispose() { }
 }
 
-internal sealed class OnnxScorer(TransformerSession session) : IScorer
+internal sealed class OnnxScorer(ModelSession session) : IScorer
 {
     public int P => session.P;
 
-    public float[] Score(long[] tokens) => session.Run(tokens, ["logits"])["logits"];
+    public float[] Score(long[] tokens) => session.Run(tokens)["logits"].Data;
 
     public void Dispose() => session.Dispose();
 }

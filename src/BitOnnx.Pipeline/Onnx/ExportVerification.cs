@@ -1,6 +1,7 @@
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.Onnx;
 
@@ -23,12 +24,12 @@ public sealed record VerificationReport(IReadOnlyList<OutputDifference> Outputs,
     public bool Passed => Outputs.All(o => o.Passed);
 }
 
-/// <summary>Runs the training engine and ONNX Runtime on all P*P pairs and compares every output they share.</summary>
+/// <summary>Runs the training engine and ONNX Runtime (through <see cref="ModelSession"/>) on all P*P pairs and compares every output they share.</summary>
 public static class ExportVerification
 {
     public const double DefaultTolerance = 1e-4;
 
-    public static VerificationReport Run(ModelCheckpoint.Loaded checkpoint, TransformerSession session, double tolerance, int threads = 1)
+    public static VerificationReport Run(ModelCheckpoint.Loaded checkpoint, ModelSession session, double tolerance, int threads = 1)
     {
         var c = checkpoint.Config;
         if (session.P != c.P)
@@ -38,7 +39,7 @@ public static class ExportVerification
         var targets = ModularAdditionData.Targets(c.P, rows);
         var cache = ActivationCache.Run(c, checkpoint.Parameters, tokens, threads);
         var shared = session.OutputNames.Where(cache.Tensors.ContainsKey).ToList();
-        var onnx = session.Run(Array.ConvertAll(tokens, t => (long)t), shared);
+        var onnx = session.Run(Array.ConvertAll(tokens, t => (long)t), shared).ToDictionary(o => o.Key, o => o.Value.Data);
 
         var differences = shared.Select(name =>
             new OutputDifference(name, MaxAbsDifference(cache[name].Data, onnx[name]), Magnitude(cache[name].Data), tolerance)).ToList();
