@@ -1,5 +1,6 @@
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Engine.Model;
 
 namespace BitOnnx.Pipeline.ModularAddition;
 

@@ -2,6 +2,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Engine.Model;
 
 namespace BitOnnx.Pipeline.Onnx;
 
