@@ -1,3 +1,5 @@
+using BitOnnx.Core;
+
 namespace BitOnnx.Onnx.Runtime;
 
 /// <summary>
@@ -5,7 +7,17 @@ namespace BitOnnx.Onnx.Runtime;
 /// cannot start): one sentence saying what was wrong and what to do. ONNX Runtime's own error, if any, is the inner
 /// exception.
 /// </summary>
-public class ModelSessionException(string message, Exception? inner = null) : Exception(message, inner);
+public class ModelSessionException : BitOnnxException
+{
+    public ModelSessionException(string message) : base(message) { }
+
+    public ModelSessionException(string message, Exception inner) : base(message, inner) { }
+}
 
 /// <summary>An execution provider that cannot start here; the message names the switch or the missing library.</summary>
-public sealed class ExecutionProviderUnavailableException(string message, Exception? inner = null) : ModelSessionException(message, inner);
+public sealed class ExecutionProviderUnavailableException : ModelSessionException
+{
+    public ExecutionProviderUnavailableException(string message) : base(message) { }
+
+    public ExecutionProviderUnavailableException(string message, Exception inner) : base(message, inner) { }
+}

@@ -41,6 +41,21 @@ public class ExecutionProviderTests
         Assert.IsNull(CudaProvider.MissingLibrariesMessage([]), "nothing missing: no message, ONNX Runtime is asked");
     }
 
+    /// <summary>The CUDA build on a machine without CUDA 13 (built with -p:OnnxRuntimeFlavor=cuda and run here): the real probe answers.</summary>
+    [TestMethod]
+    public void Cuda_OnTheCudaBuild_WithoutCuda_NamesTheFirstMissingLibrary()
+    {
+        if (!CudaProvider.IsCudaBuild) Assert.Inconclusive($"This is the CPU build; build with {CudaProvider.BuildSwitch} to run this test.");
+        var missing = CudaProvider.Missing(CudaProvider.RequiredLibraries, name => System.Runtime.InteropServices.NativeLibrary.TryLoad(name, out _));
+        if (missing.Count == 0) Assert.Inconclusive("Every CUDA library loads here; this test covers their absence.");
+        var e = Assert.ThrowsException<ExecutionProviderUnavailableException>(() =>
+            ModelSession.FromModel(TestModels.ExactModularAddition(5), "exact", new ModelSessionOptions { Provider = ExecutionProvider.Cuda }));
+        StringAssert.Contains(e.Message, missing[0]);
+        StringAssert.Contains(e.Message, "The CPU provider works");
+        using var cpu = ModelSession.FromModel(TestModels.ExactModularAddition(5), "exact");
+        Assert.AreEqual(1f, cpu.Run([2, 2, 5])["logits"].Data[4], "the CPU provider of the CUDA build runs");
+    }
+
     [TestMethod]
     public void TheLibrariesProbedAreTheOnesTheCudaProviderLinks()
     {
