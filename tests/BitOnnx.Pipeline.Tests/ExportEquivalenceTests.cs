@@ -43,6 +43,30 @@ public sealed class ExportEquivalenceTests
         }
     }
 
+    /// <summary>
+    /// int8-dynamic rounds every linear's input to 8 bits on each call (DynamicQuantizeLinear), so it is compared at its
+    /// stated tolerance (<see cref="ExportVerification.DynamicTolerance"/>, what `bitonnx verify` uses for it), on every
+    /// probe, at both optimization levels (ORT_ENABLE_ALL fuses it into DynamicQuantizeMatMul).
+    /// </summary>
+    [TestMethod]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Binary)]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Ternary)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Binary)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary)]
+    public void Int8DynamicMatchesTheEngineWithinItsStatedTolerance(string preset, WeightQuantization mode)
+    {
+        var checkpoint = TrainedModels.Load(preset, mode);
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8Dynamic, Probes = ProbeSelection.Every });
+        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
+        {
+            using var session = ModelSession.FromModel(export.Model, $"{preset}-{mode}-int8-dynamic", new ModelSessionOptions { Threads = 1, OptimizationLevel = level });
+            var report = ExportVerification.Run(checkpoint, session, ExportVerification.DynamicTolerance);
+            Assert.AreEqual(HookNames.For(checkpoint.Config, 1).Count, report.Outputs.Count, "every hook is compared");
+            foreach (var output in report.Outputs)
+                Assert.IsTrue(output.Passed, $"{output.Name}: max |Δ| = {output.MaxAbsDifference:E2}, magnitude {output.Magnitude:G3} ({preset}, {mode}, {level})");
+        }
+    }
+
     [TestMethod]
     [DynamicData(nameof(Cases), DynamicDataSourceType.Method)]
     public void GraphWithoutProbesTakesTheShortcutsAndStillMatches(string preset, WeightQuantization mode, WeightFormat format)

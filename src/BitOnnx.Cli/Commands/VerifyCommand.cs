@@ -12,7 +12,7 @@ namespace BitOnnx.Cli.Commands;
 public static class VerifyCommand
 {
     /// <summary>int8-dynamic quantizes activations to 8 bits per call, so its outputs differ at the percent level.</summary>
-    public const double DynamicTolerance = 5e-2;
+    public const double DynamicTolerance = ExportVerification.DynamicTolerance;
 
     public static Command Create()
     {

@@ -30,6 +30,14 @@ public static class ExportVerification
 {
     public const double DefaultTolerance = 1e-4;
 
+    /// <summary>
+    /// int8-dynamic quantizes activations to 8 bits per call, so its outputs differ at the percent level: measured on the
+    /// small models of the tests, logits up to 3.2% of their magnitude and probes up to 5.1% (the attention pattern of a
+    /// li2024 binary model, whose unscaled ±1 weights give attention scores near 30 that softmax sharpens); ternary models
+    /// stay below 1%. The bound before, 5e-2, was just below that pattern.
+    /// </summary>
+    public const double DynamicTolerance = 1e-1;
+
     public static VerificationReport Run(ModelCheckpoint.Loaded checkpoint, ModelSession session, double tolerance, int threads = 1)
     {
         var c = checkpoint.Config;
