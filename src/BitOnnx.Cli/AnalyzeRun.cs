@@ -3,8 +3,8 @@ using BitOnnx.Analysis;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Report;
-using BitOnnx.Pipeline.Analysis;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Pipeline.Analysis;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;

@@ -1,11 +1,11 @@
-using BitOnnx.Core;
 using System.CommandLine;
+using BitOnnx.Core;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Onnx.Export;
-using BitOnnx.Pipeline.Onnx;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Pipeline.Onnx;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;

@@ -2,8 +2,8 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
-using BitOnnx.Pipeline.Onnx;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Pipeline.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BitOnnx.Pipeline.Tests;
@@ -18,12 +18,12 @@ public sealed class ExportEquivalenceTests
     public static IEnumerable<object[]> Cases()
     {
         foreach (var preset in TransformerConfig.PresetNames)
-        foreach (var mode in Enum.GetValues<WeightQuantization>())
-        foreach (var format in new[] { WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2 })
-        {
-            if (mode == WeightQuantization.None && format != WeightFormat.Float) continue;
-            yield return [preset, mode, format];
-        }
+            foreach (var mode in Enum.GetValues<WeightQuantization>())
+                foreach (var format in new[] { WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2 })
+                {
+                    if (mode == WeightQuantization.None && format != WeightFormat.Float) continue;
+                    yield return [preset, mode, format];
+                }
     }
 
     [TestMethod]
@@ -145,13 +145,13 @@ public sealed class ExportEquivalenceTests
             var packed = asInt2.ReadInitializer<byte>(info.Name + ".nbits");
             var blocks = (linear.Rows + 15) / 16;
             for (var k = 0; k < linear.Rows; k++)
-            for (var n = 0; n < linear.Columns; n++)
-            {
-                var bit = k % 16 * 2;
-                var q = (packed[(n * blocks + k / 16) * 4 + bit / 8] >> (bit % 8)) & 3;
-                var tl = linear.HeadsFirst ? (n / c.DHead * linear.Rows + k) * c.DHead + n % c.DHead : k * linear.Columns + n;
-                Assert.AreEqual((int)codes[tl], q - 2, $"{info.Name} ({k}, {n})");
-            }
+                for (var n = 0; n < linear.Columns; n++)
+                {
+                    var bit = k % 16 * 2;
+                    var q = (packed[(n * blocks + k / 16) * 4 + bit / 8] >> (bit % 8)) & 3;
+                    var tl = linear.HeadsFirst ? (n / c.DHead * linear.Rows + k) * c.DHead + n % c.DHead : k * linear.Columns + n;
+                    Assert.AreEqual((int)codes[tl], q - 2, $"{info.Name} ({k}, {n})");
+                }
             CollectionAssert.AreEqual(Enumerable.Repeat(scale, linear.Columns * blocks).ToArray(), asInt2.ReadInitializer<float>(info.Name + ".nbits_scales"));
         }
     }

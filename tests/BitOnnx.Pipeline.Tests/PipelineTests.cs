@@ -1,8 +1,8 @@
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.ModularAddition;
 using BitOnnx.Pipeline.Onnx;
-using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.Tests;
 
@@ -11,7 +11,14 @@ public sealed class PipelineTests
 {
     private static readonly ModularAdditionTrainerOptions Small = new()
     {
-        P = 11, DModel = 16, NHeads = 2, DMlp = 32, Quantization = WeightQuantization.Ternary, Epochs = 40, Seed = 2, Threads = 1,
+        P = 11,
+        DModel = 16,
+        NHeads = 2,
+        DMlp = 32,
+        Quantization = WeightQuantization.Ternary,
+        Epochs = 40,
+        Seed = 2,
+        Threads = 1,
     };
 
     private static IReadOnlyList<ModularAdditionInput> AllPairs(int p) =>

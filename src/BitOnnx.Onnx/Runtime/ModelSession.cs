@@ -87,13 +87,13 @@ public sealed partial class ModelSession : IDisposable
     {
         var tokens = new long[p * p * 3];
         for (int a = 0; a < p; a++)
-        for (int b = 0; b < p; b++)
-        {
-            int row = (a * p + b) * 3;
-            tokens[row] = a;
-            tokens[row + 1] = b;
-            tokens[row + 2] = p;
-        }
+            for (int b = 0; b < p; b++)
+            {
+                int row = (a * p + b) * 3;
+                tokens[row] = a;
+                tokens[row + 1] = b;
+                tokens[row + 2] = p;
+            }
         return tokens;
     }
 

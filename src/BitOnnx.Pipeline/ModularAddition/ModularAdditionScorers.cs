@@ -1,6 +1,6 @@
 using BitOnnx.Core.Model;
-using BitOnnx.Onnx.Runtime;
 using BitOnnx.Engine.Model;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.ModularAddition;
 

@@ -1,8 +1,8 @@
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
-using BitOnnx.Onnx.Runtime;
 using BitOnnx.Engine.Model;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.Onnx;
 

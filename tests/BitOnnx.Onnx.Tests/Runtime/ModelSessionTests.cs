@@ -21,9 +21,9 @@ public class ModelSessionTests
 
         CollectionAssert.AreEqual(new[] { P * P, P }, logits.Shape);
         for (int a = 0; a < P; a++)
-        for (int b = 0; b < P; b++)
-        for (int c = 0; c < P; c++)
-            Assert.AreEqual(c == (a + b) % P ? 1f : 0f, logits.Row(a * P + b)[c], $"({a} + {b}), class {c}");
+            for (int b = 0; b < P; b++)
+                for (int c = 0; c < P; c++)
+                    Assert.AreEqual(c == (a + b) % P ? 1f : 0f, logits.Row(a * P + b)[c], $"({a} + {b}), class {c}");
         Assert.AreEqual(1.0, fractions[^1]);
         Assert.AreEqual((int)Math.Ceiling(P * P / (double)batchSize) + 1, fractions.Count, "0, then one report per batch");
     }

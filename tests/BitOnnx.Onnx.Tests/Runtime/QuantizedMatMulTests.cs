@@ -88,13 +88,13 @@ public class QuantizedMatMulTests
             return;
         }
         for (int i = 0; i < M; i++)
-        for (int j = 0; j < N; j++)
-        {
-            double bound = 0;
-            for (int t = 0; t < K; t++) bound += Math.Max(0, Math.Abs(q[i * K + t] * wq[t * N + j]) - 16383.5);
-            long error = Math.Abs((long)actual[i * N + j] - expected[i * N + j]);
-            Assert.IsTrue(error <= bound, $"y_int[{i}, {j}] = {actual[i * N + j]}, exact {expected[i * N + j]}: off by {error}, more than int16 saturation can explain ({bound}) on {CpuFeatures.IntegerGemmPath}");
-        }
+            for (int j = 0; j < N; j++)
+            {
+                double bound = 0;
+                for (int t = 0; t < K; t++) bound += Math.Max(0, Math.Abs(q[i * K + t] * wq[t * N + j]) - 16383.5);
+                long error = Math.Abs((long)actual[i * N + j] - expected[i * N + j]);
+                Assert.IsTrue(error <= bound, $"y_int[{i}, {j}] = {actual[i * N + j]}, exact {expected[i * N + j]}: off by {error}, more than int16 saturation can explain ({bound}) on {CpuFeatures.IntegerGemmPath}");
+            }
     }
 
     /// <summary>The float-out dynamic int8 linear (fused by ONNX Runtime at level 99) equals the integer sum times both scales.</summary>
