@@ -19,6 +19,7 @@ public static class CrossEntropy
     public static LossResult Forward(int rows, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets,
         Span<double> rowLoss, Span<bool> rowCorrect, Span<float> dLogits, int threads)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.CrossEntropy);
         var computeGradient = !dLogits.IsEmpty;
         unsafe
         {

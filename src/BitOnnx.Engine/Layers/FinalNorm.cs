@@ -18,6 +18,7 @@ public static class FinalNorm
 
     public static void Forward(int rows, int dModel, ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> y, Span<float> inverseNorm, int threads = 1)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.FinalNorm);
         unsafe
         {
             fixed (float* px = x, pg = g, py = y, pn = inverseNorm)
@@ -49,6 +50,7 @@ public static class FinalNorm
     public static void Backward(int rows, int dModel, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> inverseNorm,
         ReadOnlySpan<float> dY, Span<float> dX, Span<float> dG, int threads = 1)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.FinalNorm);
         var chunks = (rows + GainChunk - 1) / GainChunk;
         var partial = new float[chunks * dModel];
         unsafe

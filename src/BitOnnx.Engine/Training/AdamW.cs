@@ -33,6 +33,7 @@ public sealed class AdamW
 
     public void Update(ParameterSet parameters, ParameterSet gradient)
     {
+        using var timing = EpochProfile.Time(EpochPart.AdamW);
         var s = Settings;
         var lr = s.LearningRateAt(Step);
         Step++;

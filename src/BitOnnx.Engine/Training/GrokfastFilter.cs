@@ -20,6 +20,7 @@ public sealed class GrokfastFilter(GrokfastSettings settings, ParameterSet? aver
 
     public void Apply(ParameterSet gradient)
     {
+        using var timing = EpochProfile.Time(EpochPart.GradientFilter);
         Average ??= gradient.Clone();
         var (alpha, keep, lambda) = Factors(Settings);
         var g = gradient.Data.AsSpan();
