@@ -6,6 +6,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
@@ -99,7 +100,7 @@ public sealed class EpochProfileConfig : ManualConfig
 {
     public EpochProfileConfig()
     {
-        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(9).WithId("Short"));
+        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(9).WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortInProcess"));
         AddColumn(StatisticColumn.Median);
     }
 }

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using System.Runtime.Intrinsics;
 
 namespace BitOnnx.Benchmarks;
@@ -27,7 +28,7 @@ public sealed class FmaPeakConfig : ManualConfig
 {
     public FmaPeakConfig()
     {
-        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(15).WithId("Short"));
+        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortInProcess"));
         AddColumn(StatisticColumn.Median, new GflopsColumn(
             c => FmaPeak.Flops(c.Descriptor.WorkloadMethod.Name == nameof(FmaPeakBenchmarks.Fma512) ? 16 : 8, FmaPeakBenchmarks.Iterations),
             "2 · lanes · 12 chains · iterations"));
