@@ -34,7 +34,7 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Keep checkpoints/epoch-N.safetensors every N epochs, for progress measures (0 = none).", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "Worker threads; results are bit-identical for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out", "-o") { Description = "Run folder to write (model.safetensors, metrics.csv, config.json, split.json).", Required = true };
-        var stopAtAcc = new Option<double?>("--stop-at-acc") { Description = "Stop once a logged test accuracy reaches this fraction (e.g. 0.99); checked every --log-every epochs." };
+        var stopAtAcc = new Option<double?>("--stop-at-acc") { Description = "Stop once a logged test accuracy reaches this fraction (e.g. 0.99); checked every --log-every epochs. A run that stopped so stays stopped on --resume; resume without it (or with a higher one) to go on." };
         var grokfast = new Option<string?>("--grokfast") { Description = "Grokfast gradient filter ALPHA,LAMBDA (Lee et al. 2024; the paper uses 0.98,2). Off by default." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last saved epoch (same settings)." };
 

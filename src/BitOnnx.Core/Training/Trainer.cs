@@ -68,6 +68,7 @@ public sealed class Trainer
                 throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
                     $"Training diverged at epoch {epoch + 1}: the train loss is {trainLoss}. The run folder keeps the state of epoch {metrics.LastOrDefault()?.Epoch ?? 0}; try a smaller learning rate or weight decay."));
             epoch++;
+            if (epoch == startEpoch + 1) RequireGrokfastSupport(step);
 
             ParameterSet? saved = null;
             if (epoch % _options.LogEvery == 0 || epoch == _options.Epochs || epoch == 1)
@@ -85,6 +86,13 @@ public sealed class Trainer
                 return Finish(saved, data, epoch, metrics, stop);
         }
         return Finish(SaveState(step, data, epoch), data, epoch, metrics, StopReason.EpochsDone);
+    }
+
+    /// <summary>A backend that does not keep Grokfast's average would train without the filter and say nothing: refuse it.</summary>
+    private void RequireGrokfastSupport(ITrainingStep step)
+    {
+        if (_options.Grokfast is not null && step.ReadOptimizer().GradientAverage is null)
+            throw new ConfigException($"The {_backend.Name} backend does not support --grokfast yet; train with the engine backend or without --grokfast.");
     }
 
     /// <summary>The stop when the row logged at <paramref name="epoch"/> reaches the accuracy asked for, else null.</summary>

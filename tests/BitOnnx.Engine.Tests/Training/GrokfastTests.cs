@@ -163,6 +163,33 @@ public sealed class GrokfastTests
         StringAssert.Contains(e.Message, message);
     }
 
+    [TestMethod]
+    public void BackendWithoutTheFilterIsRefused()
+    {
+        var run = TempRun();
+        var e = Assert.ThrowsException<ConfigException>(() =>
+            new Trainer(Small, Options(5, new GrokfastSettings(0.98, 2)), run, new WithoutFilter()).Run());
+        StringAssert.Contains(e.Message, "does not support --grokfast");
+        Assert.IsFalse(File.Exists(run.ModelFile), "nothing trained without the filter was saved");
+    }
+
+    /// <summary>A backend that trains as the engine but, like one that has not implemented Grokfast, keeps no average.</summary>
+    private sealed class WithoutFilter : ITrainingBackend
+    {
+        public string Name => "plain";
+
+        public ITrainingStep Create(TrainingSetup setup) => new Step(EngineBackend.Instance.Create(setup with { Options = setup.Options with { Grokfast = null } }));
+
+        private sealed class Step(ITrainingStep inner) : ITrainingStep
+        {
+            public double Run() => inner.Run();
+            public Evaluation Evaluate() => inner.Evaluate();
+            public ParameterSet ReadParameters() => inner.ReadParameters();
+            public OptimizerState ReadOptimizer() => inner.ReadOptimizer();
+            public void Dispose() => inner.Dispose();
+        }
+    }
+
     private sealed class InlineProgress(Action<TrainingProgress> handler) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => handler(value);
