@@ -61,7 +61,8 @@ public sealed unsafe class SmallVectorsTests
         Array.Fill(a, 1f);
         a[0] = 16777216f;
         var ones = Enumerable.Repeat(1f, 32).ToArray();
-        fixed (float* pa = a, pb = ones) {
+        fixed (float* pa = a, pb = ones)
+        {
             Assert.AreEqual(16777216f + 30f, SmallVectors.Dot(pa, pb, 32));
             Assert.AreEqual(16777216f + 30f, SmallVectorsReference.Dot(pa, pb, 32));
         }

@@ -25,7 +25,10 @@ public sealed class CrossIsaCheckpointTests
         var config = TransformerConfig.FromPreset(preset) with { P = 31, Quantization = mode };
         var options = new TrainingOptions
         {
-            Epochs = 50, Seed = 0, LogEvery = 10, Threads = 2,
+            Epochs = 50,
+            Seed = 0,
+            LogEvery = 10,
+            Threads = 2,
             Optimizer = new AdamWSettings { WarmupSteps = preset == TransformerConfig.Nanda2023Name ? 10 : 0 },
         };
         var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N")));

@@ -12,7 +12,12 @@ public sealed class GrokfastTests
 
     private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
     {
-        P = 11, DModel = 16, NHeads = 2, DHead = 8, DMlp = 32, Quantization = WeightQuantization.Ternary,
+        P = 11,
+        DModel = 16,
+        NHeads = 2,
+        DHead = 8,
+        DMlp = 32,
+        Quantization = WeightQuantization.Ternary,
     };
 
     private static ParameterSet Filled(Func<int, float> value)
@@ -100,7 +105,12 @@ public sealed class GrokfastTests
 
     private static TrainingOptions Options(int epochs, GrokfastSettings? grokfast) => new()
     {
-        Epochs = epochs, Seed = 4, LogEvery = 5, CheckpointEvery = 10, Threads = 2, Grokfast = grokfast,
+        Epochs = epochs,
+        Seed = 4,
+        LogEvery = 5,
+        CheckpointEvery = 10,
+        Threads = 2,
+        Grokfast = grokfast,
     };
 
     private static RunFolder TempRun() => new(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N")));

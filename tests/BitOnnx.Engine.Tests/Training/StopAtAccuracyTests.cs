@@ -13,12 +13,22 @@ public sealed class StopAtAccuracyTests
 {
     private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
     {
-        P = 11, DModel = 16, NHeads = 2, DHead = 8, DMlp = 32, Quantization = WeightQuantization.Binary,
+        P = 11,
+        DModel = 16,
+        NHeads = 2,
+        DHead = 8,
+        DMlp = 32,
+        Quantization = WeightQuantization.Binary,
     };
 
     private static TrainingOptions Options(double? stopAt) => new()
     {
-        Epochs = 60, Seed = 3, LogEvery = 5, CheckpointEvery = 5, Threads = 2, StopAtAccuracy = stopAt,
+        Epochs = 60,
+        Seed = 3,
+        LogEvery = 5,
+        CheckpointEvery = 5,
+        Threads = 2,
+        StopAtAccuracy = stopAt,
         Optimizer = new AdamWSettings { LearningRate = 1e-2 },
     };
 
