@@ -66,7 +66,9 @@ public static class TrainRun
             grokked?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "not reached",
             (watch.Elapsed.TotalMilliseconds / Math.Max(1, r.Epoch - (firstEpoch ?? 1) + 1)).ToString("F1", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(folder)}[/] (model.safetensors, metrics.csv, config.json, split.json).");
+        if (r.Stop.Reason == StopReason.AccuracyReached)
+            AnsiConsole.MarkupLine($"Stopped early: {Markup.Escape(r.Stop.ToString())}.");
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(folder)}[/] (model.safetensors, metrics.csv, config.json, split.json, stop.json).");
         return r;
     }
 

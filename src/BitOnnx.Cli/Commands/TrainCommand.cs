@@ -34,12 +34,14 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Keep checkpoints/epoch-N.safetensors every N epochs, for progress measures (0 = none).", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "Worker threads; results are bit-identical for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out", "-o") { Description = "Run folder to write (model.safetensors, metrics.csv, config.json, split.json).", Required = true };
+        var stopAtAcc = new Option<double?>("--stop-at-acc") { Description = "Stop once a logged test accuracy reaches this fraction (e.g. 0.99); checked every --log-every epochs. A run that stopped so stays stopped on --resume; resume without it (or with a higher one) to go on." };
+        var grokfast = new Option<string?>("--grokfast") { Description = "Grokfast gradient filter ALPHA,LAMBDA (Lee et al. 2024; the paper uses 0.98,2). Off by default." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last saved epoch (same settings)." };
 
         var command = new Command("train", "Train one model on modular addition and write a run folder.")
         {
             preset, quant, binaryScale, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
-            warmup, logEvery, checkpointEvery, threads, output, resume,
+            warmup, logEvery, checkpointEvery, threads, stopAtAcc, grokfast, output, resume,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
@@ -65,6 +67,8 @@ public static class TrainCommand
                 LogEvery = r.GetValue(logEvery),
                 CheckpointEvery = r.GetValue(checkpointEvery),
                 Threads = r.GetValue(threads),
+                StopAtAccuracy = r.GetValue(stopAtAcc),
+                Grokfast = r.GetValue(grokfast) is { } filter ? GrokfastSettings.Parse(filter) : null,
                 Optimizer = new AdamWSettings
                 {
                     LearningRate = r.GetValue(lr),

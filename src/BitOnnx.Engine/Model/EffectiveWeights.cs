@@ -59,6 +59,7 @@ public sealed class EffectiveWeights
     /// <summary>Quantizes the latent parameters (per tensor) and lays them out for the forward pass.</summary>
     public void LoadFrom(ParameterSet latent)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.Quantizer);
         var c = Config;
         latent[ParameterNames.Embed].CopyTo(Embed);
         if (c.PositionalEmbedding) latent[ParameterNames.PosEmbed].CopyTo(PosEmbed);
@@ -80,6 +81,7 @@ public sealed class EffectiveWeights
     /// <summary>Adds these gradients (with respect to the effective weights) into latent gradients, through the STE.</summary>
     public void AccumulateInto(ParameterSet latentGradient)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.Quantizer);
         var c = Config;
         Add(Embed, latentGradient[ParameterNames.Embed]);
         if (c.PositionalEmbedding) Add(PosEmbed, latentGradient[ParameterNames.PosEmbed]);
