@@ -110,8 +110,12 @@ public sealed class TransformerBlock : nn.Module
         register_module("mlp", mlp);
     }
 
-    public Attention attn { get; }
-    public Mlp mlp { get; }
+    // Fields named as registered: TorchSharp also registers Module-typed fields under their field names.
+    private readonly Attention attn;
+    private readonly Mlp mlp;
+
+    public Attention Attn => attn;
+    public Mlp Mlp => mlp;
 
     /// <summary>The residual stream after the block at positions offset..: [B, T − offset, dModel].</summary>
     internal Tensor Forward(BlockInput input, long offset, HookRecorder? hooks, int layer)

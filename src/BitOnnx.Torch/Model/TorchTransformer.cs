@@ -35,11 +35,12 @@ public sealed class TorchTransformer : nn.Module
     }
 
     public TransformerConfig Config { get; }
-    public Embed embed { get; }
-    public PosEmbed? pos_embed { get; }
-    public BlockList blocks { get; }
-    public FinalNorm? ln_final { get; }
-    public Unembed unembed { get; }
+    // Fields named as registered: TorchSharp also registers Module-typed fields under their field names.
+    private readonly Embed embed;
+    private readonly PosEmbed? pos_embed;
+    private readonly BlockList blocks;
+    private readonly FinalNorm? ln_final;
+    private readonly Unembed unembed;
 
     /// <summary>The parameters under their TransformerLens names, in the order of a ParameterSet's entries.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters()
