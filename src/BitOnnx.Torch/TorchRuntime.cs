@@ -1,12 +1,10 @@
+using BitOnnx.Core;
 using BitOnnx.Torch.NativeFixup;
 
 namespace BitOnnx.Torch;
 
-/// <summary>
-/// TorchSharp's native libraries could not be loaded; the message names what is missing. (Derives from Exception until
-/// Core's BitOnnxException is available to this project.)
-/// </summary>
-public sealed class TorchUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>TorchSharp's native libraries could not be loaded; the message names what is missing.</summary>
+public sealed class TorchUnavailableException(string message, Exception inner) : BitOnnxException(message, inner);
 
 /// <summary>
 /// Loads TorchSharp once and turns its load failures into one sentence that names the real cause. TorchSharp's own

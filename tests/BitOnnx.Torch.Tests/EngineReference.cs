@@ -1,5 +1,6 @@
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
+using BitOnnx.Engine.Model;
 
 namespace BitOnnx.Torch.Tests;
 

@@ -2,6 +2,7 @@ using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 using BitOnnx.Torch.Training;
 
 namespace BitOnnx.Torch.Tests;

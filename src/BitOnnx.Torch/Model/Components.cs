@@ -43,6 +43,9 @@ public sealed class Unembed : NamedParameters
 /// </summary>
 public sealed class FinalNorm : NamedParameters
 {
+    /// <summary>torch's F.normalize default, as the engine's FinalNorm.</summary>
+    public const float Epsilon = 1e-12f;
+
     private readonly float _gain;
 
     public FinalNorm(TransformerConfig c) : base("FinalNorm")
@@ -56,7 +59,7 @@ public sealed class FinalNorm : NamedParameters
     /// <summary>x [..., d_model] → the same shape.</summary>
     public Tensor Forward(Tensor x)
     {
-        var inverse = x.square().sum(-1, keepdim: true).sqrt().clamp_min(Core.Layers.FinalNorm.Epsilon).reciprocal();
+        var inverse = x.square().sum(-1, keepdim: true).sqrt().clamp_min(Epsilon).reciprocal();
         return x * (inverse * _gain) * w;
     }
 }

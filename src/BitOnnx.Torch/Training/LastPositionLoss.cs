@@ -1,4 +1,4 @@
-using BitOnnx.Core.Layers;
+using BitOnnx.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,11 +12,11 @@ public static class LastPositionLoss
         -logits.to(ScalarType.Float64).log_softmax(1).gather(1, targets.unsqueeze(1)).mean();
 
     /// <summary>Loss and accuracy (argmax equals target) as numbers.</summary>
-    public static LossResult Measure(Tensor logits, Tensor targets)
+    public static Evaluation Measure(Tensor logits, Tensor targets)
     {
         using var scope = torch.NewDisposeScope();
         var loss = CrossEntropy(logits, targets).item<double>();
         var hits = logits.argmax(1).eq(targets).sum().item<long>();
-        return new LossResult(loss, (double)hits / targets.shape[0]);
+        return new Evaluation(loss, (double)hits / targets.shape[0]);
     }
 }

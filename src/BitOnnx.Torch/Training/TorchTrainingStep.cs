@@ -1,5 +1,4 @@
 using BitOnnx.Core.Data;
-using BitOnnx.Core.Layers;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Torch.Model;
@@ -13,7 +12,7 @@ namespace BitOnnx.Torch.Training;
 /// torch.optim.AdamW with the engine's settings and warm-up) and the test evaluation. Every step runs in a dispose
 /// scope, so the only tensors that outlive it are the parameters, their gradients and the optimizer's moments.
 /// </summary>
-public sealed class TorchTrainingStep : IDisposable
+public sealed class TorchTrainingStep : ITrainingStep
 {
     private readonly AdamWSettings _settings;
     private readonly TokenBatch _train;
@@ -30,6 +29,13 @@ public sealed class TorchTrainingStep : IDisposable
         _test = TokenBatch.For(config, data.TestRows);
         _optimizer = torch.optim.AdamW(Model.Parameters().Select(p => p.Parameter), settings.LearningRate,
             settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay);
+    }
+
+    /// <summary>Starts from the setup's weights, and its optimizer state when it resumes.</summary>
+    public TorchTrainingStep(TrainingSetup setup)
+        : this(setup.Config, setup.Parameters, setup.Options.Optimizer, setup.Data, setup.Options.Threads)
+    {
+        if (setup.Optimizer is { } state) LoadMoments(state.FirstMoment, state.SecondMoment, state.Step);
     }
 
     public TorchTransformer Model { get; }
@@ -53,11 +59,19 @@ public sealed class TorchTrainingStep : IDisposable
     }
 
     /// <summary>Loss and accuracy on the test set with the current weights.</summary>
-    public LossResult Evaluate()
+    public Evaluation Evaluate()
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         return LastPositionLoss.Measure(Model.Forward(_test, lastPositionOnly: true), _test.Targets);
+    }
+
+    public ParameterSet ReadParameters() => Model.ToParameterSet();
+
+    public OptimizerState ReadOptimizer()
+    {
+        var (first, second, step) = Moments();
+        return new OptimizerState(step, first, second);
     }
 
     /// <summary>The latent gradient of every parameter from the latest <see cref="Run"/>, in a ParameterSet.</summary>
