@@ -35,11 +35,13 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads; results are bit-identical for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out", "-o") { Description = "Run folder to write (model.safetensors, metrics.csv, config.json, split.json).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last saved epoch (same settings)." };
+        var backend = new Option<string>("--backend") { Description = TrainingBackends.Description, DefaultValueFactory = _ => TrainingBackends.Default };
+        backend.AcceptOnlyFromAmong(TrainingBackends.Names.ToArray());
 
         var command = new Command("train", "Train one model on modular addition and write a run folder.")
         {
             preset, quant, binaryScale, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
-            warmup, logEvery, checkpointEvery, threads, output, resume,
+            warmup, logEvery, checkpointEvery, threads, output, resume, backend,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
@@ -72,7 +74,9 @@ public static class TrainCommand
                     WarmupSteps = r.GetValue(warmup) ?? (config.Preset == TransformerConfig.Nanda2023Name ? 10 : 0),
                 },
             };
-            var result = TrainRun.Execute(config, options, r.GetValue(output)!, r.GetValue(resume));
+            // Resolved before the trainer writes anything, so a backend that cannot load leaves no files behind.
+            var trainingBackend = TrainingBackends.Resolve(r.GetValue(backend)!);
+            var result = TrainRun.Execute(config, options, r.GetValue(output)!, r.GetValue(resume), backend: trainingBackend);
             return result.Interrupted ? CliRunner.ExitInterrupted : 0;
         }));
         return command;
