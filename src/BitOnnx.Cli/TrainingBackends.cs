@@ -14,7 +14,7 @@ public static class TrainingBackends
 
     /// <summary>The measured ratio: TrainingEpochBenchmarks vs TorchTrainingEpochBenchmarks, P = 113, 2 threads.</summary>
     public const string Description =
-        "Training backend: engine (the default: the managed SIMD engine, RATIO_PLACEHOLDER) or torchsharp (libtorch 2.10 CPU through " +
+        "Training backend: engine (the default: the managed SIMD engine, faster: RATIO) or torchsharp (libtorch 2.10 CPU through " +
         "TorchSharp). Same run folder, checkpoints and resume.";
 
     /// <summary>The backend named <paramref name="name"/>; TorchSharp is loaded here, so a missing libtorch fails in one line.</summary>
