@@ -30,12 +30,12 @@ internal static class EngineReference
     public static IEnumerable<TransformerConfig> Configs(int p)
     {
         foreach (var preset in TransformerConfig.PresetNames)
-        foreach (var mode in Enum.GetValues<WeightQuantization>())
-        foreach (var layers in new[] { 1, 2 })
-        {
-            var scale = preset == TransformerConfig.Nanda2023Name && mode == WeightQuantization.Binary ? BinaryScale.AbsMean : BinaryScale.None;
-            yield return TransformerConfig.FromPreset(preset) with { P = p, Quantization = mode, NLayers = layers, BinaryScale = scale };
-        }
+            foreach (var mode in Enum.GetValues<WeightQuantization>())
+                foreach (var layers in new[] { 1, 2 })
+                {
+                    var scale = preset == TransformerConfig.Nanda2023Name && mode == WeightQuantization.Binary ? BinaryScale.AbsMean : BinaryScale.None;
+                    yield return TransformerConfig.FromPreset(preset) with { P = p, Quantization = mode, NLayers = layers, BinaryScale = scale };
+                }
     }
 
     public static string Describe(TransformerConfig c) => $"{c.Preset} {c.Quantization} (scale {c.BinaryScale}) {c.NLayers} layer(s)";

@@ -1,7 +1,7 @@
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
-using BitOnnx.Engine.Model;
 using BitOnnx.Core.Quantization;
+using BitOnnx.Engine.Model;
 using BitOnnx.Torch.Model;
 using TorchSharp;
 
@@ -26,28 +26,28 @@ public sealed class ForwardEquivalenceTests
     public void QuantizedCodesAndScalesAreTheEnginesExactly()
     {
         foreach (var mode in new[] { WeightQuantization.Binary, WeightQuantization.Ternary })
-        foreach (var scale in Enum.GetValues<BinaryScale>())
-        {
-            var c = TransformerConfig.Li2024 with { P = P, Quantization = mode, BinaryScale = scale };
-            var parameters = ParameterInitializer.Initialize(c, seed: 5);
-            foreach (var info in parameters.Entries.Where(e => e.Quantizable))
+            foreach (var scale in Enum.GetValues<BinaryScale>())
             {
-                var latent = parameters.Slice(info).ToArray();
-                var engineCodes = new float[latent.Length];
-                var engineScale = WeightQuantizer.Codes(latent, engineCodes, mode, scale);
-                var engineWeights = new float[latent.Length];
-                WeightQuantizer.Quantize(latent, engineWeights, mode, scale);
+                var c = TransformerConfig.Li2024 with { P = P, Quantization = mode, BinaryScale = scale };
+                var parameters = ParameterInitializer.Initialize(c, seed: 5);
+                foreach (var info in parameters.Entries.Where(e => e.Quantizable))
+                {
+                    var latent = parameters.Slice(info).ToArray();
+                    var engineCodes = new float[latent.Length];
+                    var engineScale = WeightQuantizer.Codes(latent, engineCodes, mode, scale);
+                    var engineWeights = new float[latent.Length];
+                    WeightQuantizer.Quantize(latent, engineWeights, mode, scale);
 
-                using var tensor = torch.tensor(latent, info.Shape.ToLongArray());
-                var (codes, torchScale) = StraightThroughQuantizer.Codes(tensor, mode, scale);
-                using var weights = StraightThroughQuantizer.Quantized(tensor, mode, scale);
-                CollectionAssert.AreEqual(engineCodes, codes.data<float>().ToArray(), $"{mode} {scale} {info.Name} codes");
-                Assert.AreEqual(engineScale, torchScale?.item<float>() ?? 1f, $"{mode} {scale} {info.Name} scale");
-                CollectionAssert.AreEqual(engineWeights, weights.data<float>().ToArray(), $"{mode} {scale} {info.Name} weights");
-                codes.Dispose();
-                torchScale?.Dispose();
+                    using var tensor = torch.tensor(latent, info.Shape.ToLongArray());
+                    var (codes, torchScale) = StraightThroughQuantizer.Codes(tensor, mode, scale);
+                    using var weights = StraightThroughQuantizer.Quantized(tensor, mode, scale);
+                    CollectionAssert.AreEqual(engineCodes, codes.data<float>().ToArray(), $"{mode} {scale} {info.Name} codes");
+                    Assert.AreEqual(engineScale, torchScale?.item<float>() ?? 1f, $"{mode} {scale} {info.Name} scale");
+                    CollectionAssert.AreEqual(engineWeights, weights.data<float>().ToArray(), $"{mode} {scale} {info.Name} weights");
+                    codes.Dispose();
+                    torchScale?.Dispose();
+                }
             }
-        }
     }
 
     [TestMethod]

@@ -12,7 +12,12 @@ public sealed class TorchTrainerTests
 {
     private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
     {
-        P = 23, DModel = 32, NHeads = 2, DHead = 16, DMlp = 64, Quantization = WeightQuantization.Ternary,
+        P = 23,
+        DModel = 32,
+        NHeads = 2,
+        DHead = 16,
+        DMlp = 64,
+        Quantization = WeightQuantization.Ternary,
     };
 
     private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, LogEvery = 5, CheckpointEvery = 10, Threads = 1 };
