@@ -10,9 +10,10 @@ namespace BitOnnx.Cli;
 /// <summary>Trains with a live progress bar, Ctrl-C handling and a closing summary; shared by train and demo.</summary>
 public static class TrainRun
 {
-    public static TrainingResult Execute(TransformerConfig config, TrainingOptions options, string outputFolder, bool resume, string? label = null)
+    public static TrainingResult Execute(TransformerConfig config, TrainingOptions options, string outputFolder, bool resume,
+        string? label = null, ITrainingBackend? backend = null)
     {
-        var trainer = new Trainer(config, options, new RunFolder(outputFolder), EngineBackend.Instance);
+        var trainer = new Trainer(config, options, new RunFolder(outputFolder), backend ?? EngineBackend.Instance);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {

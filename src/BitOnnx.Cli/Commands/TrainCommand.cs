@@ -37,11 +37,13 @@ public static class TrainCommand
         var stopAtAcc = new Option<double?>("--stop-at-acc") { Description = "Stop once a logged test accuracy reaches this fraction (e.g. 0.99); checked every --log-every epochs. A run that stopped so stays stopped on --resume; resume without it (or with a higher one) to go on." };
         var grokfast = new Option<string?>("--grokfast") { Description = "Grokfast gradient filter ALPHA,LAMBDA (Lee et al. 2024; the paper uses 0.98,2). Off by default." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last saved epoch (same settings)." };
+        var backend = new Option<string>("--backend") { Description = TrainingBackends.Description, DefaultValueFactory = _ => TrainingBackends.Default };
+        backend.AcceptOnlyFromAmong(TrainingBackends.Names.ToArray());
 
         var command = new Command("train", "Train one model on modular addition and write a run folder.")
         {
             preset, quant, binaryScale, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
-            warmup, logEvery, checkpointEvery, threads, stopAtAcc, grokfast, output, resume,
+            warmup, logEvery, checkpointEvery, threads, stopAtAcc, grokfast, output, resume, backend,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
@@ -76,7 +78,9 @@ public static class TrainCommand
                     WarmupSteps = r.GetValue(warmup) ?? (config.Preset == TransformerConfig.Nanda2023Name ? 10 : 0),
                 },
             };
-            var result = TrainRun.Execute(config, options, r.GetValue(output)!, r.GetValue(resume));
+            // Resolved before the trainer writes anything, so a backend that cannot load leaves no files behind.
+            var trainingBackend = TrainingBackends.Resolve(r.GetValue(backend)!);
+            var result = TrainRun.Execute(config, options, r.GetValue(output)!, r.GetValue(resume), backend: trainingBackend);
             return result.Interrupted ? CliRunner.ExitInterrupted : 0;
         }));
         return command;
