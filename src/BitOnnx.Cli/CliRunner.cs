@@ -1,3 +1,4 @@
+using BitOnnx.Core;
 using System.CommandLine;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
@@ -53,4 +54,4 @@ public static class CliRunner
 }
 
 /// <summary>A command-line input that cannot be acted on; the message says what to do instead.</summary>
-public sealed class CliException(string message) : Exception(message);
+public sealed class CliException(string message) : BitOnnxException(message);

@@ -1,3 +1,4 @@
+using BitOnnx.Engine.Training;
 using System.Diagnostics;
 using System.Globalization;
 using BitOnnx.Core.Model;
@@ -11,7 +12,7 @@ public static class TrainRun
 {
     public static TrainingResult Execute(TransformerConfig config, TrainingOptions options, string outputFolder, bool resume, string? label = null)
     {
-        var trainer = new Trainer(config, options, new RunFolder(outputFolder));
+        var trainer = new Trainer(config, options, new RunFolder(outputFolder), EngineBackend.Instance);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {

@@ -1,3 +1,4 @@
+using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Inputs;
@@ -42,10 +43,10 @@ public class ModelAnalyzerTests
 
         var result = ModelAnalyzer.Analyze(new ModelInputs("m", probes, Run: run));
         var logits = ProbeViews.Logits(probes);
-        double trainLoss = train.Average(r => CrossEntropy.RowLoss(logits.AsSpan(r * 23, 23), (r / 23 + r % 23) % 23));
+        double trainLoss = train.Average(r => ModularAdditionLoss.RowLoss(logits.AsSpan(r * 23, 23), (r / 23 + r % 23) % 23));
         Assert.AreEqual(trainLoss, result.Logits!.Loss.TrainLoss!.Value, 1e-12);
         var test = Enumerable.Range(0, 23 * 23).Except(train).ToArray();
-        double testLoss = test.Average(r => CrossEntropy.RowLoss(logits.AsSpan(r * 23, 23), (r / 23 + r % 23) % 23));
+        double testLoss = test.Average(r => ModularAdditionLoss.RowLoss(logits.AsSpan(r * 23, 23), (r / 23 + r % 23) % 23));
         Assert.AreEqual(testLoss, result.Logits.Loss.TestLoss!.Value, 1e-12);
     }
 
@@ -53,9 +54,9 @@ public class ModelAnalyzerTests
     public void Cross_entropy_is_stable_for_confident_logits()
     {
         // log-softmax of [1000, 0, 0] for target 0 is −log(1 + 2e−1000) ≈ 0, and for target 1 it is 1000 + log(1 + 2e−1000).
-        Assert.AreEqual(0.0, CrossEntropy.RowLoss(new double[] { 1000, 0, 0 }, 0), 1e-300);
-        Assert.AreEqual(1000.0, CrossEntropy.RowLoss(new double[] { 1000, 0, 0 }, 1), 1e-9);
-        Assert.AreEqual(Math.Log(3), CrossEntropy.RowLoss(new float[] { 2, 2, 2 }, 2), 1e-12);
+        Assert.AreEqual(0.0, ModularAdditionLoss.RowLoss(new double[] { 1000, 0, 0 }, 0), 1e-300);
+        Assert.AreEqual(1000.0, ModularAdditionLoss.RowLoss(new double[] { 1000, 0, 0 }, 1), 1e-9);
+        Assert.AreEqual(Math.Log(3), ModularAdditionLoss.RowLoss(new float[] { 2, 2, 2 }, 2), 1e-12);
     }
 
     [TestMethod]

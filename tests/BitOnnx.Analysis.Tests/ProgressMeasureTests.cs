@@ -1,3 +1,4 @@
+using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
@@ -28,7 +29,7 @@ public class ProgressMeasureTests
     {
         var logits = ClockLogits(4);
         var train = SyntheticTraining.TrainRows(P, 0.3, 1);
-        double full = CrossEntropy.Mean(logits, P, CrossEntropy.AllRows(P));
+        double full = ModularAdditionLoss.Mean(logits, P, ModularAdditionLoss.AllRows(P));
         double restricted = FrequencyAblation.RestrictedLoss(logits, P, Keys);
         double excluded = FrequencyAblation.ExcludedLoss(logits, P, Keys, train);
         Assert.AreEqual(full, restricted, 1e-5 * full, "the logits lie entirely in the key frequencies' cos/sin(w(a+b)) span");
@@ -41,7 +42,7 @@ public class ProgressMeasureTests
     {
         var logits = ClockLogits(4);
         var train = SyntheticTraining.TrainRows(P, 0.3, 1);
-        double full = CrossEntropy.Mean(logits, P, train);
+        double full = ModularAdditionLoss.Mean(logits, P, train);
         Assert.AreEqual(full, FrequencyAblation.ExcludedLoss(logits, P, [7], train), 1e-6 * full);
         Assert.AreEqual(Math.Log(P), FrequencyAblation.RestrictedLoss(logits, P, [7]), 1e-5,
             "restricted to a frequency the logits do not use, only each output's mean is left");

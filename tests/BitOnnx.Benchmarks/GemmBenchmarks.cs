@@ -4,7 +4,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using BitOnnx.Core.Kernels;
+using BitOnnx.Engine.Kernels;
 
 namespace BitOnnx.Benchmarks;
 

@@ -5,6 +5,7 @@ using BenchmarkDotNet.Jobs;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 
 namespace BitOnnx.Benchmarks;
 

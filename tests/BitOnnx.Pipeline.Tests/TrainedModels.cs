@@ -1,3 +1,4 @@
+using BitOnnx.Engine.Training;
 using System.Collections.Concurrent;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
@@ -18,7 +19,7 @@ public static class TrainedModels
         Checkpoints.GetOrAdd((preset, mode, layers), key => new Lazy<string>(() =>
         {
             var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-pipeline-tests", Guid.NewGuid().ToString("N")));
-            new Trainer(Config(key.Item1, key.Item2, key.Item3), new TrainingOptions { Epochs = 40, Seed = 1, LogEvery = 40, Threads = 1 }, run).Run();
+            new Trainer(Config(key.Item1, key.Item2, key.Item3), new TrainingOptions { Epochs = 40, Seed = 1, LogEvery = 40, Threads = 1 }, run, EngineBackend.Instance).Run();
             return run.ModelFile;
         })).Value;
 

@@ -1,3 +1,4 @@
+using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Fourier;
 
 namespace BitOnnx.Analysis.Analyses;
@@ -42,12 +43,12 @@ public static class LogitFourierAnalysis
     /// <summary>Loss and accuracy over all rows, and over the split when <paramref name="train"/> is given.</summary>
     public static LossSummary Losses(float[] logits, int p, IReadOnlyList<int>? train)
     {
-        var all = CrossEntropy.AllRows(p);
-        double allLoss = CrossEntropy.Mean(logits, p, all), allAcc = CrossEntropy.Accuracy(logits, p, all);
+        var all = ModularAdditionLoss.AllRows(p);
+        double allLoss = ModularAdditionLoss.Mean(logits, p, all), allAcc = ModularAdditionLoss.Accuracy(logits, p, all);
         if (train is null) return new LossSummary(allLoss, allAcc, null, null, null, null);
-        var test = CrossEntropy.Complement(p, train);
+        var test = ModularAdditionLoss.Complement(p, train);
         return new LossSummary(allLoss, allAcc,
-            CrossEntropy.Mean(logits, p, train), CrossEntropy.Accuracy(logits, p, train),
-            CrossEntropy.Mean(logits, p, test), CrossEntropy.Accuracy(logits, p, test));
+            ModularAdditionLoss.Mean(logits, p, train), ModularAdditionLoss.Accuracy(logits, p, train),
+            ModularAdditionLoss.Mean(logits, p, test), ModularAdditionLoss.Accuracy(logits, p, test));
     }
 }

@@ -1,10 +1,12 @@
+using BitOnnx.Core;
+
 namespace BitOnnx.Analysis.Inputs;
 
 /// <summary>
 /// The model lacks probes an analysis needs. The message names the probes, the analyses that need them, and the
 /// export flag that adds them.
 /// </summary>
-public sealed class MissingProbesException : InvalidOperationException
+public sealed class MissingProbesException : BitOnnxException
 {
     /// <summary>Creates the exception for probes missing from one model.</summary>
     public MissingProbesException(string modelName, IReadOnlyDictionary<string, IReadOnlyList<string>> missingByProbe)

@@ -1,3 +1,4 @@
+using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
 
 namespace BitOnnx.Analysis.Progress;
@@ -86,7 +87,7 @@ public static class FrequencyAblation
             double shift = (meanL - meanR) / (p * p);
             for (int row = 0; row < p * p; row++) projection[row * p + c] += shift;
         }
-        return CrossEntropy.Mean(projection, p, CrossEntropy.AllRows(p));
+        return ModularAdditionLoss.Mean(projection, p, ModularAdditionLoss.AllRows(p));
     }
 
     /// <summary>Excluded loss given the logits' <paramref name="projection"/> onto the key directions.</summary>
@@ -94,6 +95,6 @@ public static class FrequencyAblation
     {
         var excluded = new double[projection.Length];
         for (int i = 0; i < projection.Length; i++) excluded[i] = logits[i] - projection[i];
-        return CrossEntropy.Mean(excluded, p, trainRows);
+        return ModularAdditionLoss.Mean(excluded, p, trainRows);
     }
 }

@@ -1,3 +1,4 @@
+using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
@@ -46,7 +47,7 @@ public static class ProgressMeasures
         int p = checkpoints[0].Probes.P;
         var ordered = checkpoints.OrderBy(c => c.Epoch).ToArray();
         var basis = new FourierBasis(p);
-        var testRows = CrossEntropy.Complement(p, trainRows.ToArray());
+        var testRows = ModularAdditionLoss.Complement(p, trainRows.ToArray());
         int n = ordered.Length;
         var directions = FrequencyAblation.SumDirections(p, keyFrequencies);
         var s = new ProgressSeries(keyFrequencies.ToArray(), ordered.Select(c => c.Epoch).ToArray(),
@@ -59,8 +60,8 @@ public static class ProgressMeasures
                 throw new InvalidDataException($"Checkpoint at epoch {cp.Epoch} has P = {cp.Probes.P}, the first has P = {p}.");
             RequireProbes(cp);
             var logits = ProbeViews.Logits(cp.Probes);
-            s.TrainLoss[i] = CrossEntropy.Mean(logits, p, trainRows);
-            s.TestLoss[i] = CrossEntropy.Mean(logits, p, testRows);
+            s.TrainLoss[i] = ModularAdditionLoss.Mean(logits, p, trainRows);
+            s.TestLoss[i] = ModularAdditionLoss.Mean(logits, p, testRows);
             if (directions.Length > 0)
             {
                 var projection = FrequencyAblation.Projection(logits, p, directions);

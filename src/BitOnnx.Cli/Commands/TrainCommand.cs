@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
 
-/// <summary><c>bitonnx train</c>: one model, MISSION.md's recipe by default, written to a run folder.</summary>
+/// <summary><c>bitonnx train</c>: one model, docs/recipe.md's recipe by default, written to a run folder.</summary>
 public static class TrainCommand
 {
     public static Command Create()

@@ -111,4 +111,4 @@ public static class SafeTensorsFile
 }
 
 /// <summary>A checkpoint that is missing, corrupt, or does not match what was asked of it.</summary>
-public sealed class CheckpointException(string message) : Exception(message);
+public sealed class CheckpointException(string message) : BitOnnxException(message);

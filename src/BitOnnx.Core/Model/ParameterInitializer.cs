@@ -2,7 +2,7 @@ using BitOnnx.Core.Randomness;
 
 namespace BitOnnx.Core.Model;
 
-/// <summary>Draws the starting weights of a config from a seed (MISSION.md "Init").</summary>
+/// <summary>Draws the starting weights of a config from a seed (docs/recipe.md "Init").</summary>
 public static class ParameterInitializer
 {
     public static ParameterSet Initialize(TransformerConfig config, long seed)

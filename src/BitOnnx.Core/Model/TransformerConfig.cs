@@ -13,7 +13,7 @@ public enum AttentionScale
 }
 
 /// <summary>
-/// Everything that fixes the shape and the arithmetic of a model. Two presets follow MISSION.md's table:
+/// Everything that fixes the shape and the arithmetic of a model. Two presets follow docs/recipe.md's table:
 /// <see cref="Nanda2023"/> and <see cref="Li2024"/>; every field can be changed afterwards with <c>with</c>.
 /// </summary>
 public sealed record TransformerConfig
@@ -118,4 +118,4 @@ public sealed record TransformerConfig
 }
 
 /// <summary>A setting that cannot describe a model or a run; the message says which and why.</summary>
-public sealed class ConfigException(string message) : Exception(message);
+public sealed class ConfigException(string message) : BitOnnxException(message);

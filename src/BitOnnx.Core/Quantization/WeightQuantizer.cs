@@ -4,7 +4,7 @@ using BitOnnx.Core.Model;
 namespace BitOnnx.Core.Quantization;
 
 /// <summary>
-/// Per-tensor weight quantizers with the straight-through estimator of Li (2024)'s code (MISSION.md).
+/// Per-tensor weight quantizers with the straight-through estimator of Li (2024)'s code (docs/recipe.md).
 /// Everything is computed in double and rounded once, so the folded ONNX weights and the engine agree exactly.
 /// </summary>
 public static class WeightQuantizer
@@ -25,32 +25,35 @@ public static class WeightQuantizer
             return 1f;
         }
         var scale = Codes(latent, effective, mode, binaryScale);
-        if (scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(effective, scale, effective);
+        if (scale != 1f)
+            for (var i = 0; i < effective.Length; i++) effective[i] *= scale;
         return scale;
     }
 
     /// <summary>
     /// Integer codes in {−1, 0, +1} (written as floats) and the per-tensor scale, so that effective = scale · code.
     /// Binary follows torch.sign as Li's code does: a weight exactly at the mean gets code 0. Ternary rounds half to even.
-    /// The arithmetic is double precision, eight lanes at a time; <see cref="WeightQuantizerReference"/> is the scalar twin.
+    /// The arithmetic is double precision, 256-bit vectors (eight floats widened to two sets of four doubles) on every
+    /// machine with AVX2 or AVX-512 alike, so the sums are added in one order whatever the CPU;
+    /// <see cref="WeightQuantizerReference"/> is the scalar twin.
     /// </summary>
     public static float Codes(ReadOnlySpan<float> latent, Span<float> codes, WeightQuantization mode, BinaryScale binaryScale)
     {
         if (codes.Length != latent.Length) throw new ArgumentException("latent and codes must have the same length.");
         if (mode == WeightQuantization.None) throw new ArgumentException("Full-precision weights have no codes.", nameof(mode));
         if (latent.Length == 0) return 1f;
-        if (!Vector512.IsHardwareAccelerated) return WeightQuantizerReference.Codes(latent, codes, mode, binaryScale);
+        if (!Vector256.IsHardwareAccelerated) return WeightQuantizerReference.Codes(latent, codes, mode, binaryScale);
         var mean = Mean(latent);
-        var lanes = Vector512<float>.Count;
+        var lanes = Vector256<float>.Count;
         var tail = latent.Length - latent.Length % lanes;
-        var meanVector = Vector512.Create(mean);
+        var meanVector = Vector256.Create(mean);
         if (mode == WeightQuantization.Binary)
         {
-            var one = Vector512.Create(1.0);
+            var one = Vector256.Create(1.0);
             for (var i = 0; i < tail; i += lanes)
             {
-                var (low, high) = Vector512.Widen(Vector512.Create(latent.Slice(i, lanes)));
-                Vector512.Narrow(Sign(low - meanVector, one), Sign(high - meanVector, one)).CopyTo(codes.Slice(i, lanes));
+                var (low, high) = Vector256.Widen(Vector256.Create(latent.Slice(i, lanes)));
+                Vector256.Narrow(Sign(low - meanVector, one), Sign(high - meanVector, one)).CopyTo(codes.Slice(i, lanes));
             }
             for (var i = tail; i < latent.Length; i++) codes[i] = Math.Sign(latent[i] - mean);
             // BitNet's β is the mean magnitude of the latent weights themselves (Wang et al. 2023, eq. 3).
@@ -58,14 +61,14 @@ public static class WeightQuantizer
         }
 
         var gamma = Math.Max(SumAbs(latent, mean) / latent.Length, TernaryScaleFloor);
-        var gammaVector = Vector512.Create(gamma);
-        var limit = Vector512.Create(1.0);
+        var gammaVector = Vector256.Create(gamma);
+        var limit = Vector256.Create(1.0);
         for (var i = 0; i < tail; i += lanes)
         {
-            var (low, high) = Vector512.Widen(Vector512.Create(latent.Slice(i, lanes)));
-            var qLow = Vector512.Clamp(Vector512.Round((low - meanVector) / gammaVector), -limit, limit);
-            var qHigh = Vector512.Clamp(Vector512.Round((high - meanVector) / gammaVector), -limit, limit);
-            Vector512.Narrow(qLow, qHigh).CopyTo(codes.Slice(i, lanes));
+            var (low, high) = Vector256.Widen(Vector256.Create(latent.Slice(i, lanes)));
+            var qLow = Vector256.Clamp(Vector256.Round((low - meanVector) / gammaVector), -limit, limit);
+            var qHigh = Vector256.Clamp(Vector256.Round((high - meanVector) / gammaVector), -limit, limit);
+            Vector256.Narrow(qLow, qHigh).CopyTo(codes.Slice(i, lanes));
         }
         for (var i = tail; i < latent.Length; i++)
             codes[i] = (float)Math.Clamp(Math.Round((latent[i] - mean) / gamma, MidpointRounding.ToEven), -1, 1);
@@ -73,23 +76,23 @@ public static class WeightQuantizer
     }
 
     /// <summary>−1, 0 or +1 per lane, as Math.Sign.</summary>
-    private static Vector512<double> Sign(Vector512<double> x, Vector512<double> one) =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<double>.Zero), one, Vector512<double>.Zero)
-        - Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), one, Vector512<double>.Zero);
+    private static Vector256<double> Sign(Vector256<double> x, Vector256<double> one) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<double>.Zero), one, Vector256<double>.Zero)
+        - Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), one, Vector256<double>.Zero);
 
     /// <summary>Σ |x − offset| in double.</summary>
     private static double SumAbs(ReadOnlySpan<float> values, double offset)
     {
-        var lanes = Vector512<float>.Count;
+        var lanes = Vector256<float>.Count;
         var tail = values.Length - values.Length % lanes;
-        var shift = Vector512.Create(offset);
-        var acc = Vector512<double>.Zero;
+        var shift = Vector256.Create(offset);
+        var acc = Vector256<double>.Zero;
         for (var i = 0; i < tail; i += lanes)
         {
-            var (low, high) = Vector512.Widen(Vector512.Create(values.Slice(i, lanes)));
-            acc += Vector512.Abs(low - shift) + Vector512.Abs(high - shift);
+            var (low, high) = Vector256.Widen(Vector256.Create(values.Slice(i, lanes)));
+            acc += Vector256.Abs(low - shift) + Vector256.Abs(high - shift);
         }
-        var sum = Vector512.Sum(acc);
+        var sum = Vector256.Sum(acc);
         for (var i = tail; i < values.Length; i++) sum += Math.Abs(values[i] - offset);
         return sum;
     }
@@ -111,16 +114,16 @@ public static class WeightQuantizer
 
     internal static double Mean(ReadOnlySpan<float> values)
     {
-        if (!Vector512.IsHardwareAccelerated) return WeightQuantizerReference.Mean(values);
-        var lanes = Vector512<float>.Count;
+        if (!Vector256.IsHardwareAccelerated) return WeightQuantizerReference.Mean(values);
+        var lanes = Vector256<float>.Count;
         var tail = values.Length - values.Length % lanes;
-        var acc = Vector512<double>.Zero;
+        var acc = Vector256<double>.Zero;
         for (var i = 0; i < tail; i += lanes)
         {
-            var (low, high) = Vector512.Widen(Vector512.Create(values.Slice(i, lanes)));
+            var (low, high) = Vector256.Widen(Vector256.Create(values.Slice(i, lanes)));
             acc += low + high;
         }
-        var sum = Vector512.Sum(acc);
+        var sum = Vector256.Sum(acc);
         for (var i = tail; i < values.Length; i++) sum += values[i];
         return sum / values.Length;
     }

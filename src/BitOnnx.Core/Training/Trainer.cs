@@ -12,11 +12,12 @@ public sealed record TrainingResult(TransformerConfig Config, ParameterSet Param
     int Epoch, bool Interrupted, IReadOnlyList<MetricsRow> Metrics);
 
 /// <summary>Loss became NaN or infinite; the run's files still hold the last good state.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+public sealed class TrainingDivergedException(string message) : BitOnnxException(message);
 
 /// <summary>
-/// Full-batch training of one model on modular addition, writing a <see cref="RunFolder"/> as it goes. Same config,
-/// options and thread count give bit-identical weights; a resumed run ends bit-identical to an uninterrupted one.
+/// Full-batch training of one model on modular addition, writing a <see cref="RunFolder"/> as it goes, over any
+/// <see cref="ITrainingBackend"/>. Same config, options and backend give bit-identical weights; a resumed run ends
+/// bit-identical to an uninterrupted one.
 /// </summary>
 public sealed class Trainer
 {
@@ -27,29 +28,28 @@ public sealed class Trainer
     private readonly TransformerConfig _config;
     private readonly TrainingOptions _options;
     private readonly RunFolder _run;
+    private readonly ITrainingBackend _backend;
 
-    public Trainer(TransformerConfig config, TrainingOptions options, RunFolder run)
+    public Trainer(TransformerConfig config, TrainingOptions options, RunFolder run, ITrainingBackend backend)
     {
         _config = config.Validated();
         _options = options.Validated();
         _run = run;
+        _backend = backend;
     }
 
     /// <summary>Trains from scratch, or from the run's resume state when <paramref name="resume"/> is set.</summary>
     public TrainingResult Run(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         _run.EnsureWritable();
-        var (parameters, optimizer, data, startEpoch, metrics) = resume ? LoadResumeState() : FreshState();
-
-        var step = new TrainingStep(_config, parameters, optimizer, data, _options.Threads);
+        var (setup, startEpoch, metrics) = resume ? LoadResumeState() : FreshState();
+        var data = setup.Data;
+        using var step = _backend.Create(setup);
         var epoch = startEpoch;
         while (epoch < _options.Epochs)
         {
             if (cancel.IsCancellationRequested)
-            {
-                SaveState(parameters, optimizer, data, epoch);
-                return new TrainingResult(_config, parameters, data, epoch, true, metrics);
-            }
+                return new TrainingResult(_config, SaveState(step, data, epoch), data, epoch, true, metrics);
             var trainLoss = step.Run();
             if (!double.IsFinite(trainLoss))
                 throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
@@ -62,17 +62,16 @@ public sealed class Trainer
                 var row = new MetricsRow(epoch, trainLoss, testResult.Loss, testResult.Accuracy);
                 metrics.Add(row);
                 _run.AppendMetrics(row);
-                SaveState(parameters, optimizer, data, epoch);
+                SaveState(step, data, epoch);
             }
             if (_options.CheckpointEvery > 0 && epoch % _options.CheckpointEvery == 0)
-                ModelCheckpoint.Save(_run.CheckpointFile(epoch), _config, parameters, Facts(data, epoch));
+                ModelCheckpoint.Save(_run.CheckpointFile(epoch), _config, step.ReadParameters(), Facts(data, epoch));
             progress?.Report(new TrainingProgress(epoch, _options.Epochs, trainLoss, metrics.LastOrDefault()));
         }
-        SaveState(parameters, optimizer, data, epoch);
-        return new TrainingResult(_config, parameters, data, epoch, false, metrics);
+        return new TrainingResult(_config, SaveState(step, data, epoch), data, epoch, false, metrics);
     }
 
-    private (ParameterSet, AdamW, ModularAdditionData, int, List<MetricsRow>) FreshState()
+    private (TrainingSetup, int, List<MetricsRow>) FreshState()
     {
         var data = ModularAdditionData.Split(_config.P, _options.TrainFraction, _options.Seed);
         var parameters = ParameterInitializer.Initialize(_config, _options.Seed);
@@ -82,10 +81,10 @@ public sealed class Trainer
         if (Directory.Exists(_run.CheckpointDirectory))
             foreach (var (_, file) in _run.Checkpoints()) File.Delete(file);
         if (File.Exists(_run.ResumeFile)) File.Delete(_run.ResumeFile);
-        return (parameters, new AdamW(_options.Optimizer, parameters), data, 0, []);
+        return (new TrainingSetup(_config, _options, data, parameters, null), 0, []);
     }
 
-    private (ParameterSet, AdamW, ModularAdditionData, int, List<MetricsRow>) LoadResumeState()
+    private (TrainingSetup, int, List<MetricsRow>) LoadResumeState()
     {
         if (!File.Exists(_run.ResumeFile))
             throw new ConfigException($"Nothing to resume in '{_run.Path}': it has no resume.safetensors. Start the run without --resume.");
@@ -94,20 +93,22 @@ public sealed class Trainer
             throw new ConfigException($"The run in '{_run.Path}' was trained with a different model config; resume it with the same settings (see its config.json).");
         if (loaded.Facts.Seed != _options.Seed)
             throw new ConfigException($"The run in '{_run.Path}' used seed {loaded.Facts.Seed}, not {_options.Seed}.");
-        var optimizer = new AdamW(_options.Optimizer, loaded.Parameters);
+        var optimizer = OptimizerState.Fresh(loaded.Parameters) with
+        {
+            Step = long.Parse(loaded.Metadata[StepKey], CultureInfo.InvariantCulture),
+        };
         foreach (var info in loaded.Parameters.Entries)
         {
             Moment(loaded, FirstMomentPrefix + info.Name, info).CopyTo(optimizer.FirstMoment.Slice(info));
             Moment(loaded, SecondMomentPrefix + info.Name, info).CopyTo(optimizer.SecondMoment.Slice(info));
         }
-        optimizer.Step = long.Parse(loaded.Metadata[StepKey], CultureInfo.InvariantCulture);
         var epoch = (int)loaded.Facts.Epoch;
         if (epoch > _options.Epochs)
             throw new ConfigException($"The run in '{_run.Path}' is already at epoch {epoch}, past --epochs {_options.Epochs}.");
         var metrics = _run.ReadMetrics().Where(r => r.Epoch <= epoch).ToList();
         _run.WriteMetrics(metrics);
         _run.WriteSettings(_config, _options);
-        return (loaded.Parameters, optimizer, loaded.Split(), epoch, metrics);
+        return (new TrainingSetup(_config, _options, loaded.Split(), loaded.Parameters, optimizer), epoch, metrics);
     }
 
     private static float[] Moment(ModelCheckpoint.Loaded loaded, string name, ParameterInfo info) =>
@@ -118,9 +119,14 @@ public sealed class Trainer
     private CheckpointFacts Facts(ModularAdditionData data, int epoch) =>
         new(_options.Seed, epoch, _options.TrainFraction, data.TrainRows);
 
-    /// <summary>Writes the resume state first, then model.safetensors: each file is whole on its own (temp + rename).</summary>
-    private void SaveState(ParameterSet parameters, AdamW optimizer, ModularAdditionData data, int epoch)
+    /// <summary>
+    /// Writes the resume state first, then model.safetensors: each file is whole on its own (temp + rename).
+    /// Returns the weights it saved.
+    /// </summary>
+    private ParameterSet SaveState(ITrainingStep step, ModularAdditionData data, int epoch)
     {
+        var parameters = step.ReadParameters();
+        var optimizer = step.ReadOptimizer();
         var facts = Facts(data, epoch);
         var moments = parameters.Entries.SelectMany(e => new[]
         {
@@ -130,5 +136,6 @@ public sealed class Trainer
         ModelCheckpoint.Save(_run.ResumeFile, _config, parameters, facts, moments,
             new Dictionary<string, string> { [StepKey] = optimizer.Step.ToString(CultureInfo.InvariantCulture) });
         ModelCheckpoint.Save(_run.ModelFile, _config, parameters, facts);
+        return parameters;
     }
 }

@@ -2,7 +2,7 @@ using BitOnnx.Core.Model;
 
 namespace BitOnnx.Core.Training;
 
-/// <summary>How a run trains: MISSION.md's recipe by default (AdamW 1e-3, λ = 1, betas 0.9/0.98, full batch, 30% train).</summary>
+/// <summary>How a run trains: docs/recipe.md's recipe by default (AdamW 1e-3, λ = 1, betas 0.9/0.98, full batch, 30% train).</summary>
 public sealed record TrainingOptions
 {
     public int Epochs { get; init; } = 10_000;

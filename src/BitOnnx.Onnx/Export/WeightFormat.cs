@@ -1,3 +1,4 @@
+using BitOnnx.Core;
 namespace BitOnnx.Onnx.Export;
 
 /// <summary>How the quantizable linears are stored in an exported graph.</summary>
@@ -44,4 +45,4 @@ public static class WeightFormats
 }
 
 /// <summary>An export that cannot be done as asked; the message says why and what to do.</summary>
-public sealed class ExportException(string message) : Exception(message);
+public sealed class ExportException(string message) : BitOnnxException(message);

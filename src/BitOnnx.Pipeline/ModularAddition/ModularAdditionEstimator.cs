@@ -1,3 +1,4 @@
+using BitOnnx.Engine.Training;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Training;
 
@@ -13,7 +14,7 @@ public sealed class ModularAdditionEstimator(ModularAdditionTrainerOptions optio
         var config = Options.ToConfig();
         var folder = Options.OutputFolder ?? Path.Combine(Path.GetTempPath(), "bitonnx-fit", Guid.NewGuid().ToString("N"));
         var run = new RunFolder(folder);
-        new Trainer(config, Options.ToTrainingOptions(), run).Run(progress: progress, cancel: cancel);
+        new Trainer(config, Options.ToTrainingOptions(), run, EngineBackend.Instance).Run(progress: progress, cancel: cancel);
         var checkpoint = ModelCheckpoint.Load(run.ModelFile);
         if (Options.OutputFolder is null) Directory.Delete(folder, recursive: true);
         return new ModularAdditionTransformer(new EngineScorer(config, checkpoint.Parameters, Options.Threads), checkpoint);

@@ -1,3 +1,4 @@
+using BitOnnx.Core;
 namespace BitOnnx.Pipeline.ModularAddition;
 
 /// <summary>One input row: the two addends.</summary>
@@ -7,7 +8,7 @@ public sealed record ModularAdditionInput(int A, int B);
 public sealed record ModularAdditionPrediction(int A, int B, int PredictedSum, float[] Scores);
 
 /// <summary>A row that cannot be scored; the message names the row and what is wrong with it.</summary>
-public sealed class InvalidRowException(string message) : Exception(message);
+public sealed class InvalidRowException(string message) : BitOnnxException(message);
 
 internal static class RowChecks
 {

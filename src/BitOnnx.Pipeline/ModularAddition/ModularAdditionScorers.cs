@@ -1,5 +1,6 @@
 using BitOnnx.Core.Model;
 using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Engine.Model;
 
 namespace BitOnnx.Pipeline.ModularAddition;
 

@@ -3,7 +3,7 @@ using BitOnnx.Core.Training;
 
 namespace BitOnnx.Pipeline.ModularAddition;
 
-/// <summary>Trainer options, MISSION.md's recipe by default (li2024 preset, P = 113, 10,000 epochs).</summary>
+/// <summary>Trainer options, docs/recipe.md's recipe by default (li2024 preset, P = 113, 10,000 epochs).</summary>
 public sealed record ModularAdditionTrainerOptions
 {
     public string Preset { get; init; } = TransformerConfig.Li2024Name;

@@ -1,6 +1,7 @@
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
+using BitOnnx.Engine.Model;
 
 namespace BitOnnx.Pipeline.Onnx;
 

@@ -1,3 +1,4 @@
+using BitOnnx.Core;
 using System.Globalization;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
@@ -80,4 +81,4 @@ public sealed class TransformerSession : IDisposable
 }
 
 /// <summary>An ONNX model that is not what the command needs (no metadata, missing outputs, other P).</summary>
-public sealed class OnnxModelMismatchException(string message) : Exception(message);
+public sealed class OnnxModelMismatchException(string message) : BitOnnxException(message);

@@ -4,6 +4,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using BitOnnx.Engine.Model;
 
 namespace BitOnnx.Analysis.Tests.Onnx;
 

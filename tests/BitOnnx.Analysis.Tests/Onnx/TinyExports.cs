@@ -1,3 +1,4 @@
+using BitOnnx.Engine.Training;
 using System.Collections.Concurrent;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
@@ -23,7 +24,7 @@ internal static class TinyExports
         {
             var folder = Path.Combine(Path.GetTempPath(), "bitonnx-analysis-onnx", Guid.NewGuid().ToString("N"));
             var run = new RunFolder(folder);
-            new Trainer(Config(key.Item1, key.Item2), new TrainingOptions { Epochs = 30, Seed = 5, LogEvery = 30, Threads = 1 }, run).Run();
+            new Trainer(Config(key.Item1, key.Item2), new TrainingOptions { Epochs = 30, Seed = 5, LogEvery = 30, Threads = 1 }, run, EngineBackend.Instance).Run();
             var loaded = ModelCheckpoint.Load(run.ModelFile);
             Directory.Delete(folder, recursive: true);
             return loaded;

@@ -1,3 +1,4 @@
+using BitOnnx.Engine.Training;
 using System.Text.Json.Nodes;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
@@ -15,7 +16,7 @@ public sealed class CheckpointSeriesTests
     {
         var folder = Path.Combine(Path.GetTempPath(), "bitonnx-pipeline-tests", Guid.NewGuid().ToString("N"));
         var config = TrainedModels.Config("li2024", WeightQuantization.Binary) with { P = 11 };
-        new Trainer(config, new TrainingOptions { Epochs = 30, Seed = 2, LogEvery = 10, CheckpointEvery = 10, Threads = 1 }, new RunFolder(folder)).Run();
+        new Trainer(config, new TrainingOptions { Epochs = 30, Seed = 2, LogEvery = 10, CheckpointEvery = 10, Threads = 1 }, new RunFolder(folder), EngineBackend.Instance).Run();
         return folder;
     });
 

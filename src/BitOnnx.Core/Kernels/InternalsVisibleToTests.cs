@@ -1,5 +1,0 @@
-using System.Runtime.CompilerServices;
-
-// The kernel tests run each micro-kernel and the partition planner directly.
-[assembly: InternalsVisibleTo("BitOnnx.Core.Tests")]
-[assembly: InternalsVisibleTo("BitOnnx.Benchmarks")]

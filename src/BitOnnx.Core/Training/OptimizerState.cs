@@ -1,0 +1,12 @@
+using BitOnnx.Core.Model;
+
+namespace BitOnnx.Core.Training;
+
+/// <summary>
+/// AdamW's state in torch.optim.AdamW's terms: steps taken, exp_avg and exp_avg_sq, each moment in the layout of the
+/// parameters it belongs to.
+/// </summary>
+public sealed record OptimizerState(long Step, ParameterSet FirstMoment, ParameterSet SecondMoment)
+{
+    public static OptimizerState Fresh(ParameterSet parameters) => new(0, parameters.ZerosLike(), parameters.ZerosLike());
+}

@@ -1,0 +1,133 @@
+using System.Runtime.CompilerServices;
+
+namespace BitOnnx.Engine.Kernels;
+
+/// <summary>
+/// The blocked loops around one micro-kernel (the GotoBLAS/BLIS scheme, Goto &amp; van de Geijn 2008): for each
+/// column block and group of depth blocks, pack op(B) once into L2; then for each row block, and each depth block
+/// of the group, pack that block of op(A) and sweep each of its micro-panels (held in L1) across every B
+/// micro-panel. Taking the depth blocks of a row block together keeps its part of C in cache between them.
+/// Block sizes are in <see cref="GemmBlocking"/>; partial tiles go through a scratch tile so the kernel always runs
+/// whole.
+/// </summary>
+internal static unsafe class GemmDriver<TKernel>
+    where TKernel : struct, IGemmMicroKernel
+{
+    /// <summary>Computes the band of C that part <paramref name="part"/> of the job's partition owns.</summary>
+    public static void RunPart(in GemmJob job, int part)
+    {
+        (int row0, int row1, int column0, int column1) = job.Partition.Band(part);
+        RunBand(job, row0, row1, column0, column1);
+    }
+
+    /// <summary>Computes C[row0..row1, column0..column1) from all of k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunBand(in GemmJob job, int row0, int row1, int column0, int column1)
+    {
+        int mr = TKernel.Rows, nr = TKernel.Columns;
+        GemmShape shape = job.Shape;
+        int paddedWidest = RoundUp(Math.Min(GemmBlocking.ColumnBlock, column1 - column0), nr);
+        int groupDepth = GemmBlocking.DepthGroupFor(shape.K, paddedWidest);
+        bool shared = job.Partition.SharedRowBlock > 0;
+        int rowBlock = shared ? job.Partition.SharedRowBlock : GemmBlocking.RowBlockFor(mr, row1 - row0);
+        int tileFloats = mr * nr;
+        int aBlockFloats = rowBlock / mr * GemmBlocking.APanelFloats(mr);
+        float* aBlock = PackingWorkspace.Get(aBlockFloats + tileFloats + (groupDepth * paddedWidest));
+        float* tile = aBlock + aBlockFloats;
+        float* bGroup = tile + tileFloats;
+
+        for (int jc = column0; jc < column1; jc += GemmBlocking.ColumnBlock)
+        {
+            int nc = Math.Min(GemmBlocking.ColumnBlock, column1 - jc), paddedNc = RoundUp(nc, nr);
+            for (int group = 0; group < shape.K; group += groupDepth)
+            {
+                int groupEnd = Math.Min(shape.K, group + groupDepth);
+                for (int pc = group; pc < groupEnd; pc += GemmBlocking.DepthBlock)
+                {
+                    int kc = Math.Min(GemmBlocking.DepthBlock, groupEnd - pc);
+                    GemmPacking.PackB<TKernel>(job.B, shape.N, shape.K, shape.TransposeB, pc, kc, jc, nc,
+                        bGroup + ((long)(pc - group) * paddedNc));
+                }
+
+                for (int ic = shared ? job.ClaimRows() : row0; ic < row1; ic = shared ? job.ClaimRows() : ic + rowBlock)
+                {
+                    for (int pc = group; pc < groupEnd; pc += GemmBlocking.DepthBlock)
+                    {
+                        RunBlock(job, ic, Math.Min(rowBlock, row1 - ic), pc, Math.Min(GemmBlocking.DepthBlock, groupEnd - pc),
+                            jc, nc, aBlock, bGroup + ((long)(pc - group) * paddedNc), tile);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs block (ic, pc) of op(A) and multiplies it by the packed depth block of B into C.</summary>
+    private static void RunBlock(in GemmJob job, int ic, int mc, int pc, int kc, int jc, int nc, float* aBlock,
+        float* bBlock, float* tile)
+    {
+        GemmShape shape = job.Shape;
+        bool loadC = shape.Accumulate || pc > 0;
+        nint ldc = shape.N;
+        float* cBlock = job.C + ((long)ic * ldc) + jc;
+        if (shape.TransposeA)
+        {
+            GemmPacking.PackAColumns<TKernel>(job.A, shape.M, ic, mc, pc, kc, aBlock);
+            SweepBlock<ColumnPanelLayout>(kc, aBlock, bBlock, mc, nc, cBlock, ldc, loadC, tile);
+        }
+        else
+        {
+            GemmPacking.PackARows<TKernel>(job.A, shape.K, ic, mc, pc, kc, aBlock);
+            SweepBlock<RowPanelLayout>(kc, aBlock, bBlock, mc, nc, cBlock, ldc, loadC, tile);
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Every A micro-panel of a packed row block against the packed B block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SweepBlock<TLayout>(int kc, float* aBlock, float* bBlock, int mc, int nc, float* cBlock,
+        nint ldc, bool loadC, float* tile)
+        where TLayout : struct, IAPanelLayout
+    {
+        int mr = TKernel.Rows;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            float* aPanel = aBlock + (ir / mr * GemmBlocking.APanelFloats(mr));
+            Sweep<TLayout>(kc, aPanel, bBlock, nc, cBlock + (ir * ldc), ldc, Math.Min(mr, mc - ir), loadC, tile);
+        }
+    }
+
+    /// <summary>One A micro-panel against every B micro-panel of the block: a row of tiles of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Sweep<TLayout>(int kc, float* aPanel, float* bBlock, int nc, float* cRow, nint ldc, int rows,
+        bool loadC, float* tile)
+        where TLayout : struct, IAPanelLayout
+    {
+        int mr = TKernel.Rows, nr = TKernel.Columns;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int columns = Math.Min(nr, nc - jr);
+            float* bPanel = bBlock + ((long)jr * kc);
+            if (rows == mr && columns == nr)
+            {
+                TKernel.Multiply<TLayout>(kc, aPanel, bPanel, cRow + jr, ldc, loadC);
+                continue;
+            }
+
+            // A partial tile: run the whole kernel on scratch, then copy back only the real rows and columns.
+            if (loadC)
+            {
+                for (int i = 0; i < rows; i++)
+                {
+                    GemmPacking.Copy(cRow + (i * ldc) + jr, tile + (i * nr), columns);
+                }
+            }
+
+            TKernel.Multiply<TLayout>(kc, aPanel, bPanel, tile, nr, loadC);
+            for (int i = 0; i < rows; i++)
+            {
+                GemmPacking.Copy(tile + (i * nr), cRow + (i * ldc) + jr, columns);
+            }
+        }
+    }
+}
