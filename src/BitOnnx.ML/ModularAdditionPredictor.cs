@@ -18,43 +18,29 @@ namespace BitOnnx.ML;
 public static class ModularAdditionPredictor
 {
     /// <summary>
-    /// ONNX Runtime's threads per call. One row per call (how OnnxTransformer scores) is too small to split: two
-    /// threads cost more in hand-offs than they save (measured: 1.6 s against 0.6 s for all 12,769 pairs).
+    /// ONNX Runtime's threads per call: one. One row per call (how OnnxTransformer scores) is too small to split, and
+    /// two threads cost more in hand-offs than they save (see the ML.NET benchmark). ML.NET does not save thread
+    /// settings in a model zip; they come from the MLContext that loads it (mlContext.SetOnnxSessionOption).
     /// </summary>
-    public const int IntraOpThreads = 1;
+    public static OnnxSessionOptions SessionOptions() => new() { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
 
     /// <summary>The chain over <paramref name="onnxModel"/>, an export with <see cref="GraphSignature.Pair"/>.</summary>
+    /// <remarks>Gives <paramref name="ml"/> <see cref="SessionOptions"/> unless it has session options of its own.</remarks>
     public static IEstimator<ITransformer> Create(MLContext ml, byte[] onnxModel, int? gpuDeviceId = null, bool fallbackToCpu = false)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(onnxModel);
         RequirePairSignature(onnxModel);
-        if (gpuDeviceId is { } device) GpuPlacement.Check(ml, onnxModel, device, fallbackToCpu);
-        // OnnxOptions reads the model from a file only; the transformer keeps the bytes, so the file may go afterwards.
-        var file = Path.Combine(Path.GetTempPath(), $"bitonnx-pair-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(file, onnxModel);
-        try
-        {
-            var onnx = new OnnxOptions
-            {
-                ModelFile = file,
-                InputColumns = [ModularAdditionColumns.A, ModularAdditionColumns.B],
-                OutputColumns = [ModularAdditionColumns.Score, ModularAdditionColumns.PredictedSum, ModularAdditionColumns.Logits],
-                GpuDeviceId = gpuDeviceId,
-                FallbackToCpu = fallbackToCpu,
-                IntraOpNumThreads = IntraOpThreads,
-                InterOpNumThreads = 1,
-            };
-            return ml.Transforms.Conversion.ConvertType(Addends(), DataKind.Int64)
-                .Append(ml.Transforms.ApplyOnnxModel(onnx))
-                .Append(ml.Transforms.Conversion.ConvertType(
-                    [new InputOutputColumnPair(ModularAdditionColumns.PredictedSum), .. Addends()], DataKind.Int32));
-        }
-        finally
-        {
-            // ApplyOnnxModel reads the file when the estimator is made; Fit reads the bytes it kept.
-            File.Delete(file);
-        }
+        if (gpuDeviceId is { } device && GpuPlacement.Check(ml, onnxModel, device, fallbackToCpu) == "Cpu") gpuDeviceId = null;
+        if (ml.GetOnnxSessionOption() is null) ml.SetOnnxSessionOption(SessionOptions());
+        // From a stream, OnnxTransformer keeps its own copy of the bytes (and saves them into the model zip).
+        using var model = new MemoryStream(onnxModel, writable: false);
+        return ml.Transforms.Conversion.ConvertType(Addends(), DataKind.Int64)
+            .Append(ml.Transforms.ApplyOnnxModel(
+                [ModularAdditionColumns.Score, ModularAdditionColumns.PredictedSum, ModularAdditionColumns.Logits],
+                [ModularAdditionColumns.A, ModularAdditionColumns.B], model, gpuDeviceId, fallbackToCpu))
+            .Append(ml.Transforms.Conversion.ConvertType(
+                [new InputOutputColumnPair(ModularAdditionColumns.PredictedSum), .. Addends()], DataKind.Int32));
     }
 
     /// <summary>The chain read from an ONNX file with the pair signature.</summary>

@@ -104,7 +104,7 @@ public sealed class PairSignatureTests
         ]);
         float[] F(string name) => results.First(r => r.Name == name).AsTensor<float>().ToArray();
         var predicted = results.First(r => r.Name == "PredictedSum").AsTensor<long>();
-        Assert.AreEqual(2, predicted.Dimensions.Length, "PredictedSum is [batch, 1]");
+        Assert.AreEqual(1, predicted.Dimensions.Length, "PredictedSum is [batch]");
         return (F("Score"), predicted.ToArray(), F("logits"));
     }
 }

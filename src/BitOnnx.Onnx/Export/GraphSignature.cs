@@ -9,7 +9,7 @@ public enum GraphSignature
     /// <summary>
     /// What an ML.NET pipeline holds: inputs <c>A</c> and <c>B</c> int64 [batch, 1], assembled into [a, b, =] inside the
     /// graph and checked against 0..P−1 there; outputs <c>Score</c> float [batch, P] (softmax of the logits),
-    /// <c>PredictedSum</c> int64 [batch, 1] (their ArgMax) and the raw <c>logits</c>.
+    /// <c>PredictedSum</c> int64 [batch] (their ArgMax) and the raw <c>logits</c>.
     /// </summary>
     Pair,
 }

@@ -42,9 +42,10 @@ internal static class PairSignature
     public static void Outputs(GraphWriter w, TensorRef logits, int p)
     {
         var score = w.Node("Softmax", [logits], Score, new NodeAttributes { { "axis", -1L } });
-        var predicted = w.Node("ArgMax", [logits], PredictedSum, new NodeAttributes { { "axis", 1L }, { "keepdims", 1L } });
+        // [batch], not [batch, 1]: ML.NET reads a symbolic batch as 1, so this becomes Vector<Int64, 1> (not 1 × 1).
+        var predicted = w.Node("ArgMax", [logits], PredictedSum, new NodeAttributes { { "axis", 1L }, { "keepdims", 0L } });
         w.G.Output(score, w.Element, ["batch", p]);
-        w.G.Output(predicted, TensorElementType.Int64, ["batch", 1]);
+        w.G.Output(predicted, TensorElementType.Int64, ["batch"]);
         w.G.Output(logits, w.Element, ["batch", p]);
     }
 }
