@@ -43,7 +43,7 @@ public static class CliRunner
 
     private static int Fail(Exception e)
     {
-        var known = e is ConfigException or CheckpointException or TrainingDivergedException or CliException
+        var known = e is BitOnnxException or ConfigException or CheckpointException or TrainingDivergedException or CliException
             or IOException or UnauthorizedAccessException or ExportException or OnnxModelMismatchException or OnnxRuntimeException;
         var message = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
         AnsiConsole.Console.Profile.Out.Writer.Flush();

@@ -18,14 +18,16 @@ public static class MlNetExport
         PrecomputedTables = true,
     };
 
-    public static byte[] PairGraph(ModelCheckpoint.Loaded checkpoint) => TransformerExporter.Export(checkpoint, GraphOptions).Model.ToBytes();
+    public static byte[] PairGraph(ModelCheckpoint.Loaded checkpoint, WeightFormat weights = WeightFormat.Float) =>
+        TransformerExporter.Export(checkpoint, GraphOptions with { Weights = weights }).Model.ToBytes();
 
-    /// <summary>Writes the predictor of <paramref name="checkpoint"/> to a model zip at <paramref name="path"/>.</summary>
-    public static void Save(ModelCheckpoint.Loaded checkpoint, string path)
+    /// <summary>Writes the predictor of <paramref name="checkpoint"/> to a model zip at <paramref name="path"/>; returns its size.</summary>
+    public static long Save(ModelCheckpoint.Loaded checkpoint, string path, WeightFormat weights = WeightFormat.Float)
     {
         var ml = new MLContext();
-        var model = ModularAdditionPredictor.Fitted(ml, PairGraph(checkpoint));
+        var model = ModularAdditionPredictor.Fitted(ml, PairGraph(checkpoint, weights));
         Save(ml, model, path);
+        return new FileInfo(path).Length;
     }
 
     /// <summary>mlContext.Model.Save of a fitted predictor, through a temporary file and a rename.</summary>
