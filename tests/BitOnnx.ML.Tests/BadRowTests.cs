@@ -65,6 +65,22 @@ public sealed class BadRowTests
         StringAssert.Contains(schema.Message, "Column 'A'");
     }
 
+    /// <summary>
+    /// A loaded zip with a floating-point A: the chain's first step (ML.NET's ConvertType to Int64) refuses it at
+    /// Transform, naming the column and its type. Whole-number types (Int64, UInt16, ...) convert exactly and then meet
+    /// the graph's range guard.
+    /// </summary>
+    [TestMethod]
+    public void ALoadedModelRefusesAFloatingPointAddendNamingColumnAndType()
+    {
+        var ml = new MLContext();
+        var data = ml.Data.LoadFromEnumerable(new[] { new FloatRow { A = 2.7f, B = 3, Label = 0 } });
+        var e = Assert.ThrowsException<ArgumentOutOfRangeException>(() => Loaded(ml).Transform(data));
+        StringAssert.Contains(e.Message, "source column 'A' with item type 'Single' is not compatible");
+        var wide = ml.Data.LoadFromEnumerable(new[] { new LongRow { A = 4, B = 5 } });
+        Assert.AreEqual(9, Loaded(ml).Transform(wide).GetColumn<int[]>(ModularAdditionColumns.PredictedSum).Single().Single(), "Int64 addends are exact");
+    }
+
     [TestMethod]
     public void TrainingRowsAreCheckedRowByRow()
     {
@@ -101,6 +117,12 @@ public sealed class BadRowTests
     private sealed class OnlyA
     {
         public int A { get; set; }
+    }
+
+    private sealed class LongRow
+    {
+        public long A { get; set; }
+        public long B { get; set; }
     }
 
     private sealed class FloatRow
