@@ -17,6 +17,7 @@ public sealed class DemoCommandTests
         {
             Assert.IsTrue(File.Exists(Path.Combine(output, "runs", name, "model.safetensors")), name);
             Assert.IsTrue(File.Exists(Path.Combine(output, "models", name + ".onnx")), name);
+            Assert.IsTrue(File.Exists(Path.Combine(output, "models", name + ".zip")), name + ": the ML.NET model");
         }
         Assert.IsTrue(File.Exists(Path.Combine(output, "models", "li2024-binary-int2.onnx")));
         var card = File.ReadAllText(Path.Combine(output, "models", "li2024-ternary.md"));

@@ -1,41 +1,50 @@
 using System.CommandLine;
 using System.Globalization;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.ML;
 using BitOnnx.Onnx.Export;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
 
-/// <summary><c>bitonnx export</c>: a checkpoint folded into an ONNX graph.</summary>
+/// <summary><c>bitonnx export</c>: a checkpoint folded into an ONNX graph, or into the ML.NET model zip that wraps one.</summary>
 public static class ExportCommand
 {
     public static Command Create()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "A model.safetensors written by bitonnx train (or one of its checkpoints/)." };
-        var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write (written whole or not at all).", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The .onnx file (or, with --format mlnet, the .zip) to write, whole or not at all.", Required = true };
+        var format = new Option<string>("--format") { Description = "onnx (a graph) or mlnet (an ML.NET model zip: mlContext.Model.Load scores it); default: mlnet for a .zip output, else onnx." };
+        format.AcceptOnlyFromAmong("onnx", "mlnet");
+        var signature = new Option<string>("--signature") { Description = "tokens (input tokens [batch, 3], output logits) or pair (inputs A, B; outputs Score, PredictedSum, logits). The ML.NET model is always pair.", DefaultValueFactory = _ => "tokens" };
+        signature.AcceptOnlyFromAmong("tokens", "pair");
         var weights = new Option<string>("--weights") { Description = "float (folded float32), int8 (codes + DequantizeLinear), int2 (MatMulNBits, 4 codes per byte) or int8-dynamic (MatMulInteger, approximate).", DefaultValueFactory = _ => "float" };
         weights.AcceptOnlyFromAmong(WeightFormats.Names.ToArray());
         var probes = new Option<string>("--probes") { Description = "Extra outputs: none, all, or comma-separated TransformerLens hook names (e.g. blocks.0.mlp.hook_post).", DefaultValueFactory = _ => "none" };
         var embedded = new Option<bool>("--embedded-input") { Description = "Take the token embeddings [batch, n_ctx, d_model] as input instead of tokens (for gradients with respect to them)." };
         var precision = new Option<bool>("--double") { Description = "Compute in float64 (with --weights float), for finite differences." };
 
-        var command = new Command("export", "Fold a checkpoint's quantized weights into an ONNX graph, optionally with probe outputs.")
+        var command = new Command("export", "Fold a checkpoint's quantized weights into an ONNX graph (optionally with probe outputs) or an ML.NET model.")
         {
-            checkpoint, output, weights, probes, embedded, precision,
+            checkpoint, output, format, signature, weights, probes, embedded, precision,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
+            var path = r.GetValue(output)!;
+            var weightFormat = WeightFormats.Parse(r.GetValue(weights)!);
+            var mlnet = (r.GetValue(format) ?? (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "mlnet" : "onnx")) == "mlnet";
+            if (mlnet) return ExportMlNet(r.GetValue(checkpoint)!, path, weightFormat, r.GetValue(probes)!, r.GetValue(embedded), r.GetValue(precision));
             var options = new ExportOptions
             {
-                Weights = WeightFormats.Parse(r.GetValue(weights)!),
+                Weights = weightFormat,
                 Probes = ProbeSelection.Parse(r.GetValue(probes)!),
                 EmbeddedInput = r.GetValue(embedded),
                 DoublePrecision = r.GetValue(precision),
+                Signature = r.GetValue(signature) == "pair" ? GraphSignature.Pair : GraphSignature.Tokens,
             };
-            var path = r.GetValue(output)!;
             var result = TransformerExporter.ExportFile(r.GetValue(checkpoint)!, path, options);
             var table = new Table().AddColumns("file", "weights", "size", "bits / quantized weight", "probes");
-            table.AddRow(Markup.Escape(Path.GetFullPath(path)), WeightFormats.Name(options.Weights),
-                string.Create(CultureInfo.InvariantCulture, $"{result.Bytes / 1024.0:F1} KiB"),
+            table.AddRow(Markup.Escape(Path.GetFullPath(path)), WeightFormats.Name(options.Weights), Size(result.Bytes),
                 result.BitsPerQuantizedWeight.ToString(CultureInfo.InvariantCulture),
                 result.Probes.Count == 0 ? "none" : result.Probes.Count.ToString(CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
@@ -43,4 +52,18 @@ public static class ExportCommand
         }));
         return command;
     }
+
+    private static int ExportMlNet(string checkpoint, string path, WeightFormat weights, string probes, bool embedded, bool precision)
+    {
+        if (ProbeSelection.Parse(probes) != ProbeSelection.None || embedded || precision)
+            throw new CliException("The ML.NET model takes A and B and outputs Score, PredictedSum and logits; leave out --probes, --embedded-input and --double.");
+        var bytes = MlNetExport.Save(ModelCheckpoint.Load(checkpoint), path, weights);
+        var table = new Table().AddColumns("file", "format", "weights", "size", "columns");
+        table.AddRow(Markup.Escape(Path.GetFullPath(path)), "ML.NET model (mlContext.Model.Load)", WeightFormats.Name(weights), Size(bytes),
+            "in A, B (Int32); out Score (probabilities), PredictedSum (Vector<Int32, 1>), logits");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static string Size(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F1} KiB");
 }

@@ -14,7 +14,7 @@ namespace BitOnnx.Cli.Demo;
 /// <summary>
 /// The main job end to end: train the three models, export each with every probe, verify each on ONNX Runtime against
 /// the engine, and analyse them side by side into one report. A rerun reuses finished runs and resumes interrupted ones.
-/// Layout: OUT/runs/NAME (run folders), OUT/models/NAME.onnx (+ NAME-int2.onnx), OUT/report/index.html.
+/// Layout: OUT/runs/NAME (run folders), OUT/models/NAME.onnx (+ NAME-int2.onnx, NAME.zip for ML.NET), OUT/report/index.html.
 /// </summary>
 public static class DemoRun
 {
@@ -48,6 +48,8 @@ public static class DemoRun
             var withProbes = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = ProbeSelection.Every });
             withProbes.Model.Save(main);
             var cardSizes = fileSizes[model.Name] = [new($"{model.Name}.onnx (every probe)", WeightFormats.Name(mainFormat), withProbes.Bytes, withProbes.BitsPerQuantizedWeight)];
+            var zipBytes = BitOnnx.ML.MlNetExport.Save(checkpoint, Path.Combine(models, model.Name + ".zip"));
+            cardSizes.Add(new($"{model.Name}.zip (ML.NET model: mlContext.Model.Load)", "float", zipBytes, 32));
             foreach (var format in quantized ? Enum.GetValues<WeightFormat>() : [WeightFormat.Float])
             {
                 var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format });

@@ -5,6 +5,16 @@ public sealed record ExportOptions
 {
     public WeightFormat Weights { get; init; } = WeightFormat.Float;
     public ProbeSelection Probes { get; init; } = ProbeSelection.None;
+    public GraphSignature Signature { get; init; } = GraphSignature.Tokens;
+
+    /// <summary>
+    /// Store block 0's Q/K/V tables (every token's projection, [positions·dVocab, heads·dHead]) as float initializers
+    /// computed here, instead of nodes that compute them from W_E. ONNX Runtime folds those nodes once for float
+    /// weights, but not through DequantizeLinear or MatMulNBits, which then redo the tables on every call: the cost
+    /// that dominates one-row calls (ML.NET scores one row per call). Costs 3·positions·dVocab·dModel floats of file.
+    /// Graphs without probes only (they are the ones with tables).
+    /// </summary>
+    public bool PrecomputedTables { get; init; }
 
     /// <summary>
     /// Input the token embeddings (what hook_embed holds, [batch, nCtx, dModel]) instead of tokens, so the logits can be

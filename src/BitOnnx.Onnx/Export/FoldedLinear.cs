@@ -31,6 +31,28 @@ public sealed record FoldedLinear(string Name, Shape Shape, bool HeadsFirst, int
         return new FoldedLinear(name, s, headsFirst, rows, columns, values, codes, scale);
     }
 
+    /// <summary>The folded values as the [Rows, Columns] matrix, element (k, n) of x·W.</summary>
+    public float ValueAt(int k, int n)
+    {
+        if (!HeadsFirst) return Values[k * Columns + n];
+        int dHead = Shape[2], head = n / dHead, e = n % dHead;
+        return Values[(head * Rows + k) * dHead + e];
+    }
+
+    /// <summary>x·W for a constant x [rows, Rows], summed in double: what the graph would compute on every call.</summary>
+    public float[] Apply(float[] x, int rows)
+    {
+        var y = new float[rows * Columns];
+        for (var r = 0; r < rows; r++)
+        for (var n = 0; n < Columns; n++)
+        {
+            var sum = 0.0;
+            for (var k = 0; k < Rows; k++) sum += (double)x[r * Rows + k] * ValueAt(k, n);
+            y[r * Columns + n] = (float)sum;
+        }
+        return y;
+    }
+
     /// <summary>Codes as the [Rows, Columns] matrix, element (k, n) of x·W.</summary>
     public int CodeAt(int k, int n)
     {

@@ -24,16 +24,24 @@ public static class TransformerExporter
         var c = checkpoint.Config;
         if (options.DoublePrecision && options.Weights != WeightFormat.Float)
             throw new ExportException("Double precision is available with --weights float only.");
+        if (options.Signature == GraphSignature.Pair && options.EmbeddedInput)
+            throw new ExportException("The pair signature takes A and B, not embeddings; leave out --embedded-input.");
         var probes = options.Probes.Resolve(c);
         var builder = new OnnxGraphBuilder($"bitonnx_{c.Preset}_{c.Quantization.ToString().ToLowerInvariant()}");
         if (options.Weights == WeightFormat.Int2) builder.UseOpset(OnnxVersions.MicrosoftDomain, OnnxVersions.MicrosoftOpset);
         var writer = new GraphWriter(builder, options.DoublePrecision);
         // Without probes nothing needs the other positions, so the graph takes the engine's exact shortcuts.
         var lastPositionOnly = probes.Count == 0;
-        new TransformerGraph(writer, c, checkpoint.Parameters, new LinearEmitter(writer, options.Weights), lastPositionOnly).Emit(options.EmbeddedInput);
+        if (options.PrecomputedTables && !lastPositionOnly)
+            throw new ExportException("Precomputed tables exist only in graphs without probes; leave out the probes or the tables.");
+        var graph = new TransformerGraph(writer, c, checkpoint.Parameters, new LinearEmitter(writer, options.Weights), lastPositionOnly,
+            options.PrecomputedTables);
+        if (options.Signature == GraphSignature.Pair)
+            PairSignature.Outputs(writer, graph.Emit(embeddedInput: false, PairSignature.Tokens(writer, c.P)), c.DVocabOut);
+        else
+            builder.Output(graph.Emit(options.EmbeddedInput), writer.Element, ["batch", c.DVocabOut]);
 
         var shapes = HookNames.For(c, 1).ToDictionary(h => h.Name, h => h.Shape);
-        builder.Output(new TensorRef(HookNames.Logits), writer.Element, ["batch", c.DVocabOut]);
         foreach (var probe in probes)
         {
             var dims = shapes[probe].Dims.Select((d, i) => i == 0 ? (Dim)"batch" : (Dim)d).ToList();
@@ -64,7 +72,8 @@ public static class TransformerExporter
             [MetadataPrefix + "quant"] = c.Quantization.ToString().ToLowerInvariant(),
             [MetadataPrefix + "p"] = S(c.P),
             [MetadataPrefix + "weights"] = WeightFormats.Name(options.Weights),
-            [MetadataPrefix + "input"] = options.EmbeddedInput ? TransformerGraph.EmbeddedInput : TransformerGraph.TokensInput,
+            [MetadataPrefix + "input"] = options.Signature == GraphSignature.Pair ? "pair"
+                : options.EmbeddedInput ? TransformerGraph.EmbeddedInput : TransformerGraph.TokensInput,
             [MetadataPrefix + "precision"] = options.DoublePrecision ? "double" : "float",
             [MetadataPrefix + "probes"] = string.Join(",", probes),
             [MetadataPrefix + "seed"] = S(checkpoint.Facts.Seed),

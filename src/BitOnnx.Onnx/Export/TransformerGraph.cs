@@ -9,21 +9,21 @@ namespace BitOnnx.Onnx.Export;
 /// Q, K and V are read from per-(position, token) tables computed in the graph from W_E (+ W_pos) and the folded
 /// weights, and the last block computes its query, attention output and MLP at the last position only.</para>
 /// </summary>
-internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, ParameterSet latent, LinearEmitter linears, bool lastPositionOnly)
+internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, ParameterSet latent, LinearEmitter linears, bool lastPositionOnly,
+    bool precomputedTables = false)
 {
     public const string TokensInput = "tokens";
     public const string EmbeddedInput = "embedded";
 
     private readonly Dictionary<string, TensorRef> _parameters = new();
 
-    /// <summary>Emits everything from the input to the logits.</summary>
-    public void Emit(bool embeddedInput)
+    /// <summary>
+    /// Emits everything from the input to the logits and returns the logits. <paramref name="tokens"/> [B, T] made
+    /// elsewhere in the graph replaces the <c>tokens</c> input.
+    /// </summary>
+    public TensorRef Emit(bool embeddedInput, TensorRef? tokens = null)
     {
-        if (lastPositionOnly && !embeddedInput)
-        {
-            EmitShortcut();
-            return;
-        }
+        if (lastPositionOnly && !embeddedInput) return EmitShortcut(tokens);
         TensorRef embed;
         if (embeddedInput)
         {
@@ -32,8 +32,8 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         }
         else
         {
-            var tokens = w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
-            embed = w.Node("Gather", [Parameter(ParameterNames.Embed), tokens], HookNames.Embed, new NodeAttributes { { "axis", 0 } });
+            var input = tokens ?? w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
+            embed = w.Node("Gather", [Parameter(ParameterNames.Embed), input], HookNames.Embed, new NodeAttributes { { "axis", 0 } });
         }
         var resid = embed;
         if (c.PositionalEmbedding)
@@ -47,13 +47,13 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
             var last = lastPositionOnly && l == c.NLayers - 1;
             resid = Block(l, residPre, last ? LastRow(residPre, l) : residPre, null, last ? 1 : c.NCtx);
         }
-        Unembed(resid);
+        return Unembed(resid);
     }
 
     /// <summary>The graph without probes: block 0 from tables, the last block at the last position.</summary>
-    private void EmitShortcut()
+    private TensorRef EmitShortcut(TensorRef? tokensMadeElsewhere)
     {
-        var tokens = w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
+        var tokens = tokensMadeElsewhere ?? w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
         // Row t·dVocab + token of the embed table is W_E[token] + W_pos[t]; without W_pos every position shares W_E.
         TensorRef table, rows;
         if (c.PositionalEmbedding)
@@ -75,7 +75,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
 
         var onlyBlock = c.NLayers == 1;
         var lastRows = w.Node("Slice", [rows, w.Shape("last_position.start", c.NCtx - 1), w.Shape("last_position.end", c.NCtx), w.Shape("last_position.axis", 1)]);
-        var tables = new TableInputs(table, rows, onlyBlock ? lastRows : rows, Gather);
+        var tables = new TableInputs(table, EmbedTableValues(), rows, onlyBlock ? lastRows : rows, Gather);
         var residQuery = Gather(table, onlyBlock ? lastRows : rows);
         var resid = Block(0, residQuery, residQuery, tables, onlyBlock ? 1 : c.NCtx);
         for (var l = 1; l < c.NLayers; l++)
@@ -83,16 +83,39 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
             var last = l == c.NLayers - 1;
             resid = Block(l, resid, last ? LastRow(resid, l) : resid, null, last ? 1 : c.NCtx);
         }
-        Unembed(resid);
+        return Unembed(resid);
     }
 
     /// <summary>Block 0's projections read from the embed table: Q/K/V tables, and the rows to gather for keys and queries.</summary>
-    private sealed record TableInputs(TensorRef Table, TensorRef KeyRows, TensorRef QueryRows, Func<TensorRef, TensorRef, string?, TensorRef> Gather);
+    private sealed record TableInputs(TensorRef Table, float[] TableValues, TensorRef KeyRows, TensorRef QueryRows,
+        Func<TensorRef, TensorRef, string?, TensorRef> Gather);
+
+    /// <summary>The embed table's values [positions·dVocab, dModel], as the graph's embed_table holds them.</summary>
+    private float[] EmbedTableValues()
+    {
+        var embed = latent.Slice(latent.Info(ParameterNames.Embed)).ToArray();
+        if (!c.PositionalEmbedding) return embed;
+        var pos = latent.Slice(latent.Info(ParameterNames.PosEmbed));
+        var table = new float[c.NCtx * c.DVocab * c.DModel];
+        for (var t = 0; t < c.NCtx; t++)
+        for (var v = 0; v < c.DVocab; v++)
+        for (var d = 0; d < c.DModel; d++)
+            table[(t * c.DVocab + v) * c.DModel + d] = embed[v * c.DModel + d] + pos[t * c.DModel + d];
+        return table;
+    }
+
+    /// <summary>A Q/K/V table: computed by the graph from the embed table, or stored as computed here.</summary>
+    private TensorRef ProjectedTable(TableInputs tables, FoldedLinear linear, string name)
+    {
+        if (!precomputedTables) return linears.Emit(tables.Table, linear, name);
+        var rows = tables.TableValues.Length / c.DModel;
+        return w.Values(name, linear.Apply(tables.TableValues, rows), rows, linear.Columns);
+    }
 
     private TensorRef LastRow(TensorRef x, int l) =>
         w.Node("Slice", [x, w.Shape($"blocks.{l}.last.start", c.NCtx - 1), w.Shape($"blocks.{l}.last.end", c.NCtx), w.Shape($"blocks.{l}.last.axis", 1)]);
 
-    private void Unembed(TensorRef resid)
+    private TensorRef Unembed(TensorRef resid)
     {
         var final = resid;
         if (c.FinalNorm)
@@ -106,7 +129,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         }
         var lastIndex = lastPositionOnly ? 0L : c.NCtx - 1;
         var last = w.Node("Gather", [final, w.G.Scalar("last_position", lastIndex)], attributes: new NodeAttributes { { "axis", 1L } });
-        w.Node("MatMul", [last, Parameter(ParameterNames.Unembed)], HookNames.Logits);
+        return w.Node("MatMul", [last, Parameter(ParameterNames.Unembed)], HookNames.Logits);
     }
 
     private TensorRef Parameter(string name)
@@ -130,7 +153,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
             var linear = FoldedLinear.From(c, latent, weight);
             var flat = tables is null
                 ? linears.Emit(query ? residQuery : residPre, linear, $"{hook}.flat")
-                : tables.Gather(linears.Emit(tables.Table, linear, $"{hook}.table"), query ? tables.QueryRows : tables.KeyRows, $"{hook}.flat");
+                : tables.Gather(ProjectedTable(tables, linear, $"{hook}.table"), query ? tables.QueryRows : tables.KeyRows, $"{hook}.flat");
             return w.Node("Reshape", [flat, headsShape], hook);
         }
         var q = Project(ParameterNames.Query(l), HookNames.Q(l), query: true);

@@ -1,0 +1,93 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Onnx;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace BitOnnx.PlainMlNet.Tests;
+
+/// <summary>
+/// Loads each model zip with mlContext.Model.Load in an app that knows nothing of BitOnnx and scores all P² pairs:
+/// PredictedSum equals the engine's answer on every pair (so the accuracy is the engine's), Score equals the softmax of
+/// the engine's logits, and sums to 1.
+/// </summary>
+[TestClass]
+public sealed class PlainLoadTests
+{
+    public static IEnumerable<object[]> Zips() =>
+    [
+        ["library", Path.Combine(Root, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures", "library-p23.zip"), "library-p23"],
+        ["cli", Path.Combine(Root, "models", "li2024-binary", "model.zip"), "li2024-binary"],
+        ["cli", Path.Combine(Root, "models", "li2024-ternary", "model.zip"), "li2024-ternary"],
+        ["cli", Path.Combine(Root, "models", "nanda2023-fp", "model.zip"), "nanda2023-fp"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Zips), DynamicDataSourceType.Method)]
+    public void LoadsAndScoresEveryPairAsTheEngineDoes(string writer, string zip, string name)
+    {
+        var answers = EngineAnswers.Read(Path.Combine(Root, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures", name + ".engine.bin"));
+        var p = answers.P;
+        var ml = new MLContext();
+        // One ONNX Runtime thread per call: ML.NET scores a row per call, and the model zip does not carry thread settings.
+        ml.SetOnnxSessionOption(new OnnxSessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 });
+        var model = ml.Model.Load(zip, out var inputSchema);
+        Assert.AreEqual(NumberDataViewType.Int32, inputSchema["A"].Type, $"{writer} zip {name}: input A is Int32");
+
+        var rows = Enumerable.Range(0, p * p).Select(r => new Pair { A = r / p, B = r % p }).ToList();
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
+        var predicted = scored.GetColumn<int[]>("PredictedSum").Select(v => v.Single()).ToArray();
+        var scores = scored.GetColumn<float[]>("Score").ToArray();
+
+        var correct = 0;
+        var engineCorrect = 0;
+        for (var r = 0; r < p * p; r++)
+        {
+            var truth = (r / p + r % p) % p;
+            Assert.AreEqual(answers.ArgMax[r], predicted[r], $"{name}: pair ({r / p}, {r % p})");
+            if (predicted[r] == truth) correct++;
+            if (answers.ArgMax[r] == truth) engineCorrect++;
+            Assert.AreEqual(1.0, scores[r].Sum(s => (double)s), 1e-5, $"{name}: Score of pair {r} sums to 1");
+        }
+        Assert.AreEqual(engineCorrect, correct, "accuracy equals the engine's");
+        for (var i = 0; i < answers.Pairs.Length; i++)
+        {
+            var engine = answers.Probabilities(i);
+            var score = scores[answers.Pairs[i]];
+            for (var k = 0; k < p; k++) Assert.AreEqual(engine[k], score[k], 1e-5, $"{name}: Score {k} of pair {answers.Pairs[i]}");
+        }
+        Console.WriteLine($"{writer} {name}: accuracy {correct / (double)(p * p):P2} over {p * p} pairs");
+    }
+
+    [TestMethod]
+    public void PredictionEngineWithPlainClasses()
+    {
+        var ml = new MLContext();
+        var model = ml.Model.Load(Path.Combine(Root, "models", "li2024-ternary", "model.zip"), out _);
+        var engine = ml.Model.CreatePredictionEngine<Pair, Answer>(model);
+        var answer = engine.Predict(new Pair { A = 100, B = 20 });
+        Assert.AreEqual((100 + 20) % 113, answer.PredictedSum.Single());
+        Assert.AreEqual(113, answer.Score.Length);
+    }
+
+    private sealed class Pair
+    {
+        public int A { get; set; }
+        public int B { get; set; }
+    }
+
+    private sealed class Answer
+    {
+        public int[] PredictedSum { get; set; } = [];
+        public float[] Score { get; set; } = [];
+    }
+
+    private static string Root
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BitOnnx.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("Run inside the repository.");
+        }
+    }
+}
