@@ -1,6 +1,6 @@
 using BitOnnx.Analysis;
 using BitOnnx.Analysis.Onnx;
-using BitOnnx.Pipeline.Analysis;
+using BitOnnx.Analysis.Progress;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;

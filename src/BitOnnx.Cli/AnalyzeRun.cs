@@ -4,7 +4,6 @@ using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Report;
 using BitOnnx.Onnx.Runtime;
-using BitOnnx.Pipeline.Analysis;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;

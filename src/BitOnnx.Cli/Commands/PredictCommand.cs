@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BitOnnx.Core.Data;
 using BitOnnx.Onnx.Runtime;
-using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Onnx.Verification;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;

@@ -3,7 +3,7 @@ using System.Globalization;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
-using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Onnx.Verification;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
@@ -30,7 +30,7 @@ public static class VerifyCommand
             var loaded = ModelCheckpoint.Load(r.GetValue(checkpoint)!);
             using var session = PredictCommand.OpenSession(r.GetValue(model)!, r.GetValue(provider)!);
             var bound = r.GetValue(tolerance) ?? (session.Metadata.DynamicQuantization ? DynamicTolerance : ExportVerification.DefaultTolerance);
-            var report = ExportVerification.Run(loaded, session, bound, r.GetValue(threads));
+            var report = EngineVerification.Run(loaded, session, bound, r.GetValue(threads));
             Print(report);
             return report.Passed ? 0 : CliRunner.ExitError;
         }));

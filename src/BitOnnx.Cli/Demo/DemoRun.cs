@@ -6,7 +6,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
-using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Onnx.Verification;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Demo;
@@ -62,7 +62,7 @@ public static class DemoRun
             }
 
             using var session = ModelSession.Open(main, new ModelSessionOptions { Threads = threads });
-            var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance, threads);
+            var report = EngineVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance, threads);
             var worst = report.Outputs.MaxBy(o => o.MaxAbsDifference / o.Bound)!;
             failed |= !report.Passed;
             verification.AddRow(model.Name, report.Outputs.Count.ToString(CultureInfo.InvariantCulture),

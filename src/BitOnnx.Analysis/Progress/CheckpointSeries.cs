@@ -1,14 +1,13 @@
 using BitOnnx.Analysis;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Onnx;
-using BitOnnx.Analysis.Progress;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using AnalysisRun = BitOnnx.Analysis.Runs.RunFolder;
 
-namespace BitOnnx.Pipeline.Analysis;
+namespace BitOnnx.Analysis.Progress;
 
 /// <summary>
 /// Nanda et al.'s progress measures over a run's checkpoint series, read through ONNX like the final model: each

@@ -1,14 +1,12 @@
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
-using BitOnnx.Engine.Model;
 using BitOnnx.Onnx.Runtime;
 
-namespace BitOnnx.Pipeline.Onnx;
+namespace BitOnnx.Onnx.Verification;
 
-/// <summary>How far one output of the ONNX model is from the engine's, over all P*P pairs.</summary>
-/// <param name="MaxAbsDifference">max |onnx − engine| over elements, equal infinities (masked scores) counting as 0.</param>
-/// <param name="Magnitude">max |engine| over the finite elements.</param>
+/// <summary>How far one output of the ONNX model is from the reference's, over all P*P pairs.</summary>
+/// <param name="MaxAbsDifference">max |onnx − reference| over elements, equal infinities (masked scores) counting as 0.</param>
+/// <param name="Magnitude">max |reference| over the finite elements.</param>
 /// <param name="Tolerance">
 /// Allowed difference per unit of magnitude: float32 rounding grows with the size of the values summed, and unscaled
 /// binary weights (±1) give activations in the hundreds, so the bound is Tolerance · max(1, Magnitude).
@@ -19,13 +17,19 @@ public sealed record OutputDifference(string Name, double MaxAbsDifference, doub
     public bool Passed => MaxAbsDifference <= Bound;
 }
 
+/// <summary>The comparison of every shared output; "engine" is the reference (the engine's activations in the CLI).</summary>
 public sealed record VerificationReport(IReadOnlyList<OutputDifference> Outputs, int Pairs, int PredictionMismatches,
     double EngineAccuracy, double OnnxAccuracy)
 {
     public bool Passed => Outputs.All(o => o.Passed);
 }
 
-/// <summary>Runs the training engine and ONNX Runtime (through <see cref="ModelSession"/>) on all P*P pairs and compares every output they share.</summary>
+/// <summary>
+/// Runs a <see cref="ModelSession"/> on all P*P pairs (rows a·P + b, Core's ModularAdditionData order) and compares every
+/// output it shares with reference activations the caller computed on the same rows (the engine's ActivationCache, or
+/// any other backend), keyed by TransformerLens hook name; the reference must hold <see cref="HookNames.Logits"/> [P², P].
+/// This project does not run the reference itself, so ONNX never depends on the engine.
+/// </summary>
 public static class ExportVerification
 {
     public const double DefaultTolerance = 1e-4;
@@ -38,27 +42,28 @@ public static class ExportVerification
     /// </summary>
     public const double DynamicTolerance = 1e-1;
 
-    public static VerificationReport Run(ModelCheckpoint.Loaded checkpoint, ModelSession session, double tolerance, int threads = 1)
+    /// <param name="p">The modulus of the model the reference came from; a session for another P is refused.</param>
+    public static VerificationReport Run(ModelSession session, int p, IReadOnlyDictionary<string, NamedTensor> reference, double tolerance)
     {
-        var c = checkpoint.Config;
-        if (session.P != c.P)
-            throw new OnnxModelMismatchException($"The ONNX model is for P = {session.P} but the checkpoint is for P = {c.P}.");
-        var rows = ModularAdditionData.AllRows(c.P);
-        var tokens = ModularAdditionData.Tokens(c.P, rows);
-        var targets = ModularAdditionData.Targets(c.P, rows);
-        var cache = ActivationCache.Run(c, checkpoint.Parameters, tokens, threads);
-        var shared = session.OutputNames.Where(cache.Tensors.ContainsKey).ToList();
+        if (session.P != p)
+            throw new OnnxModelMismatchException($"The ONNX model is for P = {session.P} but the checkpoint is for P = {p}; give the checkpoint it was exported from.");
+        var rows = ModularAdditionData.AllRows(p);
+        if (!reference.TryGetValue(HookNames.Logits, out var referenceLogits) || referenceLogits.Data.Length != rows.Length * p)
+            throw new ArgumentException($"The reference must hold '{HookNames.Logits}' [{rows.Length}, {p}] over all pairs.", nameof(reference));
+        var tokens = ModularAdditionData.Tokens(p, rows);
+        var targets = ModularAdditionData.Targets(p, rows);
+        var shared = session.OutputNames.Where(reference.ContainsKey).ToList();
         var onnx = session.Run(Array.ConvertAll(tokens, t => (long)t), shared).ToDictionary(o => o.Key, o => o.Value.Data);
 
         var differences = shared.Select(name =>
-            new OutputDifference(name, MaxAbsDifference(cache[name].Data, onnx[name]), Magnitude(cache[name].Data), tolerance)).ToList();
-        var engineLogits = cache[HookNames.Logits].Data;
+            new OutputDifference(name, MaxAbsDifference(reference[name].Data, onnx[name]), Magnitude(reference[name].Data), tolerance)).ToList();
+        var engineLogits = referenceLogits.Data;
         var onnxLogits = onnx[HookNames.Logits];
         int mismatches = 0, engineHits = 0, onnxHits = 0;
         for (var r = 0; r < rows.Length; r++)
         {
-            var e = ArgMax(engineLogits.AsSpan(r * c.P, c.P));
-            var o = ArgMax(onnxLogits.AsSpan(r * c.P, c.P));
+            var e = ArgMax(engineLogits.AsSpan(r * p, p));
+            var o = ArgMax(onnxLogits.AsSpan(r * p, p));
             if (e != o) mismatches++;
             if (e == targets[r]) engineHits++;
             if (o == targets[r]) onnxHits++;
@@ -88,5 +93,12 @@ public static class ExportVerification
         return max;
     }
 
-    public static int ArgMax(ReadOnlySpan<float> values) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
+    /// <summary>The first index of the largest value (the predicted class).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
 }

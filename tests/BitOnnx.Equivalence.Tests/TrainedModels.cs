@@ -4,7 +4,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 
-namespace BitOnnx.Pipeline.Tests;
+namespace BitOnnx.Equivalence.Tests;
 
 /// <summary>Small models trained once per test run (briefly: enough to move the weights away from their init).</summary>
 public static class TrainedModels
@@ -18,7 +18,7 @@ public static class TrainedModels
     public static string Checkpoint(string preset, WeightQuantization mode, int layers = 1) =>
         Checkpoints.GetOrAdd((preset, mode, layers), key => new Lazy<string>(() =>
         {
-            var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-pipeline-tests", Guid.NewGuid().ToString("N")));
+            var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-equivalence-tests", Guid.NewGuid().ToString("N")));
             new Trainer(Config(key.Item1, key.Item2, key.Item3), new TrainingOptions { Epochs = 40, Seed = 1, LogEvery = 40, Threads = 1 }, run, EngineBackend.Instance).Run();
             return run.ModelFile;
         })).Value;

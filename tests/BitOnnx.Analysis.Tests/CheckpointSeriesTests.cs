@@ -1,12 +1,13 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 using BitOnnx.Engine.Training;
 using System.Text.Json.Nodes;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
-using BitOnnx.Pipeline.Analysis;
+using BitOnnx.Analysis.Progress;
 using AnalysisRun = BitOnnx.Analysis.Runs.RunFolder;
 
-namespace BitOnnx.Pipeline.Tests.Analysis;
+namespace BitOnnx.Analysis.Tests;
 
 /// <summary>Progress measures over a run's checkpoints, each exported and probed through ONNX Runtime.</summary>
 [TestClass]
@@ -14,8 +15,8 @@ public sealed class CheckpointSeriesTests
 {
     private static readonly Lazy<string> BinaryRun = new(() =>
     {
-        var folder = Path.Combine(Path.GetTempPath(), "bitonnx-pipeline-tests", Guid.NewGuid().ToString("N"));
-        var config = TrainedModels.Config("li2024", WeightQuantization.Binary) with { P = 11 };
+        var folder = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
+        var config = TransformerConfig.FromPreset("li2024") with { P = 11, DModel = 16, NHeads = 2, DHead = 8, DMlp = 32, NLayers = 1, Quantization = WeightQuantization.Binary };
         new Trainer(config, new TrainingOptions { Epochs = 30, Seed = 2, LogEvery = 10, CheckpointEvery = 10, Threads = 1 }, new RunFolder(folder), EngineBackend.Instance).Run();
         return folder;
     });
@@ -51,7 +52,7 @@ public sealed class CheckpointSeriesTests
     [TestMethod]
     public void A_run_whose_config_disagrees_with_its_checkpoints_on_P_is_a_clear_error()
     {
-        var copy = Path.Combine(Path.GetTempPath(), "bitonnx-pipeline-tests", Guid.NewGuid().ToString("N"));
+        var copy = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(copy, "checkpoints"));
         var first = Directory.GetFiles(Path.Combine(BinaryRun.Value, "checkpoints")).Order().First();
         File.Copy(first, Path.Combine(copy, "checkpoints", Path.GetFileName(first)));
@@ -69,7 +70,7 @@ public sealed class CheckpointSeriesTests
     [TestMethod]
     public void A_run_without_checkpoints_has_no_series()
     {
-        var copy = Path.Combine(Path.GetTempPath(), "bitonnx-pipeline-tests", Guid.NewGuid().ToString("N"));
+        var copy = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(copy);
         File.Copy(Path.Combine(BinaryRun.Value, "config.json"), Path.Combine(copy, "config.json"));
         Assert.IsNull(CheckpointSeries.Measure(AnalysisRun.Load(copy), [1]));

@@ -4,10 +4,10 @@ using BitOnnx.Core.Quantization;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
-using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Onnx.Verification;
 using Microsoft.ML.OnnxRuntime;
 
-namespace BitOnnx.Pipeline.Tests;
+namespace BitOnnx.Equivalence.Tests;
 
 /// <summary>
 /// int2 (com.microsoft MatMulNBits, block 16) at the sizes users export: li2024 at P = 113 with its default sizes
@@ -40,7 +40,7 @@ public sealed class Int2RealSizeTests
         }
 
         using var session = ModelSession.FromModel(export.Model, $"li2024-{mode}-{dModel}", new ModelSessionOptions { Threads = 2, OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
-        var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance, threads: 2);
+        var report = EngineReference.Verify(checkpoint, session, ExportVerification.DefaultTolerance, threads: 2);
 
         Assert.AreEqual(113 * 113, report.Pairs);
         Assert.AreEqual(HookNames.For(config, 1).Count, report.Outputs.Count, "every hook is compared");

@@ -1,0 +1,32 @@
+using BitOnnx.Core;
+using BitOnnx.Core.Model;
+using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Runtime;
+using BitOnnx.Onnx.Verification;
+
+namespace BitOnnx.Equivalence.Tests;
+
+/// <summary>Verification refuses a model that cannot be the checkpoint's, with a user-facing message.</summary>
+[TestClass]
+public sealed class VerificationRefusalTests
+{
+    [TestMethod]
+    public void A_session_for_another_P_is_a_mismatch_naming_both()
+    {
+        var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
+        using var session = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions()).Model, "export");
+        var reference = EngineReference.Activations(checkpoint);
+        BitOnnxException e = Assert.ThrowsException<OnnxModelMismatchException>(() => ExportVerification.Run(session, 11, reference, ExportVerification.DefaultTolerance));
+        StringAssert.Contains(e.Message, "P = 7 but the checkpoint is for P = 11");
+    }
+
+    [TestMethod]
+    public void A_reference_without_logits_over_all_pairs_is_refused()
+    {
+        var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
+        using var session = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions()).Model, "export");
+        var partial = EngineReference.Activations(checkpoint).Where(kv => kv.Key != HookNames.Logits).ToDictionary();
+        var e = Assert.ThrowsException<ArgumentException>(() => ExportVerification.Run(session, 7, partial, ExportVerification.DefaultTolerance));
+        StringAssert.Contains(e.Message, HookNames.Logits);
+    }
+}
