@@ -18,6 +18,8 @@ public static class TrainCommand
         quant.AcceptOnlyFromAmong("none", "binary", "ternary");
         var binaryScale = new Option<string>("--binary-scale") { Description = "Binary weight scale: none (Li 2024) or absmean (BitNet's β = mean|W|).", DefaultValueFactory = _ => "none" };
         binaryScale.AcceptOnlyFromAmong("none", "absmean");
+        var quantScope = new Option<string>("--quant-scope") { Description = "What --quant quantizes: linears (the six linears, Li 2024) or all (also embed.W_E and unembed.W_U).", DefaultValueFactory = _ => "linears" };
+        quantScope.AcceptOnlyFromAmong("linears", "all");
         var p = new Option<int?>("--p") { Description = "The modulus P (default 113)." };
         var dModel = new Option<int?>("--d-model") { Description = "Residual stream width (default 128)." };
         var nHeads = new Option<int?>("--n-heads") { Description = "Attention heads (default 4)." };
@@ -38,7 +40,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train one model on modular addition and write a run folder.")
         {
-            preset, quant, binaryScale, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
+            preset, quant, binaryScale, quantScope, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
             warmup, logEvery, checkpointEvery, threads, output, resume,
         };
         command.SetAction(r => CliRunner.Guard(() =>
@@ -47,6 +49,7 @@ public static class TrainCommand
             {
                 Quantization = Enum.Parse<WeightQuantization>(r.GetValue(quant)!, ignoreCase: true),
                 BinaryScale = r.GetValue(binaryScale) == "absmean" ? BinaryScale.AbsMean : BinaryScale.None,
+                QuantScope = r.GetValue(quantScope) == "all" ? QuantScope.All : QuantScope.Linears,
             };
             config = config with
             {
