@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The test command: builds the solution (which fetches ONNX Runtime's native library on first use)
-# and runs every test project in Release, so the training tests run at full speed.
+# The test command: builds the solution and runs every test project in Release, so the training tests run at full
+# speed; then proves that the CUDA flavor of ONNX Runtime builds (-p:OnnxRuntimeFlavor=cuda swaps in
+# Microsoft.ML.OnnxRuntime.Gpu.Linux, a 245 MB package fetched once) by building BitOnnx.Onnx.Tests with it and running
+# those tests there (no GPU needed: the CPU provider of the GPU package runs them, and CUDA reports what is missing).
+# The CUDA flavor writes to artifacts/cuda/, never over the CPU build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The report-page test renders the HTML report in headless Chromium: install it when missing and we are root.
@@ -14,3 +17,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 dotnet test BitOnnx.sln -c Release "$@"
+dotnet build tests/BitOnnx.Onnx.Tests -c Release -p:OnnxRuntimeFlavor=cuda -nologo -v quiet
+dotnet test artifacts/cuda/bin/BitOnnx.Onnx.Tests/Release/net10.0/BitOnnx.Onnx.Tests.dll

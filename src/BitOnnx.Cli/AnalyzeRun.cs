@@ -3,8 +3,8 @@ using BitOnnx.Analysis;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Report;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.Analysis;
-using BitOnnx.Runtime;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;
@@ -13,7 +13,7 @@ namespace BitOnnx.Cli;
 public static class AnalyzeRun
 {
     /// <summary>Returns the report's files and each model's analysis, in the order of <paramref name="requests"/>.</summary>
-    public static (ReportFiles Files, IReadOnlyList<ModelAnalysis> Analyses) Execute(IReadOnlyList<OnnxModelRequest> requests, string reportDir, string? title, SessionOptions session)
+    public static (ReportFiles Files, IReadOnlyList<ModelAnalysis> Analyses) Execute(IReadOnlyList<OnnxModelRequest> requests, string reportDir, string? title, ModelSessionOptions session)
     {
         var options = new AnalysisOptions();
         var opened = new List<OnnxModelInputs>();

@@ -1,11 +1,5 @@
-using BitOnnx.Core;
 using System.CommandLine;
-using BitOnnx.Core.Checkpoints;
-using BitOnnx.Core.Model;
-using BitOnnx.Core.Training;
-using BitOnnx.Onnx.Export;
-using BitOnnx.Pipeline.Onnx;
-using BitOnnx.Runtime;
+using BitOnnx.Core;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;
@@ -43,8 +37,8 @@ public static class CliRunner
 
     private static int Fail(Exception e)
     {
-        var known = e is ConfigException or CheckpointException or TrainingDivergedException or CliException
-            or IOException or UnauthorizedAccessException or ExportException or OnnxModelMismatchException or OnnxRuntimeException;
+        // BitOnnxException is every failure the library knows a user can fix; IO errors come from paths a user gave.
+        var known = e is BitOnnxException or IOException or UnauthorizedAccessException;
         var message = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
         AnsiConsole.Console.Profile.Out.Writer.Flush();
         Console.Error.WriteLine($"error: {message}");

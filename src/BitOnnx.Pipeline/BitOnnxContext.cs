@@ -1,4 +1,5 @@
 using BitOnnx.Core.Checkpoints;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.ModularAddition;
 using BitOnnx.Pipeline.Onnx;
 
@@ -47,14 +48,24 @@ public sealed class ModelOperationsCatalog
     {
         options ??= new OnnxModelOptions();
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model '{path}' does not exist.", path);
-        var (sessionOptions, used, reason) = ExecutionProviders.Create(options.Provider, options.FallbackToCpu, options.Threads, options.DeviceId);
-        TransformerSession session;
-        using (sessionOptions) session = TransformerSession.Open(path, sessionOptions);
+        var settings = new ModelSessionOptions { Provider = options.Provider, Threads = options.Threads, DeviceId = options.DeviceId };
+        ModelSession session;
+        string? reason = null;
+        try
+        {
+            session = ModelSession.Open(path, settings);
+        }
+        catch (ExecutionProviderUnavailableException e) when (options.FallbackToCpu)
+        {
+            reason = e.Message;
+            settings = settings with { Provider = ExecutionProvider.Cpu };
+            session = ModelSession.Open(path, settings);
+        }
         if (options.ExpectedP is { } p && p != session.P)
         {
             session.Dispose();
             throw new OnnxModelMismatchException($"'{path}' is a model for P = {session.P}, not P = {p}.");
         }
-        return new ModularAdditionTransformer(new OnnxScorer(session), null, used.ToString(), reason);
+        return new ModularAdditionTransformer(new OnnxScorer(session), null, settings.Provider.ToString(), reason);
     }
 }

@@ -65,13 +65,97 @@ public sealed class ExportPredictVerifyTests
     }
 
     [TestMethod]
-    public void CudaRequestedHereSaysWhatIsMissingAndThatCpuWorks()
+    public void CudaRequestedOnTheCpuBuildNamesTheSwitchAndSaysCpuWorks()
     {
         var onnx = Path.Combine(CliProcess.TempFolder(), "model.onnx");
         Assert.AreEqual(0, CliProcess.Run("export", Checkpoint, "-o", onnx).ExitCode);
-        var r = CliProcess.Run("predict", onnx, "1", "2", "--provider", "cuda");
-        Assert.AreNotEqual(0, r.ExitCode);
-        StringAssert.Contains(r.Error, "libonnxruntime_providers_cuda.so");
-        StringAssert.Contains(r.Error, "CPU execution provider works");
+        foreach (var command in new[] { new[] { "predict", onnx, "1", "2" }, new[] { "verify", onnx, Checkpoint } })
+        {
+            var r = CliProcess.Run([.. command, "--provider", "cuda"]);
+            Assert.AreEqual(1, r.ExitCode, command[0]);
+            var line = r.Error.Trim();
+            Assert.AreEqual(1, line.Split('\n').Length, $"one line: {r.Error}");
+            StringAssert.StartsWith(line, "error: ");
+            StringAssert.Contains(line, "-p:OnnxRuntimeFlavor=cuda");
+            StringAssert.Contains(line, "The CPU provider works");
+        }
+    }
+
+    /// <summary>
+    /// A model that differs from its checkpoint by a known amount: the export with logits = logits + c for a constant
+    /// row c. Every logit moves by exactly c[n] (float rounding aside), so the max |Δ| that verify prints must be
+    /// max |c| = 0.375, far above the bound, and verify must exit 1.
+    /// </summary>
+    [TestMethod]
+    public void VerifyExitsOneAndPrintsTheDifferenceOfAPerturbedModel()
+    {
+        var folder = CliProcess.TempFolder();
+        var onnx = Path.Combine(folder, "model.onnx");
+        Assert.AreEqual(0, CliProcess.Run("export", Checkpoint, "-o", onnx).ExitCode);
+        var offset = new float[11];
+        offset[3] = 0.25f;
+        offset[8] = -0.375f;
+        var perturbed = Path.Combine(folder, "perturbed.onnx");
+        WithLogitsOffset(BitOnnx.Onnx.OnnxModel.Load(onnx), offset).Save(perturbed);
+
+        var r = CliProcess.Run("verify", perturbed, Checkpoint);
+
+        Assert.AreEqual(1, r.ExitCode, r.Out + r.Error);
+        var row = System.Text.RegularExpressions.Regex.Match(r.Out, @"logits\s*\S\s*([0-9.]+E[+-]\d+)\s*\S\s*([0-9.]+E[+-]\d+)\s*\S\s*([0-9.]+E[+-]\d+)");
+        Assert.IsTrue(row.Success, r.Out);
+        double maxDelta = double.Parse(row.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        double bound = double.Parse(row.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.AreEqual(0.375, maxDelta, 0.375 * 5e-3, $"printed max |Δ| of logits: {row.Value}");
+        Assert.IsTrue(bound < maxDelta, $"bound {bound} is below the difference");
+        StringAssert.Contains(r.Error, "error: some outputs differ by more than the tolerance");
+
+        var unchanged = CliProcess.Run("verify", onnx, Checkpoint);
+        Assert.AreEqual(0, unchanged.ExitCode, "the unperturbed export passes");
+    }
+
+    /// <summary>
+    /// predict's printed answer, by value, on a model whose answer is known exactly: logits = one_hot((a + b) mod P),
+    /// built here with the graph builder.
+    /// </summary>
+    [TestMethod]
+    public void PredictPrintsTheModelsAnswer()
+    {
+        var onnx = Path.Combine(CliProcess.TempFolder(), "exact.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(onnx)!);
+        ExactModularAddition(113).Save(onnx);
+        foreach (var (a, b) in new[] { (5, 7), (112, 1), (100, 50), (0, 0), (56, 57) })
+        {
+            var r = CliProcess.Run("predict", onnx, a.ToString(System.Globalization.CultureInfo.InvariantCulture), b.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.AreEqual(0, r.ExitCode, r.Error);
+            Assert.AreEqual($"({a} + {b}) mod 113 = {(a + b) % 113}", r.Out.Trim());
+        }
+        var all = CliProcess.Run("predict", onnx, "--all");
+        StringAssert.Contains(all.Out, "accuracy over all 12769 pairs: 12769/12769 = 100.00 %");
+    }
+
+    /// <summary>The model with Add(logits, offset) as its last node, the old logits renamed.</summary>
+    private static BitOnnx.Onnx.OnnxModel WithLogitsOffset(BitOnnx.Onnx.OnnxModel model, float[] offset)
+    {
+        var proto = model.Proto.Clone();
+        var g = proto.Graph;
+        var producer = g.Node.Single(n => n.Output.Contains("logits"));
+        producer.Output[producer.Output.IndexOf("logits")] = "logits.before_offset";
+        g.Initializer.Add(BitOnnx.Onnx.OnnxTensor.FromArray<float>("logits.offset", offset, [offset.Length]));
+        g.Node.Add(new BitOnnx.Onnx.Proto.NodeProto { Name = "logits_offset", OpType = "Add", Input = { "logits.before_offset", "logits.offset" }, Output = { "logits" } });
+        return new BitOnnx.Onnx.OnnxModel(proto);
+    }
+
+    /// <summary>logits = one_hot((a + b) mod p) from tokens [batch, 3], with the metadata bitonnx.p.</summary>
+    private static BitOnnx.Onnx.OnnxModel ExactModularAddition(int p)
+    {
+        var g = new BitOnnx.Onnx.OnnxGraphBuilder("exact_modular_addition");
+        var tokens = g.Input("tokens", BitOnnx.Onnx.TensorElementType.Int64, ["batch", 3]);
+        var a = g.Node("Gather", [tokens, g.Scalar("first", 0L)], new BitOnnx.Onnx.NodeAttributes { { "axis", 1L } });
+        var b = g.Node("Gather", [tokens, g.Scalar("second", 1L)], new BitOnnx.Onnx.NodeAttributes { { "axis", 1L } });
+        var sum = g.Node("Mod", [g.Node("Add", [a, b]), g.Scalar("p", (long)p)]);
+        var eye = new float[p * p];
+        for (int i = 0; i < p; i++) eye[i * p + i] = 1f;
+        g.Output(g.Node("Gather", [g.Initializer("eye", eye, [p, p]), sum], output: "logits"), BitOnnx.Onnx.TensorElementType.Float, ["batch", p]);
+        return new BitOnnx.Onnx.OnnxModel(g.Build(new Dictionary<string, string> { ["bitonnx.p"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
     }
 }

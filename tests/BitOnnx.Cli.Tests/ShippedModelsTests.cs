@@ -15,20 +15,38 @@ public sealed class ShippedModelsTests
     }
 
     [TestMethod]
-    [DataRow("li2024-binary")]
-    [DataRow("li2024-ternary")]
-    [DataRow("nanda2023-fp")]
-    public void ShippedModelPredictsEveryPairAndMatchesItsCheckpoint(string name)
+    [DataRow("li2024-binary", "")]
+    [DataRow("li2024-ternary", "")]
+    [DataRow("nanda2023-fp", "")]
+    [DataRow("li2024-binary", "-int2")]
+    [DataRow("li2024-ternary", "-int2")]
+    public void ShippedModelPredictsEveryPairAndMatchesItsCheckpoint(string name, string suffix)
     {
         var folder = Path.Combine(ModelsFolder(), name);
-        var onnx = Path.Combine(folder, name + ".onnx");
+        var onnx = Path.Combine(folder, name + suffix + ".onnx");
         var all = CliProcess.Run("predict", onnx, "--all");
         Assert.AreEqual(0, all.ExitCode, all.Error);
         var hits = System.Text.RegularExpressions.Regex.Match(all.Out, @"(\d+)/12769");
         Assert.IsTrue(hits.Success && int.Parse(hits.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 12_756,
             $"the shipped models have grokked (≥ 99.9% of all pairs): {all.Out}");
+        // The engine on the checkpoint against ONNX Runtime on the file: every pair, logits within the tolerance.
         var verify = CliProcess.Run("verify", onnx, Path.Combine(folder, "model.safetensors"));
         Assert.AreEqual(0, verify.ExitCode, verify.Out + verify.Error);
+        StringAssert.Contains(verify.Out, "12769 pairs: 0 prediction mismatches");
+    }
+
+    /// <summary>The shipped models answer by value: (a + b) mod 113 for pairs checked by hand here.</summary>
+    [TestMethod]
+    [DataRow("li2024-ternary/li2024-ternary-int2.onnx")]
+    [DataRow("nanda2023-fp/nanda2023-fp.onnx")]
+    public void ShippedModelPrintsTheSum(string file)
+    {
+        foreach (var (a, b) in new[] { (5, 7), (112, 1), (100, 50), (0, 0) })
+        {
+            var r = CliProcess.Run("predict", Path.Combine(ModelsFolder(), file), a.ToString(System.Globalization.CultureInfo.InvariantCulture), b.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.AreEqual(0, r.ExitCode, r.Error);
+            Assert.AreEqual($"({a} + {b}) mod 113 = {(a + b) % 113}", r.Out.Trim(), file);
+        }
     }
 
     [TestMethod]

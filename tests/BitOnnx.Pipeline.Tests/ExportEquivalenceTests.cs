@@ -2,8 +2,9 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.Onnx;
-using BitOnnx.Runtime;
+using Microsoft.ML.OnnxRuntime;
 
 namespace BitOnnx.Pipeline.Tests;
 
@@ -17,12 +18,12 @@ public sealed class ExportEquivalenceTests
     public static IEnumerable<object[]> Cases()
     {
         foreach (var preset in TransformerConfig.PresetNames)
-        foreach (var mode in Enum.GetValues<WeightQuantization>())
-        foreach (var format in new[] { WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2 })
-        {
-            if (mode == WeightQuantization.None && format != WeightFormat.Float) continue;
-            yield return [preset, mode, format];
-        }
+            foreach (var mode in Enum.GetValues<WeightQuantization>())
+                foreach (var format in new[] { WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2 })
+                {
+                    if (mode == WeightQuantization.None && format != WeightFormat.Float) continue;
+                    yield return [preset, mode, format];
+                }
     }
 
     [TestMethod]
@@ -33,12 +34,36 @@ public sealed class ExportEquivalenceTests
         var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format, Probes = ProbeSelection.Every });
         foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
-            using var session = new TransformerSession(export.Model.ToBytes(), TransformerSession.DefaultOptions(1, level));
+            using var session = ModelSession.FromModel(export.Model, $"{preset}-{mode}-{format}", new ModelSessionOptions { Threads = 1, OptimizationLevel = level });
             var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
             Assert.AreEqual(HookNames.For(checkpoint.Config, 1).Count, report.Outputs.Count, "every hook is compared");
             foreach (var output in report.Outputs)
                 Assert.IsTrue(output.Passed, $"{output.Name}: max |Δ| = {output.MaxAbsDifference:E2}, magnitude {output.Magnitude:G3} ({preset}, {mode}, {format}, {level})");
             Assert.AreEqual(0, report.PredictionMismatches, "predictions identical");
+        }
+    }
+
+    /// <summary>
+    /// int8-dynamic rounds every linear's input to 8 bits on each call (DynamicQuantizeLinear), so it is compared at its
+    /// stated tolerance (<see cref="ExportVerification.DynamicTolerance"/>, what `bitonnx verify` uses for it), on every
+    /// probe, at both optimization levels (ORT_ENABLE_ALL fuses it into DynamicQuantizeMatMul).
+    /// </summary>
+    [TestMethod]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Binary)]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Ternary)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Binary)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary)]
+    public void Int8DynamicMatchesTheEngineWithinItsStatedTolerance(string preset, WeightQuantization mode)
+    {
+        var checkpoint = TrainedModels.Load(preset, mode);
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8Dynamic, Probes = ProbeSelection.Every });
+        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
+        {
+            using var session = ModelSession.FromModel(export.Model, $"{preset}-{mode}-int8-dynamic", new ModelSessionOptions { Threads = 1, OptimizationLevel = level });
+            var report = ExportVerification.Run(checkpoint, session, ExportVerification.DynamicTolerance);
+            Assert.AreEqual(HookNames.For(checkpoint.Config, 1).Count, report.Outputs.Count, "every hook is compared");
+            foreach (var output in report.Outputs)
+                Assert.IsTrue(output.Passed, $"{output.Name}: max |Δ| = {output.MaxAbsDifference:E2}, magnitude {output.Magnitude:G3} ({preset}, {mode}, {level})");
         }
     }
 
@@ -51,7 +76,7 @@ public sealed class ExportEquivalenceTests
             var checkpoint = TrainedModels.Load(preset, mode, layers);
             var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format });
             Assert.IsTrue(export.Model.Graph.Node.Any(n => n.Output.Contains("blocks.0.attn.hook_k.table")), "block 0 reads its keys from a table");
-            using var session = new TransformerSession(export.Model.ToBytes());
+            using var session = ModelSession.FromModel(export.Model, "export");
             var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
             Assert.AreEqual(HookNames.Logits, report.Outputs.Single().Name);
             Assert.IsTrue(report.Passed, $"logits max |Δ| = {report.Outputs[0].MaxAbsDifference:E2} ({preset}, {mode}, {format}, {layers} layers)");
@@ -59,32 +84,20 @@ public sealed class ExportEquivalenceTests
         }
     }
 
-    /// <summary>The same comparison on a GPU provider where one can be had; otherwise inconclusive, saying why.</summary>
+    /// <summary>The same comparison on CUDA where it can be had (the CUDA build on a machine with CUDA 13); otherwise inconclusive, saying why.</summary>
     [TestMethod]
-    [DataRow(ExecutionProvider.Cuda)]
-    [DataRow(ExecutionProvider.WebGpu)]
-    public void GpuProvidersMatchTheEngineWhereAvailable(ExecutionProvider provider)
+    public void CudaMatchesTheEngineWhereAvailable()
     {
-        SessionOptions options;
-        try
-        {
-            (options, _, _) = ExecutionProviders.Create(provider, fallbackToCpu: false, threads: 1);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            Assert.Inconclusive($"{provider} is not available on this machine: {e.Message}");
-            return;
-        }
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Ternary);
         var export = TransformerExporter.Export(checkpoint, new ExportOptions { Probes = ProbeSelection.Every });
-        TransformerSession session;
+        ModelSession session;
         try
         {
-            using (options) session = new TransformerSession(export.Model.ToBytes(), options);
+            session = ModelSession.FromModel(export.Model, "li2024-ternary", new ModelSessionOptions { Provider = ExecutionProvider.Cuda, Threads = 1 });
         }
-        catch (OnnxRuntimeException e)
+        catch (ExecutionProviderUnavailableException e)
         {
-            Assert.Inconclusive($"{provider} could not run the model here: {e.Message}");
+            Assert.Inconclusive($"CUDA is not available here: {e.Message}");
             return;
         }
         using (session)
@@ -100,7 +113,7 @@ public sealed class ExportEquivalenceTests
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary, layers: 2);
         var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = ProbeSelection.Every });
-        using var session = new TransformerSession(export.Model.ToBytes());
+        using var session = ModelSession.FromModel(export.Model, "export");
         var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
         Assert.IsTrue(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name} {o.MaxAbsDifference:E2}")));
     }
@@ -132,13 +145,13 @@ public sealed class ExportEquivalenceTests
             var packed = asInt2.ReadInitializer<byte>(info.Name + ".nbits");
             var blocks = (linear.Rows + 15) / 16;
             for (var k = 0; k < linear.Rows; k++)
-            for (var n = 0; n < linear.Columns; n++)
-            {
-                var bit = k % 16 * 2;
-                var q = (packed[(n * blocks + k / 16) * 4 + bit / 8] >> (bit % 8)) & 3;
-                var tl = linear.HeadsFirst ? (n / c.DHead * linear.Rows + k) * c.DHead + n % c.DHead : k * linear.Columns + n;
-                Assert.AreEqual((int)codes[tl], q - 2, $"{info.Name} ({k}, {n})");
-            }
+                for (var n = 0; n < linear.Columns; n++)
+                {
+                    var bit = k % 16 * 2;
+                    var q = (packed[(n * blocks + k / 16) * 4 + bit / 8] >> (bit % 8)) & 3;
+                    var tl = linear.HeadsFirst ? (n / c.DHead * linear.Rows + k) * c.DHead + n % c.DHead : k * linear.Columns + n;
+                    Assert.AreEqual((int)codes[tl], q - 2, $"{info.Name} ({k}, {n})");
+                }
             CollectionAssert.AreEqual(Enumerable.Repeat(scale, linear.Columns * blocks).ToArray(), asInt2.ReadInitializer<float>(info.Name + ".nbits_scales"));
         }
     }

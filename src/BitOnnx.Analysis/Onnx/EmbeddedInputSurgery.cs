@@ -32,7 +32,10 @@ public static class EmbeddedInputSurgery
         g.Output.Clear();
         g.Output.Add(logits);
         Prune(g, name);
-        proto.MetadataProps.Add(new StringStringEntryProto { Key = "bitonnx.input", Value = ModularAdditionGraph.EmbeddedInput });
+        // The export says bitonnx.input = tokens; the rewritten model takes the embeddings (one entry per key).
+        var input = proto.MetadataProps.FirstOrDefault(m => m.Key == "bitonnx.input");
+        if (input is null) proto.MetadataProps.Add(new StringStringEntryProto { Key = "bitonnx.input", Value = ModularAdditionGraph.EmbeddedInput });
+        else input.Value = ModularAdditionGraph.EmbeddedInput;
         return new OnnxModel(proto);
     }
 

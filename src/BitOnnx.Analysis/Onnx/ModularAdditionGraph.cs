@@ -1,7 +1,6 @@
-using System.Globalization;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
-using BitOnnx.Runtime;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Analysis.Onnx;
 
@@ -31,35 +30,20 @@ public sealed record ModularAdditionGraph(OnnxModel Model, string Name, int P)
     public static ModularAdditionGraph Read(OnnxModel model, string name) =>
         new(model, name, ReadP(model, name, requireTokens: true));
 
-    /// <summary>P from metadata or from the logits width, checked against each other when both exist.</summary>
+    /// <summary>P from metadata or from the logits width (<see cref="ModularAdditionMetadata.ReadP"/>), checked against each other when both exist.</summary>
     public static int ReadP(OnnxModel model, string name, bool requireTokens)
     {
-        var logits = model.Outputs.FirstOrDefault(o => o.Name == ProbeNames.Logits)
-            ?? throw new InvalidDataException(
-                $"Model '{name}' has no output named 'logits'; outputs: {string.Join(", ", model.Outputs.Select(o => o.Name))}.");
-        int? width = logits.Shape is { Count: >= 2 } s && s[^1].Size is long w ? (int)w : null;
-        int? fromMetadata = null;
-        if (model.Metadata.TryGetValue(PMetadataKey, out var text))
+        int p;
+        try
         {
-            fromMetadata = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed >= 2
-                ? parsed
-                : throw new InvalidDataException($"Model '{name}': metadata {PMetadataKey} = '{text}' is not a modulus (a whole number ≥ 2).");
+            p = ModularAdditionMetadata.ReadP(model, name);
         }
-        if (fromMetadata is int m && width is int lw && m != lw)
-            throw new InvalidDataException($"Model '{name}': metadata says P = {m} but its logits have {lw} columns.");
-        int p = fromMetadata ?? width ?? throw new InvalidDataException(
-            $"Model '{name}' does not say its modulus: it has no '{PMetadataKey}' metadata and its logits output has no fixed width.");
+        catch (ModelSessionException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
         if (requireTokens) RequireTokensInput(model, name);
         return p;
-    }
-
-    /// <summary>Sessions the analysis opens: all cores, full graph optimization, MatMulNBits kept at float32 accuracy.</summary>
-    public static SessionOptions DefaultSessionOptions()
-    {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = 0 };
-        // ORT may rewrite int8 DequantizeLinear→MatMul into MatMulNBits at a lower accuracy level; keep float32.
-        options.AddSessionConfigEntry("session.qdq_matmulnbits_accuracy_level", "1");
-        return options;
     }
 
     private static void RequireTokensInput(OnnxModel model, string name)

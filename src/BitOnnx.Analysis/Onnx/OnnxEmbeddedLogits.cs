@@ -1,7 +1,6 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
-using BitOnnx.Runtime;
-using OrtElement = BitOnnx.Runtime.Tensors.TensorElementType;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Analysis.Onnx;
 
@@ -19,9 +18,9 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
     /// <summary>Relative step for float32 graphs: ≈ ε^(1/3), balancing rounding (ε·|logit|/h) against truncation (h²).</summary>
     public const double FloatRelativeStep = 1e-2;
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
 
-    private OnnxEmbeddedLogits(OnnxModel graph, InferenceSession session, int p, int dModel, bool doublePrecision, string description)
+    private OnnxEmbeddedLogits(OnnxModel graph, ModelSession session, int p, int dModel, bool doublePrecision, string description)
     {
         Graph = graph;
         _session = session;
@@ -56,7 +55,7 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
     /// Rewrites a token model: <c>hook_embed</c> becomes the input <c>embedded</c>, the nodes that produced it and the
     /// <c>tokens</c> input go; then float64 when <paramref name="promoteToDouble"/> and the operators allow it.
     /// </summary>
-    public static OnnxEmbeddedLogits FromTokenModel(OnnxModel model, string name, bool promoteToDouble = true, SessionOptions? options = null)
+    public static OnnxEmbeddedLogits FromTokenModel(OnnxModel model, string name, bool promoteToDouble = true, ModelSessionOptions? options = null)
     {
         int p = ModularAdditionGraph.ReadP(model, name, requireTokens: true);
         var rewritten = EmbeddedInputSurgery.Apply(model, name, out int dModel);
@@ -73,20 +72,20 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
         {
             try
             {
-                return new OnnxEmbeddedLogits(promoted, CreateSession(promoted, options), p, dModel, true, surgery + ", rewritten to float64");
+                return new OnnxEmbeddedLogits(promoted, ModelSession.FromModel(promoted, name, options), p, dModel, true, surgery + ", rewritten to float64");
             }
-            catch (OnnxRuntimeException e)
+            catch (ModelSessionException e) when (e is not ExecutionProviderUnavailableException)
             {
                 why = $"ONNX Runtime rejected the float64 graph: {e.Message}";
             }
         }
         bool isDouble = InputElement(rewritten) == TensorElementType.Double;
-        return new OnnxEmbeddedLogits(rewritten, CreateSession(rewritten, options), p, dModel, isDouble,
+        return new OnnxEmbeddedLogits(rewritten, ModelSession.FromModel(rewritten, name, options), p, dModel, isDouble,
             surgery + (isDouble ? ", float64 as exported" : $", float32 (float64 rewrite: {why})"));
     }
 
     /// <summary>Uses an embedded-input export as it is (input <c>embedded</c> [batch, 3, d_model]).</summary>
-    public static OnnxEmbeddedLogits FromEmbeddedExport(OnnxModel model, string name, SessionOptions? options = null)
+    public static OnnxEmbeddedLogits FromEmbeddedExport(OnnxModel model, string name, ModelSessionOptions? options = null)
     {
         int p = ModularAdditionGraph.ReadP(model, name, requireTokens: false);
         var input = model.Inputs.FirstOrDefault(i => i.Name == ModularAdditionGraph.EmbeddedInput)
@@ -97,12 +96,12 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
         bool isDouble = input.ElementType == TensorElementType.Double;
         if (!isDouble && input.ElementType != TensorElementType.Float)
             throw new InvalidDataException($"Model '{name}': input '{input.Name}' is {input.ElementType}; expected float or double.");
-        return new OnnxEmbeddedLogits(model, CreateSession(model, options), p, (int)width, isDouble,
+        return new OnnxEmbeddedLogits(model, ModelSession.FromModel(model, name, options), p, (int)width, isDouble,
             $"embedded-input export '{name}', {(isDouble ? "float64" : "float32")}");
     }
 
     /// <summary>Opens <paramref name="path"/> as an embedded-input export when it has the input <c>embedded</c>, else by surgery.</summary>
-    public static OnnxEmbeddedLogits Open(string path, string? name = null, SessionOptions? options = null)
+    public static OnnxEmbeddedLogits Open(string path, string? name = null, ModelSessionOptions? options = null)
     {
         var model = OnnxModel.Load(path);
         name ??= Path.GetFileName(path);
@@ -117,22 +116,10 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
         int rowSize = NCtx * DModel;
         if (embedded.Length != batch * rowSize)
             throw new ArgumentException($"Expected [batch {batch}, {NCtx}, {DModel}] = {batch * rowSize} values, got {embedded.Length}.", nameof(embedded));
-        long[] shape = [batch, NCtx, DModel];
-        using var input = DoublePrecision
-            ? OrtValue.CreateTensorValueFromMemory(embedded, shape)
-            : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(embedded, v => (float)v), shape);
-        using var outputs = _session.Run(null, [ModularAdditionGraph.EmbeddedInput], [input], [ProbeNames.Logits]);
-        var value = outputs.First();
-        var info = value.GetTensorTypeAndShape();
-        var all = info.ElementDataType switch
-        {
-            OrtElement.Double => value.GetTensorDataAsSpan<double>().ToArray(),
-            OrtElement.Float => Array.ConvertAll(value.GetTensorDataAsSpan<float>().ToArray(), v => (double)v),
-            var t => throw new InvalidDataException($"Logits are {t}; expected float or double."),
-        };
-        if (info.Shape.Length == 2 && info.Shape[1] == P) return all;
-        if (info.Shape.Length == 3 && info.Shape[2] == P) return LastPosition(all, batch, (int)info.Shape[1]);
-        throw new InvalidDataException($"Logits have shape [{string.Join(", ", info.Shape)}]; expected [{batch}, {P}].");
+        var (all, shape) = _session.RunEmbedded(embedded, batch);
+        if (shape.Length == 2 && shape[1] == P) return all;
+        if (shape.Length == 3 && shape[2] == P) return LastPosition(all, batch, (int)shape[1]);
+        throw new InvalidDataException($"Logits have shape [{string.Join(", ", shape)}]; expected [{batch}, {P}].");
     }
 
     /// <inheritdoc />
@@ -147,11 +134,4 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
 
     private static TensorElementType InputElement(OnnxModel model) =>
         model.Inputs.First(i => i.Name == ModularAdditionGraph.EmbeddedInput).ElementType;
-
-    private static InferenceSession CreateSession(OnnxModel model, SessionOptions? options)
-    {
-        if (options is not null) return new InferenceSession(model.ToBytes(), options);
-        using var own = ModularAdditionGraph.DefaultSessionOptions();
-        return new InferenceSession(model.ToBytes(), own);
-    }
 }

@@ -1,7 +1,7 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Onnx;
-using BitOnnx.Runtime;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Analysis.Onnx;
 
@@ -40,8 +40,8 @@ public sealed class OnnxModelInputs : IDisposable
     /// <summary>Why gradient symmetricity will be missing, when it was asked for but cannot be computed; else null.</summary>
     public string? GradientsSkipped { get; }
 
-    /// <summary>Opens the model; <paramref name="session"/> (not disposed here) configures every ONNX Runtime session.</summary>
-    public static OnnxModelInputs Open(OnnxModelRequest request, AnalysisOptions? options = null, SessionOptions? session = null,
+    /// <summary>Opens the model; <paramref name="session"/> configures every ONNX Runtime session (threads, level, provider).</summary>
+    public static OnnxModelInputs Open(OnnxModelRequest request, AnalysisOptions? options = null, ModelSessionOptions? session = null,
         IProgress<AnalysisProgress>? progress = null)
     {
         options ??= new AnalysisOptions();
@@ -75,7 +75,7 @@ public sealed class OnnxModelInputs : IDisposable
                 {
                     embedded = OnnxEmbeddedLogits.FromTokenModel(graph.Model, name, options: session);
                 }
-                catch (Exception e) when (e is InvalidDataException or OnnxRuntimeException)
+                catch (Exception e) when (e is InvalidDataException or ModelSessionException and not ExecutionProviderUnavailableException)
                 {
                     skipped = e.Message;
                 }

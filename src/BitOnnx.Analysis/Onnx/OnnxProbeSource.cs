@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
-using BitOnnx.Runtime;
-using OrtElement = BitOnnx.Runtime.Tensors.TensorElementType;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Analysis.Onnx;
 
@@ -15,12 +14,12 @@ public sealed record OnnxProbeOptions
     /// <summary>Inputs per ONNX Runtime call; the full grid is P² rows.</summary>
     public int BatchSize { get; init; } = 2048;
 
-    /// <summary>Session options (not disposed here); null: <see cref="ModularAdditionGraph.DefaultSessionOptions"/>.</summary>
-    public SessionOptions? Session { get; init; }
+    /// <summary>Threads, optimization level and provider of the session; null: <see cref="ModelSessionOptions"/>'s defaults. Its batch size is <see cref="BatchSize"/>.</summary>
+    public ModelSessionOptions? Session { get; init; }
 }
 
 /// <summary>
-/// Probes of an ONNX model over all P² inputs: runs rows a·P + b = [a, b, P] through ONNX Runtime in batches and serves
+/// Probes of an ONNX model over all P² inputs: runs rows a·P + b = [a, b, P] through <see cref="ModelSession"/> in batches and serves
 /// its outputs by name. <see cref="IProbeSource.Names"/> is known without running (the declared outputs), so a missing
 /// probe is reported before any inference; the model runs once, at the first <see cref="Get"/> or <see cref="Run"/>,
 /// and its session is released right after.
@@ -87,87 +86,29 @@ public sealed class OnnxProbeSource : IProbeSource
     }
 
     /// <summary>Tokens [P², 3] of the full grid: row a·P + b holds [a, b, P].</summary>
-    public static long[] GridTokens(int p)
-    {
-        var tokens = new long[p * p * ModularAdditionGraph.NCtx];
-        for (int a = 0; a < p; a++)
-        for (int b = 0; b < p; b++)
-        {
-            int row = (a * p + b) * ModularAdditionGraph.NCtx;
-            tokens[row] = a;
-            tokens[row + 1] = b;
-            tokens[row + 2] = p;
-        }
-        return tokens;
-    }
+    public static long[] GridTokens(int p) => ModelSession.GridTokens(p);
 
     private Dictionary<string, ProbeTensor> Infer()
     {
-        int p = P, rows = p * p, nCtx = ModularAdditionGraph.NCtx;
-        var tokens = GridTokens(p);
-        var data = new float[_names.Length][];
-        var shapes = new int[_names.Length][];
-        var ownOptions = _options.Session is null ? ModularAdditionGraph.DefaultSessionOptions() : null;
+        var settings = (_options.Session ?? new ModelSessionOptions()) with { BatchSize = _options.BatchSize };
+        var result = new Dictionary<string, ProbeTensor>(StringComparer.Ordinal);
         try
         {
-            using var session = new InferenceSession(Graph.Model.ToBytes(), _options.Session ?? ownOptions);
-            _progress?.Report(new AnalysisProgress(ProgressStage, 0));
-            for (int start = 0; start < rows; start += _options.BatchSize)
-            {
-                int count = Math.Min(_options.BatchSize, rows - start);
-                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    tokens.AsMemory(start * nCtx, count * nCtx), [count, nCtx]);
-                using var outputs = session.Run(null, [ModularAdditionGraph.TokensInput], [input], _names);
-                int i = 0;
-                foreach (var value in outputs)
-                {
-                    Append(value, _names[i], start, count, rows, ref data[i], ref shapes[i]);
-                    i++;
-                }
-                _progress?.Report(new AnalysisProgress(ProgressStage, (double)(start + count) / rows));
-            }
+            using var session = ModelSession.FromModel(Graph.Model, Graph.Name, settings);
+            var progress = _progress is null ? null : new Forward(f => _progress.Report(new AnalysisProgress(ProgressStage, f)));
+            foreach (var output in session.Run(GridTokens(P), _names, progress).Values)
+                result[output.Name] = new ProbeTensor(output.Name, output.Data, output.Shape).Validated();
         }
-        catch (OnnxRuntimeException e)
+        catch (ModelSessionException e) when (e is not ExecutionProviderUnavailableException)
         {
             throw new InvalidDataException($"ONNX Runtime could not run model '{Graph.Name}': {e.Message}", e);
         }
-        finally
-        {
-            ownOptions?.Dispose();
-        }
-        var result = new Dictionary<string, ProbeTensor>(StringComparer.Ordinal);
-        for (int i = 0; i < _names.Length; i++) result[_names[i]] = new ProbeTensor(_names[i], data[i], shapes[i]).Validated();
         return result;
     }
 
-    /// <summary>Copies one batch of an output into the full-grid array (allocated at the first batch, once its row size is known).</summary>
-    private static void Append(OrtValue value, string name, int start, int count, int rows, ref float[] data, ref int[] shape)
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class Forward(Action<double> report) : IProgress<double>
     {
-        var info = value.GetTensorTypeAndShape();
-        if (info.Shape.Length == 0 || info.Shape[0] != count)
-            throw new InvalidDataException($"Output '{name}' has shape [{string.Join(", ", info.Shape)}] for a batch of {count}; its first axis must be the batch.");
-        long perRow = info.ElementCount / count;
-        if (data is null)
-        {
-            shape = info.Shape.Select((d, axis) => axis == 0 ? rows : checked((int)d)).ToArray();
-            data = new float[checked(rows * perRow)];
-        }
-        else if (perRow * rows != data.LongLength)
-        {
-            throw new InvalidDataException($"Output '{name}' changed its row size between batches ([{string.Join(", ", info.Shape)}]).");
-        }
-        var target = data.AsSpan((int)(start * perRow), (int)(count * perRow));
-        switch (info.ElementDataType)
-        {
-            case OrtElement.Float:
-                value.GetTensorDataAsSpan<float>().CopyTo(target);
-                break;
-            case OrtElement.Double:
-                var source = value.GetTensorDataAsSpan<double>();
-                for (int k = 0; k < target.Length; k++) target[k] = (float)source[k];
-                break;
-            default:
-                throw new InvalidDataException($"Output '{name}' holds {info.ElementDataType} values; probes must be float or double.");
-        }
+        public void Report(double value) => report(value);
     }
 }

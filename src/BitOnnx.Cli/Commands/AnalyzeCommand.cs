@@ -3,7 +3,7 @@ using BitOnnx.Analysis;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Runs;
-using BitOnnx.Pipeline.Onnx;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Cli.Commands;
 
@@ -34,8 +34,8 @@ public static class AnalyzeCommand
             {
                 var paths = new[] { r.GetValue(model)! }.Concat(r.GetValue(compare) ?? []).ToArray();
                 var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients));
-                var (session, _, _) = ExecutionProviders.Create(ExecutionProviders.Parse(r.GetValue(provider)!), fallbackToCpu: false);
-                using (session) AnalyzeRun.Execute(requests, r.GetValue(output)!, r.GetValue(title), session);
+                var session = new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(r.GetValue(provider)!) };
+                AnalyzeRun.Execute(requests, r.GetValue(output)!, r.GetValue(title), session);
                 return 0;
             }
             catch (Exception e) when (e is MissingProbesException or InvalidDataException or KeyNotFoundException)

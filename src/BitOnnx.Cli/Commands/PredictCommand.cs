@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BitOnnx.Core.Data;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.Onnx;
 using Spectre.Console;
 
@@ -24,7 +25,7 @@ public static class PredictCommand
             if (r.GetValue(all))
             {
                 var rows = ModularAdditionData.AllRows(p);
-                var logits = session.Run(Array.ConvertAll(ModularAdditionData.Tokens(p, rows), t => (long)t), ["logits"])["logits"];
+                var logits = session.Run(Array.ConvertAll(ModularAdditionData.Tokens(p, rows), t => (long)t))["logits"].Data;
                 var targets = ModularAdditionData.Targets(p, rows);
                 var hits = rows.Count(r => ExportVerification.ArgMax(logits.AsSpan(r * p, p)) == targets[r]);
                 AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy over all {rows.Length} pairs: {hits}/{rows.Length} = {(double)hits / rows.Length:P2}"));
@@ -32,7 +33,7 @@ public static class PredictCommand
             }
             var first = Operand(r.GetValue(a), "a", p);
             var second = Operand(r.GetValue(b), "b", p);
-            var output = session.Run([first, second, p], ["logits"])["logits"];
+            var output = session.Run([first, second, p])["logits"].Data;
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({first} + {second}) mod {p} = {ExportVerification.ArgMax(output)}"));
             return 0;
         }));
@@ -41,16 +42,19 @@ public static class PredictCommand
 
     public static Option<string> ProviderOption()
     {
-        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, cuda or webgpu.", DefaultValueFactory = _ => "cpu" };
-        provider.AcceptOnlyFromAmong(ExecutionProviders.Names.ToArray());
+        var provider = new Option<string>("--provider")
+        {
+            Description = $"Execution provider: cpu, or cuda (needs a build with {CudaProvider.BuildSwitch}, CUDA 13 and cuDNN 9).",
+            DefaultValueFactory = _ => "cpu",
+        };
+        provider.AcceptOnlyFromAmong(ModelSessionOptions.ProviderNames.ToArray());
         return provider;
     }
 
-    public static TransformerSession OpenSession(string path, string provider)
+    public static ModelSession OpenSession(string path, string provider)
     {
         if (!File.Exists(path)) throw new CliException($"ONNX model '{path}' does not exist.");
-        var (options, _, _) = ExecutionProviders.Create(ExecutionProviders.Parse(provider), fallbackToCpu: false);
-        using (options) return TransformerSession.Open(path, options);
+        return ModelSession.Open(path, new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(provider) });
     }
 
     private static long Operand(string? text, string name, int p)

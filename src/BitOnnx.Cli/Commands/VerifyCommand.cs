@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.Onnx;
 using Spectre.Console;
 
@@ -11,7 +12,7 @@ namespace BitOnnx.Cli.Commands;
 public static class VerifyCommand
 {
     /// <summary>int8-dynamic quantizes activations to 8 bits per call, so its outputs differ at the percent level.</summary>
-    public const double DynamicTolerance = 5e-2;
+    public const double DynamicTolerance = ExportVerification.DynamicTolerance;
 
     public static Command Create()
     {
@@ -28,8 +29,7 @@ public static class VerifyCommand
         {
             var loaded = ModelCheckpoint.Load(r.GetValue(checkpoint)!);
             using var session = PredictCommand.OpenSession(r.GetValue(model)!, r.GetValue(provider)!);
-            var dynamic = session.Metadata.TryGetValue(TransformerExporter.MetadataPrefix + "weights", out var w) && w == "int8-dynamic";
-            var bound = r.GetValue(tolerance) ?? (dynamic ? DynamicTolerance : ExportVerification.DefaultTolerance);
+            var bound = r.GetValue(tolerance) ?? (session.Metadata.DynamicQuantization ? DynamicTolerance : ExportVerification.DefaultTolerance);
             var report = ExportVerification.Run(loaded, session, bound, r.GetValue(threads));
             Print(report);
             return report.Passed ? 0 : CliRunner.ExitError;

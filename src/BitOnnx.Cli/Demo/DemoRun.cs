@@ -5,6 +5,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipeline.Onnx;
 using Spectre.Console;
 
@@ -58,7 +59,7 @@ public static class DemoRun
                 sizes.AddRow(model.Name, WeightFormats.Name(format), Kib(export.Bytes), export.BitsPerQuantizedWeight.ToString(CultureInfo.InvariantCulture));
             }
 
-            using var session = new TransformerSession(File.ReadAllBytes(main), TransformerSession.DefaultOptions(threads));
+            using var session = ModelSession.Open(main, new ModelSessionOptions { Threads = threads });
             var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance, threads);
             var worst = report.Outputs.MaxBy(o => o.MaxAbsDifference / o.Bound)!;
             failed |= !report.Passed;
@@ -72,7 +73,7 @@ public static class DemoRun
         AnsiConsole.Write(verification);
         if (failed) throw new CliException("An exported model differs from the engine by more than the tolerance (see the table above).");
 
-        using var options = TransformerSession.DefaultOptions(threads);
+        var options = new ModelSessionOptions { Threads = threads };
         var (_, analyses) = AnalyzeRun.Execute(requests, Path.Combine(output, "report"),
             quick ? "BitOnnx demo (quick sizes)" : "Binary, ternary and full-precision transformers on modular addition (P = 113)", options);
         var command = $"bitonnx demo --seed {seed}{(quick ? " --quick" : "")}";

@@ -5,7 +5,7 @@ using BitOnnx.Analysis.Progress;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
-using BitOnnx.Runtime;
+using BitOnnx.Onnx.Runtime;
 using AnalysisRun = BitOnnx.Analysis.Runs.RunFolder;
 
 namespace BitOnnx.Pipeline.Analysis;
@@ -25,7 +25,7 @@ public static class CheckpointSeries
     /// The progress series of <paramref name="run"/>, or null when it has no checkpoints. <paramref name="keyFrequencies"/>
     /// are those of the final model (the restricted and excluded losses show when its circuit forms).
     /// </summary>
-    public static ProgressSeries? Measure(AnalysisRun run, IReadOnlyList<int> keyFrequencies, SessionOptions? session = null,
+    public static ProgressSeries? Measure(AnalysisRun run, IReadOnlyList<int> keyFrequencies, ModelSessionOptions? session = null,
         IProgress<AnalysisProgress>? progress = null)
     {
         if (run.Checkpoints.Count == 0) return null;
@@ -51,7 +51,7 @@ public static class CheckpointSeries
     }
 
     /// <summary>One checkpoint exported in memory and probed over all P² pairs.</summary>
-    public static CheckpointInputs Probe(ModelCheckpoint.Loaded checkpoint, int epoch, SessionOptions? session = null)
+    public static CheckpointInputs Probe(ModelCheckpoint.Loaded checkpoint, int epoch, ModelSessionOptions? session = null)
     {
         var probes = ProgressMeasures.RequiredProbes.Where(n => n != ProbeNames.Logits).ToArray();
         var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = ProbeSelection.Of(probes) });

@@ -1,6 +1,6 @@
 using BitOnnx.Core.Model;
-using BitOnnx.Pipeline.Onnx;
 using BitOnnx.Engine.Model;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.ModularAddition;
 
@@ -39,11 +39,11 @@ internal sealed class EngineScorer : IScorer
     public void Dispose() { }
 }
 
-internal sealed class OnnxScorer(TransformerSession session) : IScorer
+internal sealed class OnnxScorer(ModelSession session) : IScorer
 {
     public int P => session.P;
 
-    public float[] Score(long[] tokens) => session.Run(tokens, ["logits"])["logits"];
+    public float[] Score(long[] tokens) => session.Run(tokens)["logits"].Data;
 
     public void Dispose() => session.Dispose();
 }

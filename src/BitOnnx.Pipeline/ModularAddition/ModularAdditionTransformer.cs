@@ -27,7 +27,7 @@ public sealed class ModularAdditionTransformer : IDisposable
     public int P => _scorer.P;
     /// <summary>The model config when this transformer holds a checkpoint; null for one made from an ONNX file.</summary>
     public TransformerConfig? Config => _checkpoint?.Config;
-    /// <summary>"engine", or the ONNX Runtime execution provider in use ("Cpu", "Cuda", "WebGpu").</summary>
+    /// <summary>"engine", or the ONNX Runtime execution provider in use ("Cpu", "Cuda").</summary>
     public string ExecutionProvider { get; }
     /// <summary>Why the requested GPU provider was not used, when ApplyOnnxModel fell back to the CPU.</summary>
     public string? FallbackReason { get; }

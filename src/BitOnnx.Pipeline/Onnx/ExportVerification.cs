@@ -2,6 +2,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Engine.Model;
+using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Pipeline.Onnx;
 
@@ -24,12 +25,20 @@ public sealed record VerificationReport(IReadOnlyList<OutputDifference> Outputs,
     public bool Passed => Outputs.All(o => o.Passed);
 }
 
-/// <summary>Runs the training engine and ONNX Runtime on all P*P pairs and compares every output they share.</summary>
+/// <summary>Runs the training engine and ONNX Runtime (through <see cref="ModelSession"/>) on all P*P pairs and compares every output they share.</summary>
 public static class ExportVerification
 {
     public const double DefaultTolerance = 1e-4;
 
-    public static VerificationReport Run(ModelCheckpoint.Loaded checkpoint, TransformerSession session, double tolerance, int threads = 1)
+    /// <summary>
+    /// int8-dynamic quantizes activations to 8 bits per call, so its outputs differ at the percent level: measured on the
+    /// small models of the tests, logits up to 3.2% of their magnitude and probes up to 5.1% (the attention pattern of a
+    /// li2024 binary model, whose unscaled ±1 weights give attention scores near 30 that softmax sharpens); ternary models
+    /// stay below 1%. The bound before, 5e-2, was just below that pattern.
+    /// </summary>
+    public const double DynamicTolerance = 1e-1;
+
+    public static VerificationReport Run(ModelCheckpoint.Loaded checkpoint, ModelSession session, double tolerance, int threads = 1)
     {
         var c = checkpoint.Config;
         if (session.P != c.P)
@@ -39,7 +48,7 @@ public static class ExportVerification
         var targets = ModularAdditionData.Targets(c.P, rows);
         var cache = ActivationCache.Run(c, checkpoint.Parameters, tokens, threads);
         var shared = session.OutputNames.Where(cache.Tensors.ContainsKey).ToList();
-        var onnx = session.Run(Array.ConvertAll(tokens, t => (long)t), shared);
+        var onnx = session.Run(Array.ConvertAll(tokens, t => (long)t), shared).ToDictionary(o => o.Key, o => o.Value.Data);
 
         var differences = shared.Select(name =>
             new OutputDifference(name, MaxAbsDifference(cache[name].Data, onnx[name]), Magnitude(cache[name].Data), tolerance)).ToList();

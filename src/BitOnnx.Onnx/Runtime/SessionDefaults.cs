@@ -1,0 +1,39 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace BitOnnx.Onnx.Runtime;
+
+/// <summary>
+/// The one place BitOnnx configures ONNX Runtime sessions. Besides threads, optimization level and provider, it sets
+/// <c>session.qdq_matmulnbits_accuracy_level = 1</c>: from ORT_ENABLE_EXTENDED on, ONNX Runtime rewrites an int8
+/// DequantizeLinear → MatMul into com.microsoft MatMulNBits, whose default accuracy level 4 quantizes the activations
+/// to int8 and drifts by ~1e-2; level 1 keeps them float32, so every optimization level gives the float result.
+/// </summary>
+public static class SessionDefaults
+{
+    public const string MatMulNBitsAccuracyKey = "session.qdq_matmulnbits_accuracy_level";
+    public const string MatMulNBitsAccuracy = "1";
+
+    /// <summary>New session options (the caller disposes them); asking for an unavailable provider throws <see cref="ExecutionProviderUnavailableException"/>.</summary>
+    public static SessionOptions Create(ModelSessionOptions settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.Threads);
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = settings.OptimizationLevel,
+            IntraOpNumThreads = settings.Threads,
+            // ORT warns on stderr about rewrites it declines; a command prints one line per problem, from us.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            options.AddSessionConfigEntry(MatMulNBitsAccuracyKey, MatMulNBitsAccuracy);
+            if (settings.Provider == ExecutionProvider.Cuda) CudaProvider.Append(options, settings.DeviceId);
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+}

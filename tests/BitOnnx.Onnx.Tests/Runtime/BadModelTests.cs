@@ -1,0 +1,73 @@
+using BitOnnx.Onnx.Runtime;
+
+namespace BitOnnx.Onnx.Tests.Runtime;
+
+/// <summary>Broken models end in one ModelSessionException with a one-line message, never a crash or a raw ORT error.</summary>
+[TestClass]
+public class BadModelTests
+{
+    private static readonly byte[] Valid = TestModels.ExactModularAddition(7).ToBytes();
+
+    [TestMethod]
+    public void EmptyAndGarbageBytes_AreNotAModel()
+    {
+        var garbage = new byte[4096];
+        new Random(31).NextBytes(garbage);
+        foreach (var bytes in new[] { Array.Empty<byte>(), garbage, Valid[..(Valid.Length / 2)] })
+        {
+            var e = Load(bytes);
+            StringAssert.Contains(e.Message, "not a readable ONNX model");
+        }
+    }
+
+    [TestMethod]
+    public void UnsupportedOpset_IsOneLineNamingTheOpset()
+    {
+        var model = OnnxModel.FromBytes(Valid);
+        model.Proto.OpsetImport.Single(o => o.Domain == "").Version = 1000;
+
+        var e = Load(model.ToBytes());
+
+        StringAssert.Contains(e.Message, "ONNX Runtime cannot load model 'bad.onnx'");
+        StringAssert.Contains(e.Message, "pset");
+        Assert.IsInstanceOfType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(e.InnerException, "ORT's own error is the inner exception");
+    }
+
+    [TestMethod]
+    public void UnknownOperator_IsOneLineNamingTheOperator()
+    {
+        var model = OnnxModel.FromBytes(Valid);
+        model.Graph.Node[^1].OpType = "NoSuchOperator";
+
+        var e = Load(model.ToBytes());
+
+        StringAssert.Contains(e.Message, "NoSuchOperator");
+    }
+
+    [TestMethod]
+    public void MissingFile_SaysSo()
+    {
+        var e = Assert.ThrowsException<ModelSessionException>(() => ModelSession.Open("/nonexistent/model.onnx"));
+        StringAssert.Contains(e.Message, "'/nonexistent/model.onnx' does not exist");
+    }
+
+    [TestMethod]
+    public void ModelWithoutLogits_OrWithOtherInputs_IsNotAModularAdditionModel()
+    {
+        var other = OnnxModel.FromBytes(TestModels.AddConstant(3, 1f));
+        StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromModel(other, "add")).Message, "no output named 'logits'");
+
+        var model = OnnxModel.FromBytes(Valid);
+        model.Graph.Input[0].Name = "ids";
+        foreach (var node in model.Graph.Node)
+            for (int i = 0; i < node.Input.Count; i++) if (node.Input[i] == "tokens") node.Input[i] = "ids";
+        StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromModel(model, "ids")).Message, "takes 'tokens' int64 [batch, 3]");
+    }
+
+    private static ModelSessionException Load(byte[] model)
+    {
+        var e = Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromBytes(model, "bad.onnx").Dispose());
+        Assert.IsFalse(e.Message.Contains('\n'), $"one line: {e.Message}");
+        return e;
+    }
+}

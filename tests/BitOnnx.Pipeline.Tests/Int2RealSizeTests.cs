@@ -1,0 +1,51 @@
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Model;
+using BitOnnx.Core.Quantization;
+using BitOnnx.Onnx;
+using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Runtime;
+using BitOnnx.Pipeline.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace BitOnnx.Pipeline.Tests;
+
+/// <summary>
+/// int2 (com.microsoft MatMulNBits, block 16) at the sizes users export: li2024 at P = 113 with its default sizes
+/// (d_model 128, d_mlp 512: K = 128 and K = 512, so 8 and 32 blocks per column and 2- and 8-byte zero points), and a
+/// size that pads (K = 40 and 72: the last block of every column is half padding). Initialized, untrained weights: the
+/// codes are as varied as a trained model's, and no training time is spent.
+/// </summary>
+[TestClass]
+public sealed class Int2RealSizeTests
+{
+    [TestMethod]
+    [DataRow(WeightQuantization.Binary, 128, 4, 32, 512)]
+    [DataRow(WeightQuantization.Ternary, 128, 4, 32, 512)]
+    [DataRow(WeightQuantization.Ternary, 40, 4, 10, 72)]
+    public void Int2ExportMatchesTheEngineOnEveryPairAndProbe(WeightQuantization mode, int dModel, int nHeads, int dHead, int dMlp)
+    {
+        var config = TransformerConfig.Li2024 with { P = 113, DModel = dModel, NHeads = nHeads, DHead = dHead, DMlp = dMlp, Quantization = mode };
+        var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, seed: 3), new CheckpointFacts(0, 0, 0.3, []),
+            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = ProbeSelection.Every });
+
+        var nbits = export.Model.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToArray();
+        var ks = nbits.Select(n => n.Attribute.Single(a => a.Name == "K").I).Distinct().Order().ToArray();
+        CollectionAssert.AreEqual(new long[] { dModel, dMlp }, ks, "the K of the linears");
+        foreach (var node in nbits)
+        {
+            long k = node.Attribute.Single(a => a.Name == "K").I, n = node.Attribute.Single(a => a.Name == "N").I;
+            long blocks = (k + 15) / 16;
+            Assert.AreEqual(n * ((blocks * 2 + 7) / 8), export.Model.GetInitializer(node.Input[3]).Dims.Single(), $"{node.Name}: packed zero points, {blocks} blocks per column");
+        }
+
+        using var session = ModelSession.FromModel(export.Model, $"li2024-{mode}-{dModel}", new ModelSessionOptions { Threads = 2, OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
+        var report = ExportVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance, threads: 2);
+
+        Assert.AreEqual(113 * 113, report.Pairs);
+        Assert.AreEqual(HookNames.For(config, 1).Count, report.Outputs.Count, "every hook is compared");
+        foreach (var output in report.Outputs)
+            Assert.IsTrue(output.Passed, $"{output.Name}: max |Δ| = {output.MaxAbsDifference:E2} above {output.Bound:E2} ({mode}, d_model {dModel})");
+        Assert.AreEqual(0, report.PredictionMismatches);
+    }
+}
