@@ -10,9 +10,10 @@ namespace BitOnnx.Cli;
 /// <summary>Trains with a live progress bar, Ctrl-C handling and a closing summary; shared by train and demo.</summary>
 public static class TrainRun
 {
-    public static TrainingResult Execute(TransformerConfig config, TrainingOptions options, string outputFolder, bool resume, string? label = null)
+    public static TrainingResult Execute(TransformerConfig config, TrainingOptions options, string outputFolder, bool resume,
+        string? label = null, ITrainingBackend? backend = null)
     {
-        var trainer = new Trainer(config, options, new RunFolder(outputFolder), EngineBackend.Instance);
+        var trainer = new Trainer(config, options, new RunFolder(outputFolder), backend ?? EngineBackend.Instance);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -67,7 +68,9 @@ public static class TrainRun
             grokked?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "not reached",
             (watch.Elapsed.TotalMilliseconds / Math.Max(1, r.Epoch - (firstEpoch ?? 1) + 1)).ToString("F1", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(folder)}[/] (model.safetensors, metrics.csv, config.json, split.json).");
+        if (r.Stop.Reason == StopReason.AccuracyReached)
+            AnsiConsole.MarkupLine($"Stopped early: {Markup.Escape(r.Stop.ToString())}.");
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(folder)}[/] (model.safetensors, metrics.csv, config.json, split.json, stop.json).");
         return r;
     }
 

@@ -68,11 +68,59 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
+    public void StopAtAccuracyStopsAtTheFirstLoggedEpochAndSaysWhy()
+    {
+        var run = CliProcess.TempFolder();
+        var r = CliProcess.Run(["train", .. Tiny, "--epochs", "20", "--log-every", "10", "--stop-at-acc", "0.001", "--out", run]);
+        Assert.AreEqual(0, r.ExitCode, r.Error);
+        var logged = File.ReadAllLines(Path.Combine(run, "metrics.csv")).Skip(1).ToArray();
+        Assert.AreEqual(1, logged.Length, "epoch 1 is logged and any accuracy above 0.1% stops there");
+        Assert.IsTrue(double.Parse(logged[0].Split(',')[3], System.Globalization.CultureInfo.InvariantCulture) >= 0.001);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(run, "stop.json")), "\"stop_reason\":\"accuracy\"");
+        StringAssert.Contains(r.Out, "Stopped early");
+        StringAssert.Contains(r.Out, "at epoch 1");
+    }
+
+    [TestMethod]
+    [DataRow("1.5")]
+    [DataRow("0")]
+    public void StopAtAccuracyOutsideZeroToOneFailsWithOneClearLine(string value)
+    {
+        var run = CliProcess.TempFolder();
+        var r = CliProcess.Run(["train", .. Tiny, "--stop-at-acc", value, "--out", run]);
+        Assert.AreNotEqual(0, r.ExitCode);
+        StringAssert.Contains(r.Error, "stop-at-acc must be in (0, 1]");
+        Assert.AreEqual(1, r.Error.Trim().Split('\n').Length, $"one line, no stack trace: {r.Error}");
+    }
+
+    [TestMethod]
+    public void GrokfastIsRecordedInTheRunFolder()
+    {
+        var run = CliProcess.TempFolder();
+        var r = CliProcess.Run(["train", .. Tiny, "--epochs", "3", "--grokfast", "0.98,2", "--out", run]);
+        Assert.AreEqual(0, r.ExitCode, r.Error);
+        var config = File.ReadAllText(Path.Combine(run, "config.json"));
+        StringAssert.Contains(config, "\"grokfast_alpha\": 0.98");
+        StringAssert.Contains(config, "\"grokfast_lambda\": 2");
+    }
+
+    [TestMethod]
+    [DataRow("0.98", "--grokfast takes ALPHA,LAMBDA")]
+    [DataRow("1.2,2", "grokfast alpha must be in [0, 1)")]
+    public void BadGrokfastFailsWithOneClearLine(string value, string message)
+    {
+        var r = CliProcess.Run(["train", .. Tiny, "--grokfast", value, "--out", CliProcess.TempFolder()]);
+        Assert.AreNotEqual(0, r.ExitCode);
+        StringAssert.Contains(r.Error, message);
+        Assert.AreEqual(1, r.Error.Trim().Split('\n').Length, $"one line, no stack trace: {r.Error}");
+    }
+
+    [TestMethod]
     public void HelpDescribesEveryOption()
     {
         var r = CliProcess.Run("train", "--help");
         Assert.AreEqual(0, r.ExitCode);
-        foreach (var option in new[] { "--preset", "--quant", "--binary-scale", "--epochs", "--seed", "--log-every", "--checkpoint-every", "--resume", "--threads" })
+        foreach (var option in new[] { "--preset", "--quant", "--binary-scale", "--epochs", "--seed", "--log-every", "--checkpoint-every", "--resume", "--threads", "--stop-at-acc", "--grokfast" })
             StringAssert.Contains(r.Out, option);
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
@@ -36,12 +37,16 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Keep checkpoints/epoch-N.safetensors every N epochs, for progress measures (0 = none).", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "Worker threads; results are bit-identical for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string>("--out", "-o") { Description = "Run folder to write (model.safetensors, metrics.csv, config.json, split.json).", Required = true };
+        var stopAtAcc = new Option<double?>("--stop-at-acc") { Description = "Stop once a logged test accuracy reaches this fraction (e.g. 0.99); checked every --log-every epochs. A run that stopped so stays stopped on --resume; resume without it (or with a higher one) to go on." };
+        var grokfast = new Option<string?>("--grokfast") { Description = "Grokfast gradient filter ALPHA,LAMBDA (Lee et al. 2024; the paper uses 0.98,2). Off by default." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last saved epoch (same settings)." };
+        var backend = new Option<string>("--backend") { Description = TrainingBackends.Description, DefaultValueFactory = _ => TrainingBackends.Default };
+        backend.AcceptOnlyFromAmong(TrainingBackends.Names.ToArray());
 
         var command = new Command("train", "Train one model on modular addition and write a run folder.")
         {
             preset, quant, binaryScale, quantScope, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
-            warmup, logEvery, checkpointEvery, threads, output, resume,
+            warmup, logEvery, checkpointEvery, threads, stopAtAcc, grokfast, output, resume, backend,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
@@ -68,6 +73,8 @@ public static class TrainCommand
                 LogEvery = r.GetValue(logEvery),
                 CheckpointEvery = r.GetValue(checkpointEvery),
                 Threads = r.GetValue(threads),
+                StopAtAccuracy = r.GetValue(stopAtAcc),
+                Grokfast = r.GetValue(grokfast) is { } filter ? GrokfastSettings.Parse(filter) : null,
                 Optimizer = new AdamWSettings
                 {
                     LearningRate = r.GetValue(lr),
@@ -75,7 +82,12 @@ public static class TrainCommand
                     WarmupSteps = r.GetValue(warmup) ?? (config.Preset == TransformerConfig.Nanda2023Name ? 10 : 0),
                 },
             };
-            var result = TrainRun.Execute(config, options, r.GetValue(output)!, r.GetValue(resume));
+            // The TorchSharp model keeps W_E and W_U float; training it with scope all would silently be scope linears.
+            if (config.QuantScope == QuantScope.All && r.GetValue(backend) != EngineBackend.Instance.Name)
+                throw new ConfigException($"--quant-scope all is trained by the engine backend only; use --backend {EngineBackend.Instance.Name}.");
+            // Resolved before the trainer writes anything, so a backend that cannot load leaves no files behind.
+            var trainingBackend = TrainingBackends.Resolve(r.GetValue(backend)!);
+            var result = TrainRun.Execute(config, options, r.GetValue(output)!, r.GetValue(resume), backend: trainingBackend);
             return result.Interrupted ? CliRunner.ExitInterrupted : 0;
         }));
         return command;

@@ -9,7 +9,8 @@ namespace BitOnnx.Core.Training;
 
 /// <summary>
 /// The files of one training run: config.json (model and training settings, flat), split.json, metrics.csv,
-/// model.safetensors (the latest weights), resume.safetensors (weights and optimizer state) and checkpoints/epoch-NNNNNN.safetensors.
+/// model.safetensors (the latest weights), resume.safetensors (weights and optimizer state), stop.json (why it stopped,
+/// once it has) and checkpoints/epoch-NNNNNN.safetensors.
 /// </summary>
 public sealed class RunFolder(string path)
 {
@@ -19,6 +20,7 @@ public sealed class RunFolder(string path)
     public string MetricsFile => System.IO.Path.Combine(Path, "metrics.csv");
     public string ModelFile => System.IO.Path.Combine(Path, "model.safetensors");
     public string ResumeFile => System.IO.Path.Combine(Path, "resume.safetensors");
+    public string StopFile => System.IO.Path.Combine(Path, "stop.json");
     public string CheckpointDirectory => System.IO.Path.Combine(Path, "checkpoints");
 
     public string CheckpointFile(int epoch) =>
@@ -66,6 +68,9 @@ public sealed class RunFolder(string path)
         flat["log_every"] = options.LogEvery;
         flat["checkpoint_every"] = options.CheckpointEvery;
         flat["threads"] = options.Threads;
+        flat["stop_at_acc"] = options.StopAtAccuracy;
+        flat["grokfast_alpha"] = options.Grokfast?.Alpha;
+        flat["grokfast_lambda"] = options.Grokfast?.Lambda;
         return flat.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
@@ -82,6 +87,16 @@ public sealed class RunFolder(string path)
             ["train"] = new JsonArray(data.TrainRows.Select(r => (JsonNode)r).ToArray()),
         };
         AtomicFile.WriteText(SplitFile, json.ToJsonString());
+    }
+
+    public void WriteStop(StopRecord stop) => AtomicFile.WriteText(StopFile, stop.ToJson());
+
+    /// <summary>Why the run stopped, or null while it has not (or was written before stop.json existed).</summary>
+    public StopRecord? ReadStop() => File.Exists(StopFile) ? StopRecord.Parse(File.ReadAllText(StopFile)) : null;
+
+    public void ClearStop()
+    {
+        if (File.Exists(StopFile)) File.Delete(StopFile);
     }
 
     public IReadOnlyList<MetricsRow> ReadMetrics() =>

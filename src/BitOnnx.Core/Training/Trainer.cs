@@ -9,7 +9,11 @@ namespace BitOnnx.Core.Training;
 public sealed record TrainingProgress(int Epoch, int Epochs, double TrainLoss, MetricsRow? LastLogged);
 
 public sealed record TrainingResult(TransformerConfig Config, ParameterSet Parameters, ModularAdditionData Data,
-    int Epoch, bool Interrupted, IReadOnlyList<MetricsRow> Metrics);
+    int Epoch, bool Interrupted, IReadOnlyList<MetricsRow> Metrics)
+{
+    /// <summary>Why the run stopped at <see cref="Epoch"/>; as written to the run folder's stop.json.</summary>
+    public StopRecord Stop { get; init; } = new(Interrupted ? StopReason.Interrupted : StopReason.EpochsDone, Epoch, null, null);
+}
 
 /// <summary>Loss became NaN or infinite; the run's files still hold the last good state.</summary>
 public sealed class TrainingDivergedException(string message) : BitOnnxException(message);
@@ -24,6 +28,8 @@ public sealed class Trainer
     private const string StepKey = "optimizer_step";
     private const string FirstMomentPrefix = "optimizer.exp_avg.";
     private const string SecondMomentPrefix = "optimizer.exp_avg_sq.";
+    private const string GradientAveragePrefix = "grokfast.grads_ema.";
+    private const string GrokfastKey = "grokfast";
 
     private readonly TransformerConfig _config;
     private readonly TrainingOptions _options;
@@ -38,37 +44,69 @@ public sealed class Trainer
         _backend = backend;
     }
 
-    /// <summary>Trains from scratch, or from the run's resume state when <paramref name="resume"/> is set.</summary>
+    /// <summary>
+    /// Trains from scratch, or from the run's resume state when <paramref name="resume"/> is set. With
+    /// <see cref="TrainingOptions.StopAtAccuracy"/> it stops after the first logged epoch whose test accuracy reaches
+    /// it; resuming such a run continues only if the state it resumes from does not reach the (possibly new) threshold.
+    /// </summary>
     public TrainingResult Run(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         _run.EnsureWritable();
         var (setup, startEpoch, metrics) = resume ? LoadResumeState() : FreshState();
+        _run.ClearStop();
         var data = setup.Data;
         using var step = _backend.Create(setup);
         var epoch = startEpoch;
+        if (ReachedAccuracy(metrics, epoch) is { } reached)
+            return Finish(step.ReadParameters(), data, epoch, metrics, reached);
         while (epoch < _options.Epochs)
         {
             if (cancel.IsCancellationRequested)
-                return new TrainingResult(_config, SaveState(step, data, epoch), data, epoch, true, metrics);
+                return Finish(SaveState(step, data, epoch), data, epoch, metrics, StopReason.Interrupted);
             var trainLoss = step.Run();
             if (!double.IsFinite(trainLoss))
                 throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
                     $"Training diverged at epoch {epoch + 1}: the train loss is {trainLoss}. The run folder keeps the state of epoch {metrics.LastOrDefault()?.Epoch ?? 0}; try a smaller learning rate or weight decay."));
             epoch++;
+            if (epoch == startEpoch + 1) RequireGrokfastSupport(step);
 
+            ParameterSet? saved = null;
             if (epoch % _options.LogEvery == 0 || epoch == _options.Epochs || epoch == 1)
             {
                 var testResult = step.Evaluate();
                 var row = new MetricsRow(epoch, trainLoss, testResult.Loss, testResult.Accuracy);
                 metrics.Add(row);
                 _run.AppendMetrics(row);
-                SaveState(step, data, epoch);
+                saved = SaveState(step, data, epoch);
             }
             if (_options.CheckpointEvery > 0 && epoch % _options.CheckpointEvery == 0)
                 ModelCheckpoint.Save(_run.CheckpointFile(epoch), _config, step.ReadParameters(), Facts(data, epoch));
             progress?.Report(new TrainingProgress(epoch, _options.Epochs, trainLoss, metrics.LastOrDefault()));
+            if (saved is not null && ReachedAccuracy(metrics, epoch) is { } stop)
+                return Finish(saved, data, epoch, metrics, stop);
         }
-        return new TrainingResult(_config, SaveState(step, data, epoch), data, epoch, false, metrics);
+        return Finish(SaveState(step, data, epoch), data, epoch, metrics, StopReason.EpochsDone);
+    }
+
+    /// <summary>A backend that does not keep Grokfast's average would train without the filter and say nothing: refuse it.</summary>
+    private void RequireGrokfastSupport(ITrainingStep step)
+    {
+        if (_options.Grokfast is not null && step.ReadOptimizer().GradientAverage is null)
+            throw new ConfigException($"The {_backend.Name} backend does not support --grokfast yet; train with the engine backend or without --grokfast.");
+    }
+
+    /// <summary>The stop when the row logged at <paramref name="epoch"/> reaches the accuracy asked for, else null.</summary>
+    private StopReason? ReachedAccuracy(List<MetricsRow> metrics, int epoch) =>
+        _options.StopAtAccuracy is { } target && metrics.Count > 0 && metrics[^1].Epoch == epoch && metrics[^1].TestAccuracy >= target
+            ? StopReason.AccuracyReached
+            : null;
+
+    private TrainingResult Finish(ParameterSet parameters, ModularAdditionData data, int epoch, List<MetricsRow> metrics, StopReason reason)
+    {
+        var last = metrics.LastOrDefault();
+        var stop = new StopRecord(reason, epoch, last?.Epoch == epoch ? last.TestAccuracy : null, _options.StopAtAccuracy);
+        _run.WriteStop(stop);
+        return new TrainingResult(_config, parameters, data, epoch, reason == StopReason.Interrupted, metrics) { Stop = stop };
     }
 
     private (TrainingSetup, int, List<MetricsRow>) FreshState()
@@ -102,6 +140,7 @@ public sealed class Trainer
             Moment(loaded, FirstMomentPrefix + info.Name, info).CopyTo(optimizer.FirstMoment.Slice(info));
             Moment(loaded, SecondMomentPrefix + info.Name, info).CopyTo(optimizer.SecondMoment.Slice(info));
         }
+        optimizer = optimizer with { GradientAverage = LoadGradientAverage(loaded) };
         var epoch = (int)loaded.Facts.Epoch;
         if (epoch > _options.Epochs)
             throw new ConfigException($"The run in '{_run.Path}' is already at epoch {epoch}, past --epochs {_options.Epochs}.");
@@ -109,6 +148,25 @@ public sealed class Trainer
         _run.WriteMetrics(metrics);
         _run.WriteSettings(_config, _options);
         return (new TrainingSetup(_config, _options, loaded.Split(), loaded.Parameters, optimizer), epoch, metrics);
+    }
+
+    /// <summary>
+    /// Grokfast's average as saved, or null; a run resumes only with the --grokfast it was trained with, since the
+    /// average is part of the optimizer's state (an uninterrupted run would have kept using it).
+    /// </summary>
+    private ParameterSet? LoadGradientAverage(ModelCheckpoint.Loaded loaded)
+    {
+        var saved = loaded.Metadata.TryGetValue(GrokfastKey, out var text) ? text : null;
+        var asked = _options.Grokfast?.ToString();
+        if (saved != asked)
+            throw new ConfigException(saved is null
+                ? $"The run in '{_run.Path}' was trained without --grokfast; resume it without --grokfast."
+                : $"The run in '{_run.Path}' was trained with --grokfast {saved}; resume it with the same --grokfast.");
+        if (saved is null || !loaded.Tensors.ContainsKey(GradientAveragePrefix + loaded.Parameters.Entries[0].Name)) return null;
+        var average = loaded.Parameters.ZerosLike();
+        foreach (var info in loaded.Parameters.Entries)
+            Moment(loaded, GradientAveragePrefix + info.Name, info).CopyTo(average.Slice(info));
+        return average;
     }
 
     private static float[] Moment(ModelCheckpoint.Loaded loaded, string name, ParameterInfo info) =>
@@ -133,8 +191,11 @@ public sealed class Trainer
             new NamedTensor(FirstMomentPrefix + e.Name, e.Shape, optimizer.FirstMoment.Slice(e).ToArray()),
             new NamedTensor(SecondMomentPrefix + e.Name, e.Shape, optimizer.SecondMoment.Slice(e).ToArray()),
         });
-        ModelCheckpoint.Save(_run.ResumeFile, _config, parameters, facts, moments,
-            new Dictionary<string, string> { [StepKey] = optimizer.Step.ToString(CultureInfo.InvariantCulture) });
+        if (optimizer.GradientAverage is { } average)
+            moments = moments.Concat(parameters.Entries.Select(e => new NamedTensor(GradientAveragePrefix + e.Name, e.Shape, average.Slice(e).ToArray())));
+        var metadata = new Dictionary<string, string> { [StepKey] = optimizer.Step.ToString(CultureInfo.InvariantCulture) };
+        if (_options.Grokfast is { } grokfast) metadata[GrokfastKey] = grokfast.ToString();
+        ModelCheckpoint.Save(_run.ResumeFile, _config, parameters, facts, moments, metadata);
         ModelCheckpoint.Save(_run.ModelFile, _config, parameters, facts);
         return parameters;
     }

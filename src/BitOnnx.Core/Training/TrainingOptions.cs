@@ -14,6 +14,13 @@ public sealed record TrainingOptions
     /// <summary>Keep a checkpoint every this many epochs under checkpoints/ (0 = none); progress measures read the series.</summary>
     public int CheckpointEvery { get; init; }
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Stop once a logged test accuracy is at least this (null = train every epoch). Only logged epochs are tested,
+    /// so a smaller <see cref="LogEvery"/> stops closer to the first epoch that reaches it.
+    /// </summary>
+    public double? StopAtAccuracy { get; init; }
+    /// <summary>Grokfast's gradient filter before each AdamW step (null = off, the recipe).</summary>
+    public GrokfastSettings? Grokfast { get; init; }
 
     public IReadOnlyList<string> Problems()
     {
@@ -23,6 +30,8 @@ public sealed record TrainingOptions
         if (LogEvery <= 0) problems.Add($"log-every must be positive (got {LogEvery}).");
         if (CheckpointEvery < 0) problems.Add($"checkpoint-every must be 0 (none) or positive (got {CheckpointEvery}).");
         if (Threads <= 0) problems.Add($"threads must be positive (got {Threads}).");
+        if (StopAtAccuracy is { } stop && !(stop > 0 && stop <= 1)) problems.Add($"stop-at-acc must be in (0, 1], a fraction such as 0.99 (got {stop}).");
+        if (Grokfast is not null) problems.AddRange(Grokfast.Problems());
         var o = Optimizer;
         if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) problems.Add($"learning rate must be positive and finite (got {o.LearningRate}).");
         if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) problems.Add($"weight decay must be non-negative and finite (got {o.WeightDecay}).");

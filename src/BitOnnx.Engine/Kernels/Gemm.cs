@@ -25,6 +25,8 @@ public static class Gemm
         int m, int n, int k, bool transposeA = false, bool transposeB = false, bool accumulate = false, int threads = 1)
     {
         GemmShape shape = GemmShape.Validate(a, b, c, m, n, k, transposeA, transposeB, accumulate, threads);
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.Gemm);
+        Training.EpochProfile.AddGemmFlops(m, n, k);
         if (Avx512MicroKernel.IsSupported)
         {
             Multiply<Avx512MicroKernel>(a, b, c, shape, threads);

@@ -19,6 +19,7 @@ public static class AttentionMixing
         ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         Span<float> scores, Span<float> pattern, Span<float> z, int threads)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.AttentionMixing);
         unsafe
         {
             fixed (float* pq = q, pk = k, pv = v, ps = scores, pp = pattern, pz = z)
@@ -77,6 +78,7 @@ public static class AttentionMixing
         ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> pattern,
         ReadOnlySpan<float> dz, Span<float> dq, Span<float> dk, Span<float> dv, int threads)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.AttentionMixing);
         unsafe
         {
             fixed (float* pq = q, pk = k, pv = v, pp = pattern, pdz = dz, pdq = dq, pdk = dk, pdv = dv)

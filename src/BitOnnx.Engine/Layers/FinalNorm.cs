@@ -6,6 +6,8 @@ namespace BitOnnx.Engine.Layers;
 /// <summary>
 /// Li (2024)'s RMSNorm before the unembed: y = x / max(‖x‖₂, ε) · g · sqrt(dModel), ε = 1e-12 (torch's F.normalize).
 /// Buffers: x, y [rows, dModel]; inverseNorm [rows]; g [dModel].
+/// The norm and the projection use <see cref="SmallVectors"/>' width-independent dot product (TensorPrimitives' Norm
+/// and Dot add in an order that follows the vector width), the rest is elementwise: the same bits on every x86-64.
 /// </summary>
 public static class FinalNorm
 {
@@ -16,6 +18,7 @@ public static class FinalNorm
 
     public static void Forward(int rows, int dModel, ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> y, Span<float> inverseNorm, int threads = 1)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.FinalNorm);
         unsafe
         {
             fixed (float* px = x, pg = g, py = y, pn = inverseNorm)
@@ -28,7 +31,7 @@ public static class FinalNorm
                     for (var r = start; r < end; r++)
                     {
                         var row = new ReadOnlySpan<float>((float*)x0 + (long)r * dModel, dModel);
-                        var inverse = 1f / MathF.Max(TensorPrimitives.Norm(row), Epsilon);
+                        var inverse = 1f / MathF.Max(MathF.Sqrt(SmallVectors.Dot((float*)x0 + (long)r * dModel, (float*)x0 + (long)r * dModel, dModel)), Epsilon);
                         ((float*)n0)[r] = inverse;
                         var output = new Span<float>((float*)y0 + (long)r * dModel, dModel);
                         TensorPrimitives.Multiply(row, inverse * gain, output);
@@ -47,6 +50,7 @@ public static class FinalNorm
     public static void Backward(int rows, int dModel, ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> inverseNorm,
         ReadOnlySpan<float> dY, Span<float> dX, Span<float> dG, int threads = 1)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.FinalNorm);
         var chunks = (rows + GainChunk - 1) / GainChunk;
         var partial = new float[chunks * dModel];
         unsafe
@@ -73,8 +77,11 @@ public static class FinalNorm
                             TensorPrimitives.Multiply(gradIn, gain, gradIn);
                             if (1f / inverse > Epsilon)
                             {
-                                var along = TensorPrimitives.Dot(unit, gradIn);
-                                TensorPrimitives.MultiplyAdd(unit, -along, gradIn, gradIn);
+                                fixed (float* unitRow = unit)
+                                {
+                                    var gradRow = (float*)dx0 + (long)r * dModel;
+                                    SmallVectors.Axpy(gradRow, unitRow, -SmallVectors.Dot(unitRow, gradRow, dModel), dModel);
+                                }
                             }
                             TensorPrimitives.Multiply(gradIn, inverse, gradIn);
                         }

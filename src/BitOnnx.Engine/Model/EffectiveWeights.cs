@@ -62,6 +62,7 @@ public sealed class EffectiveWeights
     /// </summary>
     public void LoadFrom(ParameterSet latent)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.Quantizer);
         var c = Config;
         var embeddings = c.QuantScope == QuantScope.All;
         if (embeddings) Quantized(latent[ParameterNames.Embed], Embed);
@@ -86,6 +87,7 @@ public sealed class EffectiveWeights
     /// <summary>Adds these gradients (with respect to the effective weights) into latent gradients, through the STE.</summary>
     public void AccumulateInto(ParameterSet latentGradient)
     {
+        using var timing = Training.EpochProfile.Time(Training.EpochPart.Quantizer);
         var c = Config;
         var embeddings = c.QuantScope == QuantScope.All;
         if (embeddings) AddThroughEstimator(Embed, latentGradient[ParameterNames.Embed]);

@@ -6,7 +6,7 @@ using BitOnnx.Engine.Model;
 namespace BitOnnx.Engine.Training;
 
 /// <summary>
-/// The engine's full-batch epoch (quantize, forward, backward, STE, AdamW) and the test evaluation, with every buffer
+/// The engine's full-batch epoch (quantize, forward, backward, STE, Grokfast when asked, AdamW) and the test evaluation, with every buffer
 /// allocated once. The trainer loops over it; benchmarks time it.
 /// </summary>
 public sealed class TrainingStep : ITrainingStep
@@ -19,10 +19,13 @@ public sealed class TrainingStep : ITrainingStep
     private readonly EffectiveWeights _weights;
     private readonly EffectiveWeights _weightGradient;
     private readonly ParameterSet _latentGradient;
+    private readonly GrokfastFilter? _grokfast;
 
     /// <summary>Trains <paramref name="parameters"/> in place with <paramref name="optimizer"/>.</summary>
-    public TrainingStep(TransformerConfig config, ParameterSet parameters, AdamW optimizer, ModularAdditionData data, int threads)
+    public TrainingStep(TransformerConfig config, ParameterSet parameters, AdamW optimizer, ModularAdditionData data, int threads,
+        GrokfastFilter? grokfast = null)
     {
+        _grokfast = grokfast;
         _parameters = parameters;
         _optimizer = optimizer;
         _threads = threads;
@@ -38,7 +41,8 @@ public sealed class TrainingStep : ITrainingStep
     /// <summary>Starts from copies of the setup's weights and optimizer state.</summary>
     public TrainingStep(TrainingSetup setup)
         : this(setup.Config, setup.Parameters.Clone(), AdamW.From(setup.Options.Optimizer, setup.Parameters, setup.Optimizer),
-            setup.Data, setup.Options.Threads)
+            setup.Data, setup.Options.Threads,
+            setup.Options.Grokfast is { } g ? new GrokfastFilter(g, setup.Optimizer?.GradientAverage) : null)
     {
     }
 
@@ -52,6 +56,7 @@ public sealed class TrainingStep : ITrainingStep
         TransformerBackward.Run(_weights, _train, _weightGradient, _threads);
         Array.Clear(_latentGradient.Data);
         _weightGradient.AccumulateInto(_latentGradient);
+        _grokfast?.Apply(_latentGradient);
         _optimizer.Update(_parameters, _latentGradient);
         return loss;
     }
@@ -67,7 +72,10 @@ public sealed class TrainingStep : ITrainingStep
     public ParameterSet ReadParameters() => _parameters.Clone();
 
     public OptimizerState ReadOptimizer() =>
-        new(_optimizer.Step, _optimizer.FirstMoment.Clone(), _optimizer.SecondMoment.Clone());
+        new(_optimizer.Step, _optimizer.FirstMoment.Clone(), _optimizer.SecondMoment.Clone())
+        {
+            GradientAverage = _grokfast?.Average?.Clone(),
+        };
 
     /// <summary>Nothing native to release; every buffer is managed.</summary>
     public void Dispose()

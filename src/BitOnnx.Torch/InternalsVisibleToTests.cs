@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("BitOnnx.Torch.Tests")]
+[assembly: InternalsVisibleTo("BitOnnx.Benchmarks")]

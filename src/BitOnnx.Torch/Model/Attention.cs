@@ -1,0 +1,136 @@
+using BitOnnx.Core.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BitOnnx.Torch.Model;
+
+/// <summary>
+/// blocks.l.attn: W_Q, W_K, W_V [n_heads, d_model, d_head] and W_O [n_heads, d_head, d_model], no biases. Queries are
+/// taken at positions offset.. only (the last position in training); keys and values at every position.
+/// Shapes: q, z [B, Tq, heads, dHead]; k, v [B, T, heads, dHead]; scores, pattern [B, Tq, T, heads] (hooks: [B, heads, Tq, T]).
+/// </summary>
+public sealed class Attention : NamedParameters
+{
+    private readonly TransformerConfig _c;
+
+    public Attention(TransformerConfig c) : base("Attention")
+    {
+        _c = c;
+        W_Q = Add("W_Q", c.NHeads, c.DModel, c.DHead);
+        W_K = Add("W_K", c.NHeads, c.DModel, c.DHead);
+        W_V = Add("W_V", c.NHeads, c.DModel, c.DHead);
+        W_O = Add("W_O", c.NHeads, c.DHead, c.DModel);
+    }
+
+    public Parameter W_Q { get; }
+    public Parameter W_K { get; }
+    public Parameter W_V { get; }
+    public Parameter W_O { get; }
+
+    /// <summary>Returns the attention output [B, Tq, dModel].</summary>
+    internal Tensor Forward(BlockInput input, long offset, HookRecorder? hooks, int layer)
+    {
+        var c = _c;
+        long h = c.NHeads, e = c.DHead, t = c.NCtx, tq = t - offset;
+        var q = input.ProjectFrom(HeadsInward(W_Q), offset).view(-1, tq, h, e);
+        var k = input.ProjectAll(HeadsInward(W_K)).view(-1, t, h, e);
+        var v = input.ProjectAll(HeadsInward(W_V)).view(-1, t, h, e);
+        // Scores and the weighted sum as broadcast products over [B, Tq, T, heads, dHead]: with Tq = 1, T = 3 and
+        // dHead = 32 these tiny per-head products are several times faster than batched matmuls of permuted views.
+        var scores = (q.unsqueeze(2) * k.unsqueeze(1)).sum(-1) * c.ScoreScale; // [B, Tq, T, heads]
+        // Query i (at position offset + i) sees keys 0..offset + i; the last position sees all, so training needs no mask.
+        if (c.CausalMask && tq > 1)
+        {
+            using var mask = torch.ones(tq, t, ScalarType.Bool).triu(offset + 1).view(1, tq, t, 1);
+            scores = scores.masked_fill(mask, float.NegativeInfinity);
+        }
+        var pattern = scores.softmax(2);
+        var z = (pattern.unsqueeze(-1) * v.unsqueeze(1)).sum(2); // [B, Tq, heads, dHead]
+        var output = z.reshape(-1, h * e).mm(Quantized(W_O).reshape(h * e, c.DModel)).view(-1, tq, c.DModel);
+        if (hooks is not null)
+        {
+            hooks.Record(HookNames.Q(layer), q);
+            hooks.Record(HookNames.K(layer), k);
+            hooks.Record(HookNames.V(layer), v);
+            hooks.Record(HookNames.AttnScores(layer), scores.permute(0, 3, 1, 2));
+            hooks.Record(HookNames.Pattern(layer), pattern.permute(0, 3, 1, 2));
+            hooks.Record(HookNames.Z(layer), z);
+            hooks.Record(HookNames.AttnOut(layer), output);
+        }
+        return output;
+    }
+
+    private Tensor Quantized(Tensor latent) => StraightThroughQuantizer.Effective(latent, _c.Quantization, _c.BinaryScale);
+
+    /// <summary>[heads, dModel, dHead] → [dModel, heads·dHead], so one product serves every head.</summary>
+    private Tensor HeadsInward(Tensor perHead) => Quantized(perHead).permute(1, 0, 2).reshape(_c.DModel, -1);
+}
+
+/// <summary>blocks.l.mlp: W_in [d_model, d_mlp], ReLU, W_out [d_mlp, d_model], no biases.</summary>
+public sealed class Mlp : NamedParameters
+{
+    private readonly TransformerConfig _c;
+
+    public Mlp(TransformerConfig c) : base("Mlp")
+    {
+        _c = c;
+        W_in = Add("W_in", c.DModel, c.DMlp);
+        W_out = Add("W_out", c.DMlp, c.DModel);
+    }
+
+    public Parameter W_in { get; }
+    public Parameter W_out { get; }
+
+    /// <summary>x [B, Tq, dModel] → [B, Tq, dModel].</summary>
+    internal Tensor Forward(Tensor x, HookRecorder? hooks, int layer)
+    {
+        var tq = x.shape[1];
+        var pre = x.reshape(-1, _c.DModel).mm(Quantized(W_in));
+        var post = pre.relu();
+        var output = post.mm(Quantized(W_out)).view(-1, tq, _c.DModel);
+        if (hooks is not null)
+        {
+            hooks.Record(HookNames.MlpPre(layer), pre.view(-1, tq, _c.DMlp));
+            hooks.Record(HookNames.MlpPost(layer), post.view(-1, tq, _c.DMlp));
+            hooks.Record(HookNames.MlpOut(layer), output);
+        }
+        return output;
+    }
+
+    private Tensor Quantized(Tensor latent) => StraightThroughQuantizer.Effective(latent, _c.Quantization, _c.BinaryScale);
+}
+
+/// <summary>blocks.l: attention then MLP, each added to the residual stream (no layer norms, as both presets).</summary>
+public sealed class TransformerBlock : nn.Module
+{
+    public TransformerBlock(TransformerConfig c) : base("TransformerBlock")
+    {
+        attn = new Attention(c);
+        mlp = new Mlp(c);
+        register_module("attn", attn);
+        register_module("mlp", mlp);
+    }
+
+    // Fields named as registered: TorchSharp also registers Module-typed fields under their field names.
+    private readonly Attention attn;
+    private readonly Mlp mlp;
+
+    public Attention Attn => attn;
+    public Mlp Mlp => mlp;
+
+    /// <summary>The residual stream after the block at positions offset..: [B, T − offset, dModel].</summary>
+    internal Tensor Forward(BlockInput input, long offset, HookRecorder? hooks, int layer)
+    {
+        var residQuery = input.From(offset);
+        if (hooks is not null) hooks.Record(HookNames.ResidPre(layer), input.All());
+        var residMid = residQuery + attn.Forward(input, offset, hooks, layer);
+        var residPost = residMid + mlp.Forward(residMid, hooks, layer);
+        if (hooks is not null)
+        {
+            hooks.Record(HookNames.ResidMid(layer), residMid);
+            hooks.Record(HookNames.ResidPost(layer), residPost);
+        }
+        return residPost;
+    }
+}

@@ -1,0 +1,115 @@
+using BitOnnx.Core.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BitOnnx.Torch.Model;
+
+/// <summary>
+/// The BitOnnx transformer (both presets, n layers, three weight modes) as TorchSharp modules. Its state_dict keys are
+/// the engine's TransformerLens parameter names (embed.W_E, blocks.0.attn.W_Q, ...) and its hook points the engine's
+/// hook names with the engine's shapes, so a parameter set moves between the backends name by name.
+/// </summary>
+public sealed class TorchTransformer : nn.Module
+{
+    public TorchTransformer(TransformerConfig config) : base("HookedTransformer")
+    {
+        TorchRuntime.EnsureAvailable();
+        Config = config.Validated();
+        embed = new Embed(config);
+        register_module("embed", embed);
+        if (config.PositionalEmbedding)
+        {
+            pos_embed = new PosEmbed(config);
+            register_module("pos_embed", pos_embed);
+        }
+        blocks = new BlockList(config);
+        register_module("blocks", blocks);
+        if (config.FinalNorm)
+        {
+            ln_final = new FinalNorm(config);
+            register_module("ln_final", ln_final);
+        }
+        unembed = new Unembed(config);
+        register_module("unembed", unembed);
+    }
+
+    public TransformerConfig Config { get; }
+    // Fields named as registered: TorchSharp also registers Module-typed fields under their field names.
+    private readonly Embed embed;
+    private readonly PosEmbed? pos_embed;
+    private readonly BlockList blocks;
+    private readonly FinalNorm? ln_final;
+    private readonly Unembed unembed;
+
+    /// <summary>The parameters under their TransformerLens names, in the order of a ParameterSet's entries.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> Parameters()
+    {
+        var byName = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        return ParameterSet.Zeros(Config).Entries.Select(e => (e.Name, byName[e.Name])).ToList();
+    }
+
+    /// <summary>Copies every tensor of <paramref name="source"/> in (its layout must be this config's).</summary>
+    public void LoadFrom(ParameterSet source)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in Parameters())
+        {
+            var info = source.Info(name);
+            using var values = torch.tensor(source.Slice(info).ToArray(), info.Shape.ToLongArray());
+            parameter.copy_(values);
+        }
+    }
+
+    /// <summary>The current parameters as the engine's ParameterSet.</summary>
+    public ParameterSet ToParameterSet()
+    {
+        var set = ParameterSet.Zeros(Config);
+        foreach (var (name, parameter) in Parameters())
+            Read(parameter, set.Slice(set.Info(name)));
+        return set;
+    }
+
+    internal static void Read(Tensor tensor, Span<float> destination)
+    {
+        using var contiguous = tensor.detach().contiguous();
+        contiguous.data<float>().ToArray().CopyTo(destination);
+    }
+
+    /// <summary>
+    /// Logits [B, P] at the last position. With <paramref name="lastPositionOnly"/> the last block computes queries,
+    /// attention output and MLP at the last position only (all a loss needs); hooks want every position.
+    /// </summary>
+    public Tensor Forward(TokenBatch batch, bool lastPositionOnly, HookRecorder? hooks = null)
+    {
+        var c = Config;
+        long b = batch.Batch, t = batch.Positions;
+        if (hooks is not null)
+        {
+            hooks.Record(HookNames.Embed, embed.W_E.index_select(0, batch.Tokens.view(-1)).view(b, t, c.DModel));
+            if (pos_embed is not null) hooks.Record(HookNames.PosEmbed, pos_embed.W_pos.unsqueeze(0).expand(b, t, c.DModel));
+        }
+        var input = BlockInput.FromTable(InputTable(), batch);
+        Tensor resid = null!;
+        for (var l = 0; l < c.NLayers; l++)
+        {
+            var offset = lastPositionOnly && l == c.NLayers - 1 ? t - 1 : 0;
+            resid = blocks.Blocks[l].Forward(input, offset, hooks, l);
+            input = BlockInput.FromResidual(resid, batch);
+        }
+        if (ln_final is not null)
+        {
+            resid = ln_final.Forward(resid);
+            hooks?.Record(HookNames.FinalNormalized, resid);
+        }
+        var logits = resid.select(1, -1).mm(unembed.W_U);
+        hooks?.Record(HookNames.Logits, logits);
+        return logits;
+    }
+
+    /// <summary>Block 0's possible inputs: W_E [dVocab, dModel], or with W_pos one copy per position [T·dVocab, dModel].</summary>
+    private Tensor InputTable() =>
+        pos_embed is null
+            ? embed.W_E
+            : (pos_embed.W_pos.unsqueeze(1) + embed.W_E.unsqueeze(0)).reshape(-1, Config.DModel);
+}

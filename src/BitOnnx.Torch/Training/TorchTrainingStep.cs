@@ -1,0 +1,130 @@
+using BitOnnx.Core.Data;
+using BitOnnx.Core.Model;
+using BitOnnx.Core.Training;
+using BitOnnx.Torch.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BitOnnx.Torch.Training;
+
+/// <summary>
+/// One full-batch epoch in TorchSharp (forward at the last position, float64 loss, autograd through the STE,
+/// torch.optim.AdamW with the engine's settings and warm-up) and the test evaluation. Every step runs in a dispose
+/// scope, so the only tensors that outlive it are the parameters, their gradients and the optimizer's moments.
+/// </summary>
+public sealed class TorchTrainingStep : ITrainingStep
+{
+    private readonly AdamWSettings _settings;
+    private readonly TokenBatch _train;
+    private readonly TokenBatch _test;
+    private readonly TorchSharp.Modules.AdamW _optimizer;
+
+    public TorchTrainingStep(TransformerConfig config, ParameterSet initial, AdamWSettings settings, ModularAdditionData data, int threads)
+    {
+        TorchRuntime.SetThreads(threads);
+        _settings = settings;
+        Model = new TorchTransformer(config);
+        Model.LoadFrom(initial);
+        _train = TokenBatch.For(config, data.TrainRows);
+        _test = TokenBatch.For(config, data.TestRows);
+        _optimizer = torch.optim.AdamW(Model.Parameters().Select(p => p.Parameter), settings.LearningRate,
+            settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay);
+    }
+
+    /// <summary>Starts from the setup's weights, and its optimizer state when it resumes.</summary>
+    public TorchTrainingStep(TrainingSetup setup)
+        : this(setup.Config, setup.Parameters, setup.Options.Optimizer, setup.Data, setup.Options.Threads)
+    {
+        if (setup.Optimizer is { } state) LoadMoments(state.FirstMoment, state.SecondMoment, state.Step);
+    }
+
+    public TorchTransformer Model { get; }
+
+    /// <summary>Optimizer steps taken so far (the engine's AdamW.Step).</summary>
+    public long Step { get; private set; }
+
+    /// <summary>One optimizer step on the whole train set; returns the train loss of its forward pass (pre-update).</summary>
+    public double Run()
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = _settings.LearningRateAt(Step);
+        _optimizer.zero_grad();
+        var loss = LastPositionLoss.CrossEntropy(Model.Forward(_train, lastPositionOnly: true), _train.Targets);
+        var value = loss.item<double>();
+        if (!double.IsFinite(value)) return value;
+        loss.backward();
+        _optimizer.step();
+        Step++;
+        return value;
+    }
+
+    /// <summary>Loss and accuracy on the test set with the current weights.</summary>
+    public Evaluation Evaluate()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return LastPositionLoss.Measure(Model.Forward(_test, lastPositionOnly: true), _test.Targets);
+    }
+
+    public ParameterSet ReadParameters() => Model.ToParameterSet();
+
+    public OptimizerState ReadOptimizer()
+    {
+        var (first, second, step) = Moments();
+        return new OptimizerState(step, first, second);
+    }
+
+    /// <summary>The latent gradient of every parameter from the latest <see cref="Run"/>, in a ParameterSet.</summary>
+    public ParameterSet Gradients()
+    {
+        var set = ParameterSet.Zeros(Model.Config);
+        foreach (var (name, parameter) in Model.Parameters())
+            if (parameter.grad is { } grad) TorchTransformer.Read(grad, set.Slice(set.Info(name)));
+        return set;
+    }
+
+    /// <summary>AdamW's first and second moments, laid out as the parameters, and its step count.</summary>
+    public (ParameterSet First, ParameterSet Second, long Step) Moments()
+    {
+        var first = ParameterSet.Zeros(Model.Config);
+        var second = first.ZerosLike();
+        var states = AdamStates();
+        var parameters = Model.Parameters();
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var info = first.Info(parameters[i].Name);
+            TorchTransformer.Read(states[i].exp_avg, first.Slice(info));
+            TorchTransformer.Read(states[i].exp_avg_sq, second.Slice(info));
+        }
+        return (first, second, Step);
+    }
+
+    /// <summary>Restores moments and the step count written by <see cref="Moments"/> (resume).</summary>
+    public void LoadMoments(ParameterSet first, ParameterSet second, long step)
+    {
+        using var noGrad = torch.no_grad();
+        var states = AdamStates();
+        var parameters = Model.Parameters();
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var info = first.Info(parameters[i].Name);
+            using var m = torch.tensor(first.Slice(info).ToArray(), info.Shape.ToLongArray());
+            using var v = torch.tensor(second.Slice(info).ToArray(), info.Shape.ToLongArray());
+            states[i].exp_avg.copy_(m);
+            states[i].exp_avg_sq.copy_(v);
+            states[i].step = step;
+        }
+        Step = step;
+    }
+
+    /// <summary>The optimizer's per-parameter state, in the order of <see cref="TorchTransformer.Parameters"/>.</summary>
+    private List<TorchSharp.Modules.AdamW.State> AdamStates() => _optimizer.state_dict().State.Cast<TorchSharp.Modules.AdamW.State>().ToList();
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _train.Dispose();
+        _test.Dispose();
+        Model.Dispose();
+    }
+}
