@@ -21,7 +21,8 @@ public static class TrainRun
             cancel.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        var name = label ?? $"{config.Preset} {config.Quantization.ToString().ToLowerInvariant()} P={config.P}";
+        var scope = config.QuantScope == QuantScope.All ? " (all)" : "";
+        var name = label ?? $"{config.Preset} {config.Quantization.ToString().ToLowerInvariant()}{scope} P={config.P}";
         var watch = Stopwatch.StartNew();
         TrainingResult? result = null;
         int? firstEpoch = null;

@@ -50,6 +50,23 @@ public sealed class ShippedModelsTests
     }
 
     [TestMethod]
+    [DataRow("li2024-binary-all")]
+    [DataRow("li2024-ternary-all")]
+    public void FullyQuantizedModelIsSmallPredictsAndMatchesItsCheckpoint(string name)
+    {
+        var folder = Path.Combine(ModelsFolder(), name);
+        var onnx = Path.Combine(folder, name + "-int2.onnx");
+        Assert.IsTrue(new FileInfo(onnx).Length <= 90 * 1024, "every weight matrix in 2 bits: at most 90 KiB");
+        var all = CliProcess.Run("predict", onnx, "--all");
+        Assert.AreEqual(0, all.ExitCode, all.Error);
+        var hits = System.Text.RegularExpressions.Regex.Match(all.Out, @"(\d+)/12769");
+        Assert.IsTrue(hits.Success && int.Parse(hits.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 12_642,
+            $"the fully quantized models predict ≥ 99% of all pairs: {all.Out}");
+        var verify = CliProcess.Run("verify", onnx, Path.Combine(folder, "model.safetensors"));
+        Assert.AreEqual(0, verify.ExitCode, verify.Out + verify.Error);
+    }
+
+    [TestMethod]
     public void ShippedModelsAnalyseSideBySide()
     {
         var models = ModelsFolder();

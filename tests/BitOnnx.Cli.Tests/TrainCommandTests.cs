@@ -22,6 +22,7 @@ public sealed class TrainCommandTests
     [DataRow("--n-heads", "3", "n_heads (3) must divide d_model (8)")]
     [DataRow("--epochs", "0", "epochs must be positive")]
     [DataRow("--n-layers", "0", "n_layers must be at least 1")]
+    [DataRow("--quant-scope", "all", "quant_scope all quantizes the embedding and unembedding, so it needs binary or ternary weights")]
     public void InvalidSettingsFailWithOneClearLine(string option, string value, string message)
     {
         var run = CliProcess.TempFolder();
@@ -38,6 +39,7 @@ public sealed class TrainCommandTests
     [TestMethod]
     [DataRow("--preset", "gpt2")]
     [DataRow("--quant", "quaternary")]
+    [DataRow("--quant-scope", "everything")]
     public void UnknownChoicesListTheValidOnes(string option, string value)
     {
         var r = CliProcess.Run("train", option, value, "--out", CliProcess.TempFolder());

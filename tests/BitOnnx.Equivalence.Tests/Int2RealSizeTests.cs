@@ -10,9 +10,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace BitOnnx.Equivalence.Tests;
 
 /// <summary>
-/// int2 (com.microsoft MatMulNBits, block 16) at the sizes users export: li2024 at P = 113 with its default sizes
-/// (d_model 128, d_mlp 512: K = 128 and K = 512, so 8 and 32 blocks per column and 2- and 8-byte zero points), and a
-/// size that pads (K = 40 and 72: the last block of every column is half padding). Initialized, untrained weights: the
+/// int2 (com.microsoft MatMulNBits, blocks of 16 to 128 rows) at the sizes users export: li2024 at P = 113 with its
+/// default sizes (d_model 128, d_mlp 512: K = 128 and K = 512, so 1 and 4 blocks of 128 per column), a size that pads
+/// (K = 40 and 72: blocks of 64 and 128, partly padding), and K = 1152 (9 blocks, 3-byte zero points). Initialized, untrained weights: the
 /// codes are as varied as a trained model's, and no training time is spent.
 /// </summary>
 [TestClass]
@@ -22,6 +22,7 @@ public sealed class Int2RealSizeTests
     [DataRow(WeightQuantization.Binary, 128, 4, 32, 512)]
     [DataRow(WeightQuantization.Ternary, 128, 4, 32, 512)]
     [DataRow(WeightQuantization.Ternary, 40, 4, 10, 72)]
+    [DataRow(WeightQuantization.Binary, 32, 2, 16, 1152)]
     public void Int2ExportMatchesTheEngineOnEveryPairAndProbe(WeightQuantization mode, int dModel, int nHeads, int dHead, int dMlp)
     {
         var config = TransformerConfig.Li2024 with { P = 113, DModel = dModel, NHeads = nHeads, DHead = dHead, DMlp = dMlp, Quantization = mode };
@@ -35,7 +36,9 @@ public sealed class Int2RealSizeTests
         foreach (var node in nbits)
         {
             long k = node.Attribute.Single(a => a.Name == "K").I, n = node.Attribute.Single(a => a.Name == "N").I;
-            long blocks = (k + 15) / 16;
+            long blockSize = node.Attribute.Single(a => a.Name == "block_size").I;
+            Assert.AreEqual(Math.Min(128, Math.Max(16, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)k))), blockSize, $"{node.Name}: block size");
+            long blocks = (k + blockSize - 1) / blockSize;
             Assert.AreEqual(n * ((blocks * 2 + 7) / 8), export.Model.GetInitializer(node.Input[3]).Dims.Single(), $"{node.Name}: packed zero points, {blocks} blocks per column");
         }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
@@ -18,6 +19,8 @@ public static class TrainCommand
         quant.AcceptOnlyFromAmong("none", "binary", "ternary");
         var binaryScale = new Option<string>("--binary-scale") { Description = "Binary weight scale: none (Li 2024) or absmean (BitNet's β = mean|W|).", DefaultValueFactory = _ => "none" };
         binaryScale.AcceptOnlyFromAmong("none", "absmean");
+        var quantScope = new Option<string>("--quant-scope") { Description = "What --quant quantizes: linears (the six linears, Li 2024) or all (also embed.W_E and unembed.W_U).", DefaultValueFactory = _ => "linears" };
+        quantScope.AcceptOnlyFromAmong("linears", "all");
         var p = new Option<int?>("--p") { Description = "The modulus P (default 113)." };
         var dModel = new Option<int?>("--d-model") { Description = "Residual stream width (default 128)." };
         var nHeads = new Option<int?>("--n-heads") { Description = "Attention heads (default 4)." };
@@ -42,7 +45,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train one model on modular addition and write a run folder.")
         {
-            preset, quant, binaryScale, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
+            preset, quant, binaryScale, quantScope, p, dModel, nHeads, dHead, dMlp, nLayers, epochs, seed, trainFraction, lr, weightDecay,
             warmup, logEvery, checkpointEvery, threads, stopAtAcc, grokfast, output, resume, backend,
         };
         command.SetAction(r => CliRunner.Guard(() =>
@@ -51,6 +54,7 @@ public static class TrainCommand
             {
                 Quantization = Enum.Parse<WeightQuantization>(r.GetValue(quant)!, ignoreCase: true),
                 BinaryScale = r.GetValue(binaryScale) == "absmean" ? BinaryScale.AbsMean : BinaryScale.None,
+                QuantScope = r.GetValue(quantScope) == "all" ? QuantScope.All : QuantScope.Linears,
             };
             config = config with
             {
@@ -78,6 +82,9 @@ public static class TrainCommand
                     WarmupSteps = r.GetValue(warmup) ?? (config.Preset == TransformerConfig.Nanda2023Name ? 10 : 0),
                 },
             };
+            // The TorchSharp model keeps W_E and W_U float; training it with scope all would silently be scope linears.
+            if (config.QuantScope == QuantScope.All && r.GetValue(backend) != EngineBackend.Instance.Name)
+                throw new ConfigException($"--quant-scope all is trained by the engine backend only; use --backend {EngineBackend.Instance.Name}.");
             // Resolved before the trainer writes anything, so a backend that cannot load leaves no files behind.
             var trainingBackend = TrainingBackends.Resolve(r.GetValue(backend)!);
             var result = TrainRun.Execute(config, options, r.GetValue(output)!, r.GetValue(resume), backend: trainingBackend);

@@ -17,5 +17,5 @@ public static class ParameterNames
 }
 
 /// <summary>One named tensor inside a <see cref="ParameterSet"/>.</summary>
-/// <param name="Quantizable">True for the linears that binary/ternary modes quantize (never embed or unembed).</param>
+/// <param name="Quantizable">True for the tensors that binary/ternary modes quantize: the linears, and W_E and W_U when the config's quant scope is all.</param>
 public sealed record ParameterInfo(string Name, Shape Shape, int Offset, bool Quantizable);

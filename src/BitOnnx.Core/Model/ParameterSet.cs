@@ -31,8 +31,9 @@ public sealed class ParameterSet
             offset = checked(offset + shape.Size);
         }
 
+        var embeddings = config.QuantScope == QuantScope.All;
         int d = config.DModel, h = config.NHeads, e = config.DHead, m = config.DMlp;
-        Add(ParameterNames.Embed, false, config.DVocab, d);
+        Add(ParameterNames.Embed, embeddings, config.DVocab, d);
         if (config.PositionalEmbedding) Add(ParameterNames.PosEmbed, false, config.NCtx, d);
         for (var l = 0; l < config.NLayers; l++)
         {
@@ -44,7 +45,7 @@ public sealed class ParameterSet
             Add(ParameterNames.MlpOut(l), true, m, d);
         }
         if (config.FinalNorm) Add(ParameterNames.FinalNormWeight, false, d);
-        Add(ParameterNames.Unembed, false, d, config.DVocabOut);
+        Add(ParameterNames.Unembed, embeddings, d, config.DVocabOut);
         return new ParameterSet(entries, new float[offset]);
     }
 

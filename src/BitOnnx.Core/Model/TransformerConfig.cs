@@ -39,6 +39,8 @@ public sealed record TransformerConfig
     [JsonPropertyName("quant")]
     public WeightQuantization Quantization { get; init; } = WeightQuantization.None;
     public BinaryScale BinaryScale { get; init; } = BinaryScale.None;
+    /// <summary>Whether W_E and W_U are quantized too. Configs and checkpoints written before it existed read as linears.</summary>
+    public QuantScope QuantScope { get; init; } = QuantScope.Linears;
     public InitScheme Init { get; init; } = InitScheme.PyTorchDefault;
 
     /// <summary>Input vocabulary: the P numbers and '='.</summary>
@@ -93,6 +95,8 @@ public sealed record TransformerConfig
         if (DMlp < 1) problems.Add($"d_mlp must be positive (got {DMlp}).");
         if (NLayers < 1) problems.Add($"n_layers must be at least 1 (got {NLayers}).");
         if (NCtx != 3) problems.Add($"n_ctx must be 3 for the sequence [a, b, =] (got {NCtx}).");
+        if (QuantScope == QuantScope.All && Quantization == WeightQuantization.None)
+            problems.Add("quant_scope all quantizes the embedding and unembedding, so it needs binary or ternary weights (use --quant binary or ternary, or --quant-scope linears).");
         return problems;
     }
 

@@ -26,3 +26,16 @@ public enum InitScheme
     /// <summary>PyTorch defaults as in Li (2024): linears U(±1/sqrt(fan_in)), embeddings N(0, 1).</summary>
     PyTorchDefault,
 }
+
+/// <summary>
+/// Which weight matrices the binary/ternary modes quantize. The positional embedding and the RMSNorm gain stay float in
+/// both scopes: they are vectors of a few hundred values (a per-channel scale and three position rows), a rounding
+/// error of the file's size, and BitNet keeps norm parameters in full precision too (docs/fully-quantized.md).
+/// </summary>
+public enum QuantScope
+{
+    /// <summary>The six linears of every block (W_Q, W_K, W_V, W_O, W_in, W_out), as in Li (2024).</summary>
+    Linears,
+    /// <summary>The linears and the embedding W_E and unembedding W_U: a fully binary / ternary network.</summary>
+    All,
+}

@@ -56,15 +56,21 @@ public sealed class EffectiveWeights
         foreach (var w in block.All) Array.Clear(w);
     }
 
-    /// <summary>Quantizes the latent parameters (per tensor) and lays them out for the forward pass.</summary>
+    /// <summary>
+    /// Quantizes the latent parameters (per tensor) and lays them out for the forward pass. With quant scope all, W_E
+    /// [dVocab, dModel] (the '=' row included) and W_U [dModel, P] are quantized as whole tensors like the linears.
+    /// </summary>
     public void LoadFrom(ParameterSet latent)
     {
         using var timing = Training.EpochProfile.Time(Training.EpochPart.Quantizer);
         var c = Config;
-        latent[ParameterNames.Embed].CopyTo(Embed);
+        var embeddings = c.QuantScope == QuantScope.All;
+        if (embeddings) Quantized(latent[ParameterNames.Embed], Embed);
+        else latent[ParameterNames.Embed].CopyTo(Embed);
         if (c.PositionalEmbedding) latent[ParameterNames.PosEmbed].CopyTo(PosEmbed);
         if (c.FinalNorm) latent[ParameterNames.FinalNormWeight].CopyTo(NormWeight);
-        latent[ParameterNames.Unembed].CopyTo(Unembed);
+        if (embeddings) Quantized(latent[ParameterNames.Unembed], Unembed);
+        else latent[ParameterNames.Unembed].CopyTo(Unembed);
         var scratch = _scratch;
         for (var l = 0; l < c.NLayers; l++)
         {
@@ -83,10 +89,13 @@ public sealed class EffectiveWeights
     {
         using var timing = Training.EpochProfile.Time(Training.EpochPart.Quantizer);
         var c = Config;
-        Add(Embed, latentGradient[ParameterNames.Embed]);
+        var embeddings = c.QuantScope == QuantScope.All;
+        if (embeddings) AddThroughEstimator(Embed, latentGradient[ParameterNames.Embed]);
+        else Add(Embed, latentGradient[ParameterNames.Embed]);
         if (c.PositionalEmbedding) Add(PosEmbed, latentGradient[ParameterNames.PosEmbed]);
         if (c.FinalNorm) Add(NormWeight, latentGradient[ParameterNames.FinalNormWeight]);
-        Add(Unembed, latentGradient[ParameterNames.Unembed]);
+        if (embeddings) AddThroughEstimator(Unembed, latentGradient[ParameterNames.Unembed]);
+        else Add(Unembed, latentGradient[ParameterNames.Unembed]);
         var scratch = _scratch;
         for (var l = 0; l < c.NLayers; l++)
         {

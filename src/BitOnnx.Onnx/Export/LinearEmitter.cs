@@ -5,8 +5,13 @@ namespace BitOnnx.Onnx.Export;
 /// <summary>Emits y = x·W for a folded linear in each <see cref="WeightFormat"/>; x is [..., Rows], y is [..., Columns].</summary>
 internal sealed class LinearEmitter(GraphWriter w, WeightFormat format)
 {
-    /// <summary>MatMulNBits' block size: the smallest it accepts, so narrow test models need little padding.</summary>
-    public const int NBitsBlockSize = 16;
+    /// <summary>MatMulNBits' smallest block size; narrow test models use it and need little padding.</summary>
+    public const int NBitsMinBlockSize = 16;
+    /// <summary>
+    /// The largest block used: every block stores a float scale per column although a tensor has one scale, so at
+    /// P = 113 blocks of 16 spent 48 KiB on repeated scales; blocks of 128 (one per d_model rows) spend 6 KiB.
+    /// </summary>
+    public const int NBitsMaxBlockSize = 128;
     private const int NBitsZeroPoint = 2;
 
     public TensorRef Emit(TensorRef x, FoldedLinear linear, string output)
@@ -20,6 +25,32 @@ internal sealed class LinearEmitter(GraphWriter w, WeightFormat format)
             WeightFormat.Int2 => NBits(x, linear, output),
             _ => Dynamic(x, linear, output),
         };
+    }
+
+    /// <summary>
+    /// The folded weight itself as the float [Rows, Columns] matrix, for a table that is gathered from (the embedding)
+    /// rather than multiplied by. float: the folded values; int8: DequantizeLinear of the codes; int2: ONNX has no 2-bit
+    /// dequantize that ONNX Runtime runs, so the matrix is MatMulNBits of the [Rows, Rows] identity (made in the graph
+    /// by OneHot over Range): each output is one code times the scale, exact, and the file keeps only the 2-bit codes.
+    /// </summary>
+    public TensorRef Matrix(FoldedLinear linear)
+    {
+        if (linear.Shape.Rank != 2) throw new ArgumentException($"{linear.Name} is not a matrix.", nameof(linear));
+        if (format != WeightFormat.Float && linear.Codes is null)
+            throw new ExportException($"'{WeightFormats.Name(format)}' stores binary or ternary codes, but this model is full precision. Use --weights float.");
+        switch (format)
+        {
+            case WeightFormat.Float:
+                return w.Values(linear.Name, linear.Values, linear.Shape.ToLongArray());
+            case WeightFormat.Int2:
+                var indices = w.Node("Range", [w.G.Scalar($"{linear.Name}.identity_start", 0L), w.G.Scalar($"{linear.Name}.identity_limit", (long)linear.Rows),
+                    w.G.Scalar($"{linear.Name}.identity_delta", 1L)]);
+                var identity = w.Node("OneHot", [indices, w.G.Scalar($"{linear.Name}.identity_depth", (long)linear.Rows),
+                    w.Values($"{linear.Name}.identity_values", [0f, 1f], 2)], $"{linear.Name}.identity", new NodeAttributes { { "axis", -1L } });
+                return NBits(identity, linear, $"{linear.Name}.dequantized");
+            default:
+                return Dequantized(linear);
+        }
     }
 
     /// <summary>Turns a tensor in the parameter's TransformerLens layout into the [Rows, Columns] matrix.</summary>
@@ -47,14 +78,14 @@ internal sealed class LinearEmitter(GraphWriter w, WeightFormat format)
     /// </summary>
     private TensorRef NBits(TensorRef x, FoldedLinear linear, string output)
     {
-        int k = linear.Rows, n = linear.Columns, blocks = (k + NBitsBlockSize - 1) / NBitsBlockSize, blob = NBitsBlockSize * 2 / 8;
+        int k = linear.Rows, n = linear.Columns, blockSize = NBitsBlockSize(k), blocks = (k + blockSize - 1) / blockSize, blob = blockSize * 2 / 8;
         var packed = new byte[n * blocks * blob];
         for (var col = 0; col < n; col++)
-        for (var row = 0; row < blocks * NBitsBlockSize; row++)
+        for (var row = 0; row < blocks * blockSize; row++)
         {
             var q = row < k ? linear.CodeAt(row, col) + NBitsZeroPoint : NBitsZeroPoint;
-            var bit = row % NBitsBlockSize * 2;
-            packed[(col * blocks + row / NBitsBlockSize) * blob + bit / 8] |= (byte)(q << (bit % 8));
+            var bit = row % blockSize * 2;
+            packed[(col * blocks + row / blockSize) * blob + bit / 8] |= (byte)(q << (bit % 8));
         }
         var zeroBytesPerColumn = (blocks * 2 + 7) / 8;
         var zeroPoints = new byte[n * zeroBytesPerColumn];
@@ -70,7 +101,15 @@ internal sealed class LinearEmitter(GraphWriter w, WeightFormat format)
             w.G.Initializer($"{linear.Name}.nbits_zero_points", zeroPoints, [zeroPoints.Length]),
         };
         return w.Node("MatMulNBits", inputs, output,
-            new NodeAttributes { { "K", k }, { "N", n }, { "bits", 2 }, { "block_size", NBitsBlockSize } }, OnnxVersions.MicrosoftDomain);
+            new NodeAttributes { { "K", k }, { "N", n }, { "bits", 2 }, { "block_size", blockSize } }, OnnxVersions.MicrosoftDomain);
+    }
+
+    /// <summary>The smallest power of two from 16 to 128 that holds the K rows in one block, else 128.</summary>
+    public static int NBitsBlockSize(int k)
+    {
+        var size = NBitsMinBlockSize;
+        while (size < k && size < NBitsMaxBlockSize) size *= 2;
+        return size;
     }
 
     /// <summary>

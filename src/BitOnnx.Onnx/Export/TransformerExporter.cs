@@ -70,6 +70,7 @@ public static class TransformerExporter
             [MetadataPrefix + "config"] = c.ToJson(),
             [MetadataPrefix + "preset"] = c.Preset,
             [MetadataPrefix + "quant"] = c.Quantization.ToString().ToLowerInvariant(),
+            [MetadataPrefix + "quant_scope"] = c.QuantScope.ToString().ToLowerInvariant(),
             [MetadataPrefix + "p"] = S(c.P),
             [MetadataPrefix + "weights"] = WeightFormats.Name(options.Weights),
             [MetadataPrefix + "input"] = options.Signature == GraphSignature.Pair ? "pair"

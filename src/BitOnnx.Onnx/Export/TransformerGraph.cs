@@ -33,7 +33,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         else
         {
             var input = tokens ?? w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
-            embed = w.Node("Gather", [Parameter(ParameterNames.Embed), input], HookNames.Embed, new NodeAttributes { { "axis", 0 } });
+            embed = w.Node("Gather", [Embedding(), input], HookNames.Embed, new NodeAttributes { { "axis", 0 } });
         }
         var resid = embed;
         if (c.PositionalEmbedding)
@@ -59,7 +59,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         if (c.PositionalEmbedding)
         {
             var grid = w.Node("Add", [
-                w.Node("Unsqueeze", [Parameter(ParameterNames.Embed), w.Shape("embed_table.vocab_axis", 0)]),
+                w.Node("Unsqueeze", [Embedding(), w.Shape("embed_table.vocab_axis", 0)]),
                 w.Node("Unsqueeze", [Parameter(ParameterNames.PosEmbed), w.Shape("embed_table.position_axis", 1)])]);
             table = w.Node("Reshape", [grid, w.Shape("embed_table.shape", c.NCtx * c.DVocab, c.DModel)], "embed_table");
             var offsets = Enumerable.Range(0, c.NCtx).Select(t => (long)t * c.DVocab).ToArray();
@@ -67,7 +67,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         }
         else
         {
-            table = Parameter(ParameterNames.Embed);
+            table = Embedding();
             rows = tokens;
         }
         TensorRef Gather(TensorRef source, TensorRef index, string? output = null) =>
@@ -93,7 +93,10 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
     /// <summary>The embed table's values [positions·dVocab, dModel], as the graph's embed_table holds them.</summary>
     private float[] EmbedTableValues()
     {
-        var embed = latent.Slice(latent.Info(ParameterNames.Embed)).ToArray();
+        // With quant scope all the forward pass embeds through the quantized W_E, so the tables must too.
+        var embed = c.QuantScope == QuantScope.All
+            ? FoldedLinear.From(c, latent, ParameterNames.Embed).Values
+            : latent.Slice(latent.Info(ParameterNames.Embed)).ToArray();
         if (!c.PositionalEmbedding) return embed;
         var pos = latent.Slice(latent.Info(ParameterNames.PosEmbed));
         var table = new float[c.NCtx * c.DVocab * c.DModel];
@@ -129,7 +132,18 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         }
         var lastIndex = lastPositionOnly ? 0L : c.NCtx - 1;
         var last = w.Node("Gather", [final, w.G.Scalar("last_position", lastIndex)], attributes: new NodeAttributes { { "axis", 1L } });
+        if (c.QuantScope == QuantScope.All)
+            return linears.Emit(last, FoldedLinear.From(c, latent, ParameterNames.Unembed), HookNames.Logits);
         return w.Node("MatMul", [last, Parameter(ParameterNames.Unembed)], HookNames.Logits);
+    }
+
+    /// <summary>W_E [dVocab, dModel] as the forward pass uses it: latent floats, or with quant scope all the folded
+    /// quantized table in the export's weight format.</summary>
+    private TensorRef Embedding()
+    {
+        if (c.QuantScope != QuantScope.All) return Parameter(ParameterNames.Embed);
+        if (_parameters.TryGetValue(ParameterNames.Embed, out var existing)) return existing;
+        return _parameters[ParameterNames.Embed] = linears.Matrix(FoldedLinear.From(c, latent, ParameterNames.Embed));
     }
 
     private TensorRef Parameter(string name)

@@ -14,11 +14,13 @@ public sealed class OnnxWeightSourceTests
     private static readonly WeightFormat[] Formats = [WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2, WeightFormat.Int8Dynamic];
 
     [TestMethod]
-    [DataRow(WeightQuantization.Ternary)]
-    [DataRow(WeightQuantization.Binary)]
-    public void Every_format_gives_the_quantized_weights_in_transformer_lens_layout(WeightQuantization mode)
+    [DataRow(WeightQuantization.Ternary, QuantScope.Linears)]
+    [DataRow(WeightQuantization.Binary, QuantScope.Linears)]
+    [DataRow(WeightQuantization.Ternary, QuantScope.All)]
+    [DataRow(WeightQuantization.Binary, QuantScope.All)]
+    public void Every_format_gives_the_quantized_weights_in_transformer_lens_layout(WeightQuantization mode, QuantScope scope)
     {
-        var checkpoint = TinyExports.Checkpoint("li2024", mode);
+        var checkpoint = TinyExports.Checkpoint("li2024", mode, scope);
         var c = checkpoint.Config;
         foreach (var format in Formats)
         {
@@ -36,6 +38,21 @@ public sealed class OnnxWeightSourceTests
                 CollectionAssert.AreEqual(expected, w.Data, $"{info.Name} ({format})");
             }
         }
+    }
+
+    [TestMethod]
+    [DataRow(WeightFormat.Int8, ".codes")]
+    [DataRow(WeightFormat.Int2, ".nbits")]
+    public void A_fully_quantized_export_stores_embed_and_unembed_as_codes(WeightFormat format, string suffix)
+    {
+        var model = TinyExports.Export(TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary, QuantScope.All), format, ProbeSelection.None);
+        var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
+        foreach (var weight in new[] { WeightNames.Embed, WeightNames.Unembed })
+        {
+            Assert.IsFalse(names.Contains(weight), $"{weight} is not stored as floats ({format})");
+            Assert.IsTrue(names.Contains(weight + suffix), $"{weight}{suffix} ({format})");
+        }
+        Assert.IsTrue(names.Contains("pos_embed.W_pos"), "W_pos stays float");
     }
 
     [TestMethod]

@@ -13,18 +13,18 @@ internal static class TinyExports
 {
     public const int P = 11;
 
-    private static readonly ConcurrentDictionary<(string, WeightQuantization), Lazy<ModelCheckpoint.Loaded>> Trained = new();
+    private static readonly ConcurrentDictionary<(string, WeightQuantization, QuantScope), Lazy<ModelCheckpoint.Loaded>> Trained = new();
 
-    public static TransformerConfig Config(string preset, WeightQuantization mode) =>
-        TransformerConfig.FromPreset(preset) with { P = P, DModel = 16, NHeads = 2, DHead = 8, DMlp = 32, Quantization = mode };
+    public static TransformerConfig Config(string preset, WeightQuantization mode, QuantScope scope = QuantScope.Linears) =>
+        TransformerConfig.FromPreset(preset) with { P = P, DModel = 16, NHeads = 2, DHead = 8, DMlp = 32, Quantization = mode, QuantScope = scope };
 
     /// <summary>A briefly trained checkpoint (weights moved away from their init by 30 full-batch steps).</summary>
-    public static ModelCheckpoint.Loaded Checkpoint(string preset, WeightQuantization mode) =>
-        Trained.GetOrAdd((preset, mode), key => new Lazy<ModelCheckpoint.Loaded>(() =>
+    public static ModelCheckpoint.Loaded Checkpoint(string preset, WeightQuantization mode, QuantScope scope = QuantScope.Linears) =>
+        Trained.GetOrAdd((preset, mode, scope), key => new Lazy<ModelCheckpoint.Loaded>(() =>
         {
             var folder = Path.Combine(Path.GetTempPath(), "bitonnx-analysis-onnx", Guid.NewGuid().ToString("N"));
             var run = new RunFolder(folder);
-            new Trainer(Config(key.Item1, key.Item2), new TrainingOptions { Epochs = 30, Seed = 5, LogEvery = 30, Threads = 1 }, run, EngineBackend.Instance).Run();
+            new Trainer(Config(key.Item1, key.Item2, key.Item3), new TrainingOptions { Epochs = 30, Seed = 5, LogEvery = 30, Threads = 1 }, run, EngineBackend.Instance).Run();
             var loaded = ModelCheckpoint.Load(run.ModelFile);
             Directory.Delete(folder, recursive: true);
             return loaded;

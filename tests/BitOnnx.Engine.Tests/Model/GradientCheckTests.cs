@@ -23,19 +23,23 @@ public sealed class GradientCheckTests
         foreach (var preset in TransformerConfig.PresetNames)
         foreach (var mode in Enum.GetValues<WeightQuantization>())
         foreach (var layers in new[] { 1, 2 })
-            yield return [preset, mode, layers];
+            yield return [preset, mode, layers, QuantScope.Linears];
+        // A fully quantized network: W_E and W_U go through the quantizer and the STE as well.
+        foreach (var preset in TransformerConfig.PresetNames)
+        foreach (var mode in new[] { WeightQuantization.Binary, WeightQuantization.Ternary })
+            yield return [preset, mode, 1, QuantScope.All];
     }
 
     [TestMethod]
     [DynamicData(nameof(Cases), DynamicDataSourceType.Method)]
-    public void AnalyticGradientMatchesFiniteDifferences(string preset, WeightQuantization mode, int layers)
+    public void AnalyticGradientMatchesFiniteDifferences(string preset, WeightQuantization mode, int layers, QuantScope scope)
     {
-        var config = TinyModels.Config(preset, mode, layers);
+        var config = TinyModels.Config(preset, mode, layers, scope);
         var latent = ParameterInitializer.Initialize(config, seed: 3);
         var effective = TinyModels.Quantized(config, latent);
         var (tokens, targets) = TinyModels.AllPairs(config.P);
 
-        var fullPrecision = config with { Quantization = WeightQuantization.None };
+        var fullPrecision = TinyModels.FullPrecision(config);
         var (engineLoss, gradient) = TinyModels.EngineGradient(fullPrecision, effective, tokens, targets);
         var reference = ReferenceTransformer.ToDouble(effective);
         var referenceLoss = ReferenceTransformer.Loss(config, effective, reference, tokens, targets);
@@ -83,18 +87,21 @@ public sealed class GradientCheckTests
     private static int StableSeed(string name) => name.Aggregate(17, (h, ch) => unchecked(h * 31 + ch));
 
     [TestMethod]
-    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Binary)]
-    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Ternary)]
-    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Binary)]
-    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary)]
-    public void QuantizedTrainingUsesStraightThroughGradient(string preset, WeightQuantization mode)
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Binary, QuantScope.Linears)]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Ternary, QuantScope.Linears)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Binary, QuantScope.Linears)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary, QuantScope.Linears)]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Binary, QuantScope.All)]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Ternary, QuantScope.All)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary, QuantScope.All)]
+    public void QuantizedTrainingUsesStraightThroughGradient(string preset, WeightQuantization mode, QuantScope scope)
     {
-        var config = TinyModels.Config(preset, mode);
+        var config = TinyModels.Config(preset, mode, scope: scope);
         var latent = ParameterInitializer.Initialize(config, seed: 5);
         var (tokens, targets) = TinyModels.AllPairs(config.P);
         var (quantizedLoss, latentGradient) = TinyModels.EngineGradient(config, latent, tokens, targets);
         var effective = TinyModels.Quantized(config, latent);
-        var (effectiveLoss, g) = TinyModels.EngineGradient(config with { Quantization = WeightQuantization.None }, effective, tokens, targets);
+        var (effectiveLoss, g) = TinyModels.EngineGradient(TinyModels.FullPrecision(config), effective, tokens, targets);
 
         Assert.AreEqual(effectiveLoss, quantizedLoss, 1e-9, "a quantized model computes with its quantized weights");
         foreach (var info in latent.Entries)

@@ -8,11 +8,15 @@ namespace BitOnnx.Engine.Tests.Model;
 /// <summary>Small configs of both presets, small enough for a double-precision reference and finite differences.</summary>
 public static class TinyModels
 {
-    public static TransformerConfig Config(string preset, WeightQuantization mode, int layers = 1) =>
+    public static TransformerConfig Config(string preset, WeightQuantization mode, int layers = 1, QuantScope scope = QuantScope.Linears) =>
         TransformerConfig.FromPreset(preset) with
         {
-            P = 5, DModel = 8, NHeads = 2, DHead = 4, DMlp = 12, NLayers = layers, Quantization = mode,
+            P = 5, DModel = 8, NHeads = 2, DHead = 4, DMlp = 12, NLayers = layers, Quantization = mode, QuantScope = scope,
         };
+
+    /// <summary>The same shapes computed in full precision: what a model with already-quantized weights loads as.</summary>
+    public static TransformerConfig FullPrecision(TransformerConfig c) =>
+        c with { Quantization = WeightQuantization.None, QuantScope = QuantScope.Linears };
 
     public static (int[] Tokens, int[] Targets) AllPairs(int p)
     {
