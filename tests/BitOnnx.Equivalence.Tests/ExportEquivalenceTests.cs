@@ -140,15 +140,17 @@ public sealed class ExportEquivalenceTests
             CollectionAssert.AreEqual(Array.ConvertAll(codes, v => (sbyte)v), asInt8.ReadInitializer<sbyte>(info.Name + ".codes"), info.Name);
             Assert.AreEqual(scale, asInt8.ReadInitializer<float>(info.Name + ".scale")[0]);
 
-            // Unpack MatMulNBits' [N, blocks, 4 per byte] layout back to codes in TransformerLens order.
+            // Unpack MatMulNBits' [N, blocks, block_size / 4 bytes] layout back to codes in TransformerLens order.
             var linear = FoldedLinear.From(c, checkpoint.Parameters, info.Name);
             var packed = asInt2.ReadInitializer<byte>(info.Name + ".nbits");
-            var blocks = (linear.Rows + 15) / 16;
+            var node = asInt2.Graph.Node.Single(n => n.OpType == "MatMulNBits" && n.Input.Contains(info.Name + ".nbits"));
+            var blockSize = (int)node.Attribute.Single(a => a.Name == "block_size").I;
+            var blocks = (linear.Rows + blockSize - 1) / blockSize;
             for (var k = 0; k < linear.Rows; k++)
                 for (var n = 0; n < linear.Columns; n++)
                 {
-                    var bit = k % 16 * 2;
-                    var q = (packed[(n * blocks + k / 16) * 4 + bit / 8] >> (bit % 8)) & 3;
+                    var bit = k % blockSize * 2;
+                    var q = (packed[(n * blocks + k / blockSize) * (blockSize / 4) + bit / 8] >> (bit % 8)) & 3;
                     var tl = linear.HeadsFirst ? (n / c.DHead * linear.Rows + k) * c.DHead + n % c.DHead : k * linear.Columns + n;
                     Assert.AreEqual((int)codes[tl], q - 2, $"{info.Name} ({k}, {n})");
                 }
