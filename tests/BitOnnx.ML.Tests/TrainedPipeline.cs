@@ -26,7 +26,7 @@ public static class TrainedPipeline
         DModel = 64,
         NHeads = 4,
         DMlp = 128,
-        Epochs = 1500,
+        Epochs = 3000,
         LearningRate = 3e-3,
         LogEvery = 250,
         Threads = 2,

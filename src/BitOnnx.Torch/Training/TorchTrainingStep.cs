@@ -18,9 +18,14 @@ public sealed class TorchTrainingStep : ITrainingStep
     private readonly TokenBatch _train;
     private readonly TokenBatch _test;
     private readonly TorchSharp.Modules.AdamW _optimizer;
+    private readonly GrokfastSettings? _grokfast;
+    /// <summary>Grokfast's running average per parameter (the official code's <c>grads</c>); empty until the first step.</summary>
+    private readonly Dictionary<string, Tensor> _gradientAverage = [];
 
-    public TorchTrainingStep(TransformerConfig config, ParameterSet initial, AdamWSettings settings, ModularAdditionData data, int threads)
+    public TorchTrainingStep(TransformerConfig config, ParameterSet initial, AdamWSettings settings, ModularAdditionData data, int threads,
+        GrokfastSettings? grokfast = null)
     {
+        _grokfast = grokfast;
         TorchRuntime.SetThreads(threads);
         _settings = settings;
         Model = new TorchTransformer(config);
@@ -33,9 +38,11 @@ public sealed class TorchTrainingStep : ITrainingStep
 
     /// <summary>Starts from the setup's weights, and its optimizer state when it resumes.</summary>
     public TorchTrainingStep(TrainingSetup setup)
-        : this(setup.Config, setup.Parameters, setup.Options.Optimizer, setup.Data, setup.Options.Threads)
+        : this(setup.Config, setup.Parameters, setup.Options.Optimizer, setup.Data, setup.Options.Threads, setup.Options.Grokfast)
     {
-        if (setup.Optimizer is { } state) LoadMoments(state.FirstMoment, state.SecondMoment, state.Step);
+        if (setup.Optimizer is not { } state) return;
+        LoadMoments(state.FirstMoment, state.SecondMoment, state.Step);
+        if (state.GradientAverage is { } average) LoadGradientAverage(average);
     }
 
     public TorchTransformer Model { get; }
@@ -53,6 +60,7 @@ public sealed class TorchTrainingStep : ITrainingStep
         var value = loss.item<double>();
         if (!double.IsFinite(value)) return value;
         loss.backward();
+        if (_grokfast is { } filter) ApplyGrokfast(filter);
         _optimizer.step();
         Step++;
         return value;
@@ -71,7 +79,39 @@ public sealed class TorchTrainingStep : ITrainingStep
     public OptimizerState ReadOptimizer()
     {
         var (first, second, step) = Moments();
-        return new OptimizerState(step, first, second);
+        return new OptimizerState(step, first, second) { GradientAverage = GradientAverage() };
+    }
+
+    /// <summary>
+    /// Grokfast-EMA on the latent gradients before AdamW, in the order of the engine's GrokfastFilter (and of the
+    /// authors' gradfilter_ema): the average starts as the first gradient, then ema ← ema·α + g·(1 − α), g ← g + ema·λ.
+    /// </summary>
+    private void ApplyGrokfast(GrokfastSettings filter)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in Model.Parameters())
+        {
+            if (parameter.grad is not { } grad) continue;
+            if (!_gradientAverage.TryGetValue(name, out var average))
+                _gradientAverage[name] = average = grad.detach().clone().DetachFromDisposeScope();
+            average.mul_((float)filter.Alpha).add_(grad, alpha: (float)(1 - filter.Alpha));
+            grad.add_(average, alpha: (float)filter.Lambda);
+        }
+    }
+
+    /// <summary>Grokfast's average in the parameters' layout, or null before its first step (or with Grokfast off).</summary>
+    private ParameterSet? GradientAverage()
+    {
+        if (_gradientAverage.Count == 0) return null;
+        var set = ParameterSet.Zeros(Model.Config);
+        foreach (var (name, average) in _gradientAverage) TorchTransformer.Read(average, set.Slice(set.Info(name)));
+        return set;
+    }
+
+    private void LoadGradientAverage(ParameterSet average)
+    {
+        foreach (var info in average.Entries)
+            _gradientAverage[info.Name] = torch.tensor(average.Slice(info).ToArray(), info.Shape.ToLongArray()).DetachFromDisposeScope();
     }
 
     /// <summary>The latent gradient of every parameter from the latest <see cref="Run"/>, in a ParameterSet.</summary>
@@ -122,6 +162,7 @@ public sealed class TorchTrainingStep : ITrainingStep
 
     public void Dispose()
     {
+        foreach (var average in _gradientAverage.Values) average.Dispose();
         _optimizer.Dispose();
         _train.Dispose();
         _test.Dispose();
