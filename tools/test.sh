@@ -17,5 +17,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 dotnet test BitOnnx.sln -c Release "$@"
+# One style (.editorconfig): fails, naming each file, when the code was not formatted with `dotnet format BitOnnx.sln`.
+dotnet format BitOnnx.sln --verify-no-changes -v quiet
 dotnet build tests/BitOnnx.Onnx.Tests -c Release -p:OnnxRuntimeFlavor=cuda -nologo -v quiet
 dotnet test artifacts/cuda/bin/BitOnnx.Onnx.Tests/Release/net10.0/BitOnnx.Onnx.Tests.dll

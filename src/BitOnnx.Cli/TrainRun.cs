@@ -1,8 +1,8 @@
-using BitOnnx.Engine.Training;
 using System.Diagnostics;
 using System.Globalization;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;

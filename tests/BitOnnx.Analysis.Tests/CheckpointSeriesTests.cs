@@ -1,10 +1,10 @@
-using Microsoft.VisualStudio.TestTools.UnitTesting;
-using BitOnnx.Engine.Training;
 using System.Text.Json.Nodes;
+using BitOnnx.Analysis.Progress;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
-using BitOnnx.Analysis.Progress;
+using BitOnnx.Engine.Training;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
 using AnalysisRun = BitOnnx.Analysis.Runs.RunFolder;
 
 namespace BitOnnx.Analysis.Tests;

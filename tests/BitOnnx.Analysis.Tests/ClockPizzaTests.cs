@@ -15,11 +15,11 @@ public class ClockPizzaTests
     {
         var logits = new float[P * P * P];
         for (int a = 0; a < P; a++)
-        for (int b = 0; b < P; b++)
-        {
-            int s = (a + b) % P, d = ((a - b) % P + P) % P;
-            for (int c = 0; c < P; c++) logits[(a * P + b) * P + c] = c == s ? (float)(g(s) + h(d)) : -1f;
-        }
+            for (int b = 0; b < P; b++)
+            {
+                int s = (a + b) % P, d = ((a - b) % P + P) % P;
+                for (int c = 0; c < P; c++) logits[(a * P + b) * P + c] = c == s ? (float)(g(s) + h(d)) : -1f;
+            }
         return logits;
     }
 
@@ -65,7 +65,13 @@ public class ClockPizzaTests
         {
             var model = new SyntheticFourierModel(new SyntheticModelSpec
             {
-                P = 37, DModel = 8, DMlp = 16, NHeads = 2, KeyFrequencies = [5, 13], Algorithm = algorithm, Noise = 0.01,
+                P = 37,
+                DModel = 8,
+                DMlp = 16,
+                NHeads = 2,
+                KeyFrequencies = [5, 13],
+                Algorithm = algorithm,
+                Noise = 0.01,
             });
             var probes = model.Probes();
             var q = DistanceIrrelevance.Compute(ProbeViews.Logits(probes), 37);
@@ -173,9 +179,9 @@ public class ClockPizzaTests
         {
             var y = new double[batch * p];
             for (int r = 0; r < batch; r++)
-            for (int c = 0; c < p; c++)
-            for (int i = 0; i < d; i++)
-                y[r * p + c] += u[c * d + i] * embedded[r * 3 * d + i] + v[c * d + i] * embedded[r * 3 * d + d + i];
+                for (int c = 0; c < p; c++)
+                    for (int i = 0; i < d; i++)
+                        y[r * p + c] += u[c * d + i] * embedded[r * 3 * d + i] + v[c * d + i] * embedded[r * 3 * d + d + i];
             return y;
         }
     }

@@ -18,12 +18,12 @@ public class FourierBasisTests
         var f = new FourierBasis(p);
         Assert.AreEqual(p * p, f.Matrix.Length, "F must be P x P (Li's notebook has 115 rows for P = 113; we must not).");
         for (int r = 0; r < p; r++)
-        for (int s = 0; s < p; s++)
-        {
-            double dot = 0;
-            for (int x = 0; x < p; x++) dot += f[r, x] * f[s, x];
-            Assert.AreEqual(r == s ? 1.0 : 0.0, dot, 1e-12, $"<row {r}, row {s}> for P = {p}");
-        }
+            for (int s = 0; s < p; s++)
+            {
+                double dot = 0;
+                for (int x = 0; x < p; x++) dot += f[r, x] * f[s, x];
+                Assert.AreEqual(r == s ? 1.0 : 0.0, dot, 1e-12, $"<row {r}, row {s}> for P = {p}");
+            }
     }
 
     [TestMethod]

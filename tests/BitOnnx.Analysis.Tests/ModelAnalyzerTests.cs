@@ -1,9 +1,9 @@
-using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Core.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;

@@ -14,9 +14,9 @@ public class NeuronFveTests
     {
         var data = new float[P * P * maps.Length];
         for (int a = 0; a < P; a++)
-        for (int b = 0; b < P; b++)
-        for (int n = 0; n < maps.Length; n++)
-            data[(a * P + b) * maps.Length + n] = (float)maps[n](a, b);
+            for (int b = 0; b < P; b++)
+                for (int n = 0; n < maps.Length; n++)
+                    data[(a * P + b) * maps.Length + n] = (float)maps[n](a, b);
         return data;
     }
 

@@ -1,9 +1,9 @@
-using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Core.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -18,9 +18,9 @@ public class ProgressMeasureTests
     {
         var logits = new float[P * P * P];
         for (int a = 0; a < P; a++)
-        for (int b = 0; b < P; b++)
-        for (int c = 0; c < P; c++)
-            logits[(a * P + b) * P + c] = (float)(scale * Keys.Sum(k => Math.Cos(2 * Math.PI * k * (a + b - c) / P)));
+            for (int b = 0; b < P; b++)
+                for (int c = 0; c < P; c++)
+                    logits[(a * P + b) * P + c] = (float)(scale * Keys.Sum(k => Math.Cos(2 * Math.PI * k * (a + b - c) / P)));
         return logits;
     }
 
@@ -54,11 +54,11 @@ public class ProgressMeasureTests
         var dirs = FrequencyAblation.SumDirections(P, Keys);
         Assert.AreEqual(6, dirs.Length);
         for (int i = 0; i < dirs.Length; i++)
-        for (int j = 0; j < dirs.Length; j++)
-        {
-            double dot = dirs[i].Zip(dirs[j], (x, y) => x * y).Sum();
-            Assert.AreEqual(i == j ? 1 : 0, dot, 1e-10);
-        }
+            for (int j = 0; j < dirs.Length; j++)
+            {
+                double dot = dirs[i].Zip(dirs[j], (x, y) => x * y).Sum();
+                Assert.AreEqual(i == j ? 1 : 0, dot, 1e-10);
+            }
         double norm = Math.Sqrt(P * P / 2.0);
         Assert.AreEqual(Math.Cos(2 * Math.PI * 3 * (5 + 9) / P) / norm, dirs[0][5 * P + 9], 1e-12);
         Assert.AreEqual(Math.Sin(2 * Math.PI * 3 * (5 + 9) / P) / norm, dirs[1][5 * P + 9], 1e-12);

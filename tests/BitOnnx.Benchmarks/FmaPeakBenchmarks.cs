@@ -1,9 +1,9 @@
+using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using System.Runtime.Intrinsics;
 
 namespace BitOnnx.Benchmarks;
 

@@ -1,8 +1,8 @@
-using BitOnnx.Engine.Training;
 using System.Collections.Concurrent;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 
 namespace BitOnnx.Equivalence.Tests;
 

@@ -1,2 +1,2 @@
-global using Microsoft.VisualStudio.TestTools.UnitTesting;
 global using Microsoft.ML.Data;
+global using Microsoft.VisualStudio.TestTools.UnitTesting;

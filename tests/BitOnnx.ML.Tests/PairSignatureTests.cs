@@ -17,10 +17,10 @@ public sealed class PairSignatureTests
     public static IEnumerable<object[]> Cases()
     {
         foreach (var preset in TransformerConfig.PresetNames)
-        foreach (var (mode, format) in new[] { (WeightQuantization.None, WeightFormat.Float), (WeightQuantization.Binary, WeightFormat.Int8),
+            foreach (var (mode, format) in new[] { (WeightQuantization.None, WeightFormat.Float), (WeightQuantization.Binary, WeightFormat.Int8),
                      (WeightQuantization.Ternary, WeightFormat.Int2), (WeightQuantization.Ternary, WeightFormat.Float) })
-        foreach (var tables in new[] { false, true })
-            yield return [preset, mode, format, tables];
+                foreach (var tables in new[] { false, true })
+                    yield return [preset, mode, format, tables];
     }
 
     [TestMethod]

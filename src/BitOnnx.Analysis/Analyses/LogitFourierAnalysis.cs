@@ -1,5 +1,5 @@
-using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Fourier;
+using BitOnnx.Core.Data;
 
 namespace BitOnnx.Analysis.Analyses;
 

@@ -47,8 +47,8 @@ public static class CentralDifferences
                 throw new InvalidDataException($"The function returned {o} outputs per row, earlier {outputs}.");
             }
             for (int j = 0; j < count; j++)
-            for (int k = 0; k < o; k++)
-                grad[k * m + i0 + j] = (y[2 * j * o + k] - y[(2 * j + 1) * o + k]) / (2 * step);
+                for (int k = 0; k < o; k++)
+                    grad[k * m + i0 + j] = (y[2 * j * o + k] - y[(2 * j + 1) * o + k]) / (2 * step);
         }
         return grad ?? [];
     }

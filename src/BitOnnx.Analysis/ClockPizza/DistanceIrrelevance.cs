@@ -21,11 +21,11 @@ public static class DistanceIrrelevance
         if (logits.Length != p * p * p) throw new ArgumentException($"Expected [P·P, P] = {p * p * p} logits, got {logits.Length}.");
         var table = new double[p * p];
         for (int a = 0; a < p; a++)
-        for (int b = 0; b < p; b++)
-        {
-            int s = (a + b) % p, d = ((a - b) % p + p) % p;
-            table[s * p + d] = logits[(a * p + b) * p + s];
-        }
+            for (int b = 0; b < p; b++)
+            {
+                int s = (a + b) % p, d = ((a - b) % p + p) % p;
+                table[s * p + d] = logits[(a * p + b) * p + s];
+            }
         var perDistance = new double[p];
         for (int d = 0; d < p; d++)
         {

@@ -101,11 +101,11 @@ public sealed class ChannelSpectra
             {
                 double e = 0;
                 foreach (int x in rows)
-                foreach (int y in rows)
-                {
-                    double v = spectra[(x * p + y) * cn + c];
-                    e += v * v;
-                }
+                    foreach (int y in rows)
+                    {
+                        double v = spectra[(x * p + y) * cn + c];
+                        e += v * v;
+                    }
                 BlockEnergy[(c0 + c) * Frequencies + f] = e;
             }
         }

@@ -40,15 +40,15 @@ public static class FourierTransform2D
         int p = basis.P;
         var result = new double[p * p * channels];
         for (int x = 0; x < p; x++)
-        for (int y = 0; y < p; y++)
-        for (int c = 0; c < channels; c++)
-        {
-            double s = 0;
-            for (int a = 0; a < p; a++)
-            for (int b = 0; b < p; b++)
-                s += basis[x, a] * basis[y, b] * maps[(a * p + b) * channels + c];
-            result[(x * p + y) * channels + c] = s;
-        }
+            for (int y = 0; y < p; y++)
+                for (int c = 0; c < channels; c++)
+                {
+                    double s = 0;
+                    for (int a = 0; a < p; a++)
+                        for (int b = 0; b < p; b++)
+                            s += basis[x, a] * basis[y, b] * maps[(a * p + b) * channels + c];
+                    result[(x * p + y) * channels + c] = s;
+                }
         return result;
     }
 }

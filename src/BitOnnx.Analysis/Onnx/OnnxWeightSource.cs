@@ -92,9 +92,9 @@ public sealed partial class OnnxWeightSource : IWeightSource
         int dHead = n / h;
         var tl = new float[matrix.Length];
         for (int row = 0; row < k; row++)
-        for (int head = 0; head < h; head++)
-        for (int e = 0; e < dHead; e++)
-            tl[(head * k + row) * dHead + e] = matrix[row * n + head * dHead + e];
+            for (int head = 0; head < h; head++)
+                for (int e = 0; e < dHead; e++)
+                    tl[(head * k + row) * dHead + e] = matrix[row * n + head * dHead + e];
         return new ProbeTensor(weight, tl, [h, k, dHead]);
     }
 

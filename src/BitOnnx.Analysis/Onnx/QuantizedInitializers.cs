@@ -91,20 +91,20 @@ public static class QuantizedInitializers
 
         var w = new float[k * n];
         for (int col = 0; col < n; col++)
-        for (int b = 0; b < blocks; b++)
-        {
-            float zero = packedZeros is not null ? packedZeros[col * zeroBytesPerColumn + b * bits / 8] >> (b * bits % 8) & mask
-                : floatZeros?[col * blocks + b] ?? defaultZero;
-            float scale = scales[col * blocks + b];
-            for (int i = 0; i < blockSize; i++)
+            for (int b = 0; b < blocks; b++)
             {
-                int row = b * blockSize + i;
-                if (row >= k) break;
-                int bit = i * bits;
-                int q = packed[(col * blocks + b) * blob + bit / 8] >> (bit % 8) & mask;
-                w[row * n + col] = (q - zero) * scale;
+                float zero = packedZeros is not null ? packedZeros[col * zeroBytesPerColumn + b * bits / 8] >> (b * bits % 8) & mask
+                    : floatZeros?[col * blocks + b] ?? defaultZero;
+                float scale = scales[col * blocks + b];
+                for (int i = 0; i < blockSize; i++)
+                {
+                    int row = b * blockSize + i;
+                    if (row >= k) break;
+                    int bit = i * bits;
+                    int q = packed[(col * blocks + b) * blob + bit / 8] >> (bit % 8) & mask;
+                    w[row * n + col] = (q - zero) * scale;
+                }
             }
-        }
         return w;
     }
 }

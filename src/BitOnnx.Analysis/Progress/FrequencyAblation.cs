@@ -1,5 +1,5 @@
-using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
+using BitOnnx.Core.Data;
 
 namespace BitOnnx.Analysis.Progress;
 
@@ -26,12 +26,12 @@ public static class FrequencyAblation
                 var v = new double[p * p];
                 double norm = 0;
                 for (int a = 0; a < p; a++)
-                for (int b = 0; b < p; b++)
-                {
-                    double x = trig(2 * Math.PI * k * ((a + b) % p) / p);
-                    v[a * p + b] = x;
-                    norm += x * x;
-                }
+                    for (int b = 0; b < p; b++)
+                    {
+                        double x = trig(2 * Math.PI * k * ((a + b) % p) / p);
+                        v[a * p + b] = x;
+                        norm += x * x;
+                    }
                 if (norm < 1e-9) continue; // sin at the Nyquist frequency of an even P is identically zero
                 norm = Math.Sqrt(norm);
                 for (int i = 0; i < v.Length; i++) v[i] /= norm;

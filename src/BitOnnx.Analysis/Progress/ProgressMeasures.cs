@@ -1,8 +1,8 @@
-using BitOnnx.Core.Data;
 using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Kernels;
+using BitOnnx.Core.Data;
 
 namespace BitOnnx.Analysis.Progress;
 
@@ -97,7 +97,7 @@ public static class ProgressMeasures
         // (W_L·Fᵀ)[n, r] = Σ_c W_L[n, c]·F[r, c]; build Fᵀ once.
         var ft = new double[p * p];
         for (int r = 0; r < p; r++)
-        for (int c = 0; c < p; c++) ft[c * p + r] = basis[r, c];
+            for (int c = 0; c < p; c++) ft[c * p + r] = basis[r, c];
         var inBasis = new double[dMlp * p];
         MatMul.Multiply(wL, ft, inBasis, dMlp, p, p, parallel: false);
         var norms = new double[p];

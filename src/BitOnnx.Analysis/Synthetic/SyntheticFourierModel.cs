@@ -64,17 +64,17 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
         int p = spec.P, d = spec.DModel;
         _embedding = new double[(p + 1) * d];
         for (int t = 0; t <= p; t++)
-        for (int j = 0; j < d; j++)
-        {
-            double v = spec.Noise * Gaussian(rng);
-            int key = j / 2;
-            if (t < p && key < spec.KeyFrequencies.Count)
+            for (int j = 0; j < d; j++)
             {
-                double angle = Omega(spec.KeyFrequencies[key]) * t;
-                v += _amplitude * (j % 2 == 0 ? Math.Cos(angle) : Math.Sin(angle));
+                double v = spec.Noise * Gaussian(rng);
+                int key = j / 2;
+                if (t < p && key < spec.KeyFrequencies.Count)
+                {
+                    double angle = Omega(spec.KeyFrequencies[key]) * t;
+                    v += _amplitude * (j % 2 == 0 ? Math.Cos(angle) : Math.Sin(angle));
+                }
+                _embedding[t * d + j] = v;
             }
-            _embedding[t * d + j] = v;
-        }
     }
 
     /// <summary>The specification.</summary>
@@ -98,16 +98,16 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
 
         var embed = new float[pp * 3 * d];
         for (int a = 0; a < p; a++)
-        for (int b = 0; b < p; b++)
-        {
-            int row = a * p + b;
-            for (int j = 0; j < d; j++)
+            for (int b = 0; b < p; b++)
             {
-                embed[(row * 3 + 0) * d + j] = (float)_embedding[a * d + j];
-                embed[(row * 3 + 1) * d + j] = (float)_embedding[b * d + j];
-                embed[(row * 3 + 2) * d + j] = (float)_embedding[p * d + j];
+                int row = a * p + b;
+                for (int j = 0; j < d; j++)
+                {
+                    embed[(row * 3 + 0) * d + j] = (float)_embedding[a * d + j];
+                    embed[(row * 3 + 1) * d + j] = (float)_embedding[b * d + j];
+                    embed[(row * 3 + 2) * d + j] = (float)_embedding[p * d + j];
+                }
             }
-        }
         source.Add(ProbeNames.Embed, embed, pp, 3, d);
 
         var pattern = new float[pp * h * 9];
@@ -169,17 +169,17 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
         }
         var wU = new float[d * p];
         for (int j = 0; j < d; j++)
-        for (int c = 0; c < p; c++)
-        {
-            int key = j / 2;
-            double v = s.Noise * Gaussian(rng);
-            if (key < s.KeyFrequencies.Count)
+            for (int c = 0; c < p; c++)
             {
-                double angle = Omega(s.KeyFrequencies[key]) * c;
-                v += j % 2 == 0 ? Math.Cos(angle) : Math.Sin(angle);
+                int key = j / 2;
+                double v = s.Noise * Gaussian(rng);
+                if (key < s.KeyFrequencies.Count)
+                {
+                    double angle = Omega(s.KeyFrequencies[key]) * c;
+                    v += j % 2 == 0 ? Math.Cos(angle) : Math.Sin(angle);
+                }
+                wU[j * p + c] = (float)v;
             }
-            wU[j * p + c] = (float)v;
-        }
         return new InMemoryWeightSource()
             .Add(WeightNames.Embed, we, p + 1, d)
             .Add(WeightNames.MlpOut, wOut, m, d)
@@ -192,12 +192,12 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
         var logits = new float[p * p * p];
         var clean = new double[p];
         for (int a = 0; a < p; a++)
-        for (int b = 0; b < p; b++)
-        {
-            LogitsOf(Unit(a), Unit(b), clean);
-            for (int c = 0; c < p; c++)
-                logits[(a * p + b) * p + c] = (float)(clean[c] + Spec.Noise * Spec.LogitScale * Gaussian(rng));
-        }
+            for (int b = 0; b < p; b++)
+            {
+                LogitsOf(Unit(a), Unit(b), clean);
+                for (int c = 0; c < p; c++)
+                    logits[(a * p + b) * p + c] = (float)(clean[c] + Spec.Noise * Spec.LogitScale * Gaussian(rng));
+            }
         return logits;
     }
 

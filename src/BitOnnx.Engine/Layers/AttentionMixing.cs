@@ -39,38 +39,38 @@ public static class AttentionMixing
     {
         int t = d.Positions, e = d.DHead, w = d.Width;
         for (var h = 0; h < d.Heads; h++)
-        for (var i = 0; i < d.QueryPositions; i++)
-        {
-            var query = q + ((long)n * d.QueryPositions + i) * w + h * e;
-            var rowOffset = (((long)n * d.Heads + h) * d.QueryPositions + i) * t;
-            var scoreRow = new Span<float>(scores + rowOffset, t);
-            var patternRow = new Span<float>(pattern + rowOffset, t);
-            var visible = causal ? d.QueryOffset + i + 1 : t;
-            var max = float.NegativeInfinity;
-            for (var j = 0; j < t; j++)
+            for (var i = 0; i < d.QueryPositions; i++)
             {
-                if (j >= visible)
+                var query = q + ((long)n * d.QueryPositions + i) * w + h * e;
+                var rowOffset = (((long)n * d.Heads + h) * d.QueryPositions + i) * t;
+                var scoreRow = new Span<float>(scores + rowOffset, t);
+                var patternRow = new Span<float>(pattern + rowOffset, t);
+                var visible = causal ? d.QueryOffset + i + 1 : t;
+                var max = float.NegativeInfinity;
+                for (var j = 0; j < t; j++)
                 {
-                    scoreRow[j] = float.NegativeInfinity;
-                    continue;
+                    if (j >= visible)
+                    {
+                        scoreRow[j] = float.NegativeInfinity;
+                        continue;
+                    }
+                    scoreRow[j] = scale * SmallVectors.Dot(query, k + ((long)n * t + j) * w + h * e, e);
+                    max = MathF.Max(max, scoreRow[j]);
                 }
-                scoreRow[j] = scale * SmallVectors.Dot(query, k + ((long)n * t + j) * w + h * e, e);
-                max = MathF.Max(max, scoreRow[j]);
+                var sum = 0f;
+                for (var j = 0; j < t; j++)
+                {
+                    patternRow[j] = j < visible ? MathF.Exp(scoreRow[j] - max) : 0f;
+                    sum += patternRow[j];
+                }
+                var output = z + ((long)n * d.QueryPositions + i) * w + h * e;
+                new Span<float>(output, e).Clear();
+                for (var j = 0; j < visible; j++)
+                {
+                    patternRow[j] /= sum;
+                    SmallVectors.Axpy(output, v + ((long)n * t + j) * w + h * e, patternRow[j], e);
+                }
             }
-            var sum = 0f;
-            for (var j = 0; j < t; j++)
-            {
-                patternRow[j] = j < visible ? MathF.Exp(scoreRow[j] - max) : 0f;
-                sum += patternRow[j];
-            }
-            var output = z + ((long)n * d.QueryPositions + i) * w + h * e;
-            new Span<float>(output, e).Clear();
-            for (var j = 0; j < visible; j++)
-            {
-                patternRow[j] /= sum;
-                SmallVectors.Axpy(output, v + ((long)n * t + j) * w + h * e, patternRow[j], e);
-            }
-        }
     }
 
     /// <summary>Overwrites dq, dk, dv from dz (softmax backward: ds = p ⊙ (dp − Σ p·dp)).</summary>
@@ -101,33 +101,33 @@ public static class AttentionMixing
         new Span<float>(dk + (long)n * t * w, t * w).Clear();
         new Span<float>(dv + (long)n * t * w, t * w).Clear();
         for (var h = 0; h < d.Heads; h++)
-        for (var i = 0; i < d.QueryPositions; i++)
-        {
-            var qIndex = ((long)n * d.QueryPositions + i) * w + h * e;
-            float* query = q + qIndex, gradOut = dz + qIndex, gradQuery = dq + qIndex;
-            var patternRow = new ReadOnlySpan<float>(pattern + (((long)n * d.Heads + h) * d.QueryPositions + i) * t, t);
-            var weighted = 0f;
-            for (var j = 0; j < t; j++)
+            for (var i = 0; i < d.QueryPositions; i++)
             {
-                if (patternRow[j] == 0f)
+                var qIndex = ((long)n * d.QueryPositions + i) * w + h * e;
+                float* query = q + qIndex, gradOut = dz + qIndex, gradQuery = dq + qIndex;
+                var patternRow = new ReadOnlySpan<float>(pattern + (((long)n * d.Heads + h) * d.QueryPositions + i) * t, t);
+                var weighted = 0f;
+                for (var j = 0; j < t; j++)
                 {
-                    dp[j] = 0f;
-                    continue;
+                    if (patternRow[j] == 0f)
+                    {
+                        dp[j] = 0f;
+                        continue;
+                    }
+                    var kvIndex = ((long)n * t + j) * w + h * e;
+                    dp[j] = SmallVectors.Dot(gradOut, v + kvIndex, e);
+                    SmallVectors.Axpy(dv + kvIndex, gradOut, patternRow[j], e);
+                    weighted += patternRow[j] * dp[j];
                 }
-                var kvIndex = ((long)n * t + j) * w + h * e;
-                dp[j] = SmallVectors.Dot(gradOut, v + kvIndex, e);
-                SmallVectors.Axpy(dv + kvIndex, gradOut, patternRow[j], e);
-                weighted += patternRow[j] * dp[j];
+                new Span<float>(gradQuery, e).Clear();
+                for (var j = 0; j < t; j++)
+                {
+                    if (patternRow[j] == 0f) continue;
+                    var gradScore = scale * patternRow[j] * (dp[j] - weighted);
+                    var kvIndex = ((long)n * t + j) * w + h * e;
+                    SmallVectors.Axpy(gradQuery, k + kvIndex, gradScore, e);
+                    SmallVectors.Axpy(dk + kvIndex, query, gradScore, e);
+                }
             }
-            new Span<float>(gradQuery, e).Clear();
-            for (var j = 0; j < t; j++)
-            {
-                if (patternRow[j] == 0f) continue;
-                var gradScore = scale * patternRow[j] * (dp[j] - weighted);
-                var kvIndex = ((long)n * t + j) * w + h * e;
-                SmallVectors.Axpy(gradQuery, k + kvIndex, gradScore, e);
-                SmallVectors.Axpy(dk + kvIndex, query, gradScore, e);
-            }
-        }
     }
 }

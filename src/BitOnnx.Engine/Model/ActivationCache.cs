@@ -1,5 +1,5 @@
-using BitOnnx.Engine.Layers;
 using BitOnnx.Core.Model;
+using BitOnnx.Engine.Layers;
 
 namespace BitOnnx.Engine.Model;
 

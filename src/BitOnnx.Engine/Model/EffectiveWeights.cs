@@ -1,5 +1,5 @@
-using BitOnnx.Core.Quantization;
 using BitOnnx.Core.Model;
+using BitOnnx.Core.Quantization;
 
 namespace BitOnnx.Engine.Model;
 
@@ -53,7 +53,7 @@ public sealed class EffectiveWeights
         Array.Clear(NormWeight);
         Array.Clear(Unembed);
         foreach (var block in Blocks)
-        foreach (var w in block.All) Array.Clear(w);
+            foreach (var w in block.All) Array.Clear(w);
     }
 
     /// <summary>
@@ -132,8 +132,8 @@ public sealed class EffectiveWeights
     {
         int h = Config.NHeads, d = Config.DModel, e = Config.DHead;
         for (var head = 0; head < h; head++)
-        for (var row = 0; row < d; row++)
-            perHead.Slice((head * d + row) * e, e).CopyTo(inward.Slice(row * h * e + head * e, e));
+            for (var row = 0; row < d; row++)
+                perHead.Slice((head * d + row) * e, e).CopyTo(inward.Slice(row * h * e + head * e, e));
     }
 
     /// <summary>[dModel, heads·dHead] → [heads, dModel, dHead].</summary>
@@ -142,8 +142,8 @@ public sealed class EffectiveWeights
         int h = Config.NHeads, d = Config.DModel, e = Config.DHead;
         var perHead = scratch[..(h * d * e)];
         for (var head = 0; head < h; head++)
-        for (var row = 0; row < d; row++)
-            inward.Slice(row * h * e + head * e, e).CopyTo(perHead.Slice((head * d + row) * e, e));
+            for (var row = 0; row < d; row++)
+                inward.Slice(row * h * e + head * e, e).CopyTo(perHead.Slice((head * d + row) * e, e));
         return perHead;
     }
 }

@@ -115,14 +115,14 @@ public static class TransformerBackward
         Gemm.Multiply(ws.DKeyTable, weights.Key, ws.DEmbedTable, rows, d, width, transposeB: true, accumulate: true, threads: threads);
         Gemm.Multiply(ws.DValueTable, weights.Value, ws.DEmbedTable, rows, d, width, transposeB: true, accumulate: true, threads: threads);
         for (var t = 0; t < c.NCtx; t++)
-        for (var token = 0; token < c.DVocab; token++)
-        {
-            var source = ws.DEmbedTable.AsSpan(ws.TableRow(t, token) * d, d);
-            var embed = grad.Embed.AsSpan(token * d, d);
-            TensorPrimitives.Add(embed, source, embed);
-            if (!c.PositionalEmbedding) continue;
-            var pos = grad.PosEmbed.AsSpan(t * d, d);
-            TensorPrimitives.Add(pos, source, pos);
-        }
+            for (var token = 0; token < c.DVocab; token++)
+            {
+                var source = ws.DEmbedTable.AsSpan(ws.TableRow(t, token) * d, d);
+                var embed = grad.Embed.AsSpan(token * d, d);
+                TensorPrimitives.Add(embed, source, embed);
+                if (!c.PositionalEmbedding) continue;
+                var pos = grad.PosEmbed.AsSpan(t * d, d);
+                TensorPrimitives.Add(pos, source, pos);
+            }
     }
 }

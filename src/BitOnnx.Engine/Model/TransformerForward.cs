@@ -1,6 +1,6 @@
+using BitOnnx.Core.Model;
 using BitOnnx.Engine.Kernels;
 using BitOnnx.Engine.Layers;
-using BitOnnx.Core.Model;
 
 namespace BitOnnx.Engine.Model;
 
@@ -25,13 +25,13 @@ public static class TransformerForward
     {
         var c = ws.Config;
         for (var t = 0; t < c.NCtx; t++)
-        for (var token = 0; token < c.DVocab; token++)
-        {
-            var row = ws.EmbedTable.AsSpan(ws.TableRow(t, token) * c.DModel, c.DModel);
-            w.Embed.AsSpan(token * c.DModel, c.DModel).CopyTo(row);
-            if (c.PositionalEmbedding)
-                System.Numerics.Tensors.TensorPrimitives.Add(row, w.PosEmbed.AsSpan(t * c.DModel, c.DModel), row);
-        }
+            for (var token = 0; token < c.DVocab; token++)
+            {
+                var row = ws.EmbedTable.AsSpan(ws.TableRow(t, token) * c.DModel, c.DModel);
+                w.Embed.AsSpan(token * c.DModel, c.DModel).CopyTo(row);
+                if (c.PositionalEmbedding)
+                    System.Numerics.Tensors.TensorPrimitives.Add(row, w.PosEmbed.AsSpan(t * c.DModel, c.DModel), row);
+            }
         var rows = c.NCtx * c.DVocab;
         var block = w.Blocks[0];
         Gemm.Multiply(ws.EmbedTable, block.Query, ws.QueryTable, rows, c.AttentionWidth, c.DModel, threads: threads);

@@ -44,12 +44,12 @@ public sealed record FoldedLinear(string Name, Shape Shape, bool HeadsFirst, int
     {
         var y = new float[rows * Columns];
         for (var r = 0; r < rows; r++)
-        for (var n = 0; n < Columns; n++)
-        {
-            var sum = 0.0;
-            for (var k = 0; k < Rows; k++) sum += (double)x[r * Rows + k] * ValueAt(k, n);
-            y[r * Columns + n] = (float)sum;
-        }
+            for (var n = 0; n < Columns; n++)
+            {
+                var sum = 0.0;
+                for (var k = 0; k < Rows; k++) sum += (double)x[r * Rows + k] * ValueAt(k, n);
+                y[r * Columns + n] = (float)sum;
+            }
         return y;
     }
 

@@ -81,17 +81,17 @@ internal sealed class LinearEmitter(GraphWriter w, WeightFormat format)
         int k = linear.Rows, n = linear.Columns, blockSize = NBitsBlockSize(k), blocks = (k + blockSize - 1) / blockSize, blob = blockSize * 2 / 8;
         var packed = new byte[n * blocks * blob];
         for (var col = 0; col < n; col++)
-        for (var row = 0; row < blocks * blockSize; row++)
-        {
-            var q = row < k ? linear.CodeAt(row, col) + NBitsZeroPoint : NBitsZeroPoint;
-            var bit = row % blockSize * 2;
-            packed[(col * blocks + row / blockSize) * blob + bit / 8] |= (byte)(q << (bit % 8));
-        }
+            for (var row = 0; row < blocks * blockSize; row++)
+            {
+                var q = row < k ? linear.CodeAt(row, col) + NBitsZeroPoint : NBitsZeroPoint;
+                var bit = row % blockSize * 2;
+                packed[(col * blocks + row / blockSize) * blob + bit / 8] |= (byte)(q << (bit % 8));
+            }
         var zeroBytesPerColumn = (blocks * 2 + 7) / 8;
         var zeroPoints = new byte[n * zeroBytesPerColumn];
         for (var col = 0; col < n; col++)
-        for (var b = 0; b < blocks; b++)
-            zeroPoints[col * zeroBytesPerColumn + b * 2 / 8] |= (byte)(NBitsZeroPoint << (b * 2 % 8));
+            for (var b = 0; b < blocks; b++)
+                zeroPoints[col * zeroBytesPerColumn + b * 2 / 8] |= (byte)(NBitsZeroPoint << (b * 2 % 8));
         var scales = Enumerable.Repeat(linear.Scale, n * blocks).ToArray();
         var inputs = new[]
         {

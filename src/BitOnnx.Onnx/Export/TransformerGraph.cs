@@ -101,9 +101,9 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         var pos = latent.Slice(latent.Info(ParameterNames.PosEmbed));
         var table = new float[c.NCtx * c.DVocab * c.DModel];
         for (var t = 0; t < c.NCtx; t++)
-        for (var v = 0; v < c.DVocab; v++)
-        for (var d = 0; d < c.DModel; d++)
-            table[(t * c.DVocab + v) * c.DModel + d] = embed[v * c.DModel + d] + pos[t * c.DModel + d];
+            for (var v = 0; v < c.DVocab; v++)
+                for (var d = 0; d < c.DModel; d++)
+                    table[(t * c.DVocab + v) * c.DModel + d] = embed[v * c.DModel + d] + pos[t * c.DModel + d];
         return table;
     }
 
@@ -220,7 +220,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
     {
         var mask = new float[t * t];
         for (var i = 0; i < t; i++)
-        for (var j = i + 1; j < t; j++) mask[i * t + j] = float.NegativeInfinity;
+            for (var j = i + 1; j < t; j++) mask[i * t + j] = float.NegativeInfinity;
         return mask;
     }
 }

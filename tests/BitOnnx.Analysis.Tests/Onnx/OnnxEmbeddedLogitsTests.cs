@@ -120,7 +120,7 @@ public sealed class OnnxEmbeddedLogitsTests
             var x0 = new double[3 * D];
             int[] tokens = [a, b, P];
             for (int j = 0; j < 3; j++)
-            for (int k = 0; k < D; k++) x0[j * D + k] = embed[tokens[j] * D + k];
+                for (int k = 0; k < D; k++) x0[j * D + k] = embed[tokens[j] * D + k];
             var numeric = CentralDifferences.Gradients(model.Logits, x0, coordinates, step, out int outputs);
             Assert.AreEqual(P, outputs);
             var exact = ClosedFormGradients(checkpoint, x0);
@@ -145,10 +145,10 @@ public sealed class OnnxEmbeddedLogitsTests
         var wo = Effective(ParameterNames.Output(0));  // [H, E, D]
         var m = new double[D * D];
         for (int h = 0; h < Heads; h++)
-        for (int i = 0; i < D; i++)
-        for (int e = 0; e < DHead; e++)
-        for (int j = 0; j < D; j++)
-            m[i * D + j] += wv[(h * D + i) * DHead + e] * wo[(h * DHead + e) * D + j];
+            for (int i = 0; i < D; i++)
+                for (int e = 0; e < DHead; e++)
+                    for (int j = 0; j < D; j++)
+                        m[i * D + j] += wv[(h * D + i) * DHead + e] * wo[(h * DHead + e) * D + j];
 
         var x = (double[])x0.Clone();
         if (c.PositionalEmbedding)
@@ -161,7 +161,7 @@ public sealed class OnnxEmbeddedLogitsTests
         {
             r[k] = x[2 * D + k];
             for (int j = 0; j < 3; j++)
-            for (int i = 0; i < D; i++) r[k] += x[j * D + i] * m[i * D + k] / 3;
+                for (int i = 0; i < D; i++) r[k] += x[j * D + i] * m[i * D + k] / 3;
         }
         var wu = checkpoint.Parameters[ParameterNames.Unembed].ToArray(); // [D, P]
         double norm = Math.Sqrt(r.Sum(v => v * v));
@@ -186,12 +186,12 @@ public sealed class OnnxEmbeddedLogitsTests
             }
             // r = Σ_j x_j·A_j with A_0 = A_1 = M/3 and A_2 = I + M/3.
             for (int j = 0; j < 3; j++)
-            for (int i = 0; i < D; i++)
-            {
-                double s = j == 2 ? dr[i] : 0;
-                for (int k = 0; k < D; k++) s += m[i * D + k] / 3 * dr[k];
-                grad[o * 3 * D + j * D + i] = s;
-            }
+                for (int i = 0; i < D; i++)
+                {
+                    double s = j == 2 ? dr[i] : 0;
+                    for (int k = 0; k < D; k++) s += m[i * D + k] / 3 * dr[k];
+                    grad[o * 3 * D + j * D + i] = s;
+                }
         }
         return grad;
     }

@@ -1,10 +1,10 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Core.Model;
+using BitOnnx.Engine.Model;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
-using BitOnnx.Engine.Model;
 
 namespace BitOnnx.Analysis.Tests.Onnx;
 

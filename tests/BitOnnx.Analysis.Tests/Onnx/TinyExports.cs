@@ -1,8 +1,8 @@
-using BitOnnx.Engine.Training;
 using System.Collections.Concurrent;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 
@@ -34,7 +34,10 @@ internal static class TinyExports
         bool embeddedInput = false, bool doublePrecision = false) =>
         TransformerExporter.Export(checkpoint, new ExportOptions
         {
-            Weights = weights, Probes = probes ?? ProbeSelection.Every, EmbeddedInput = embeddedInput, DoublePrecision = doublePrecision,
+            Weights = weights,
+            Probes = probes ?? ProbeSelection.Every,
+            EmbeddedInput = embeddedInput,
+            DoublePrecision = doublePrecision,
         }).Model;
 
     /// <summary>Tokens of all P² rows in the engine's own order (ModularAdditionData).</summary>

@@ -1,6 +1,6 @@
 using BitOnnx.Core.Model;
-using BitOnnx.Engine.Tests.Reference;
 using BitOnnx.Engine.Model;
+using BitOnnx.Engine.Tests.Reference;
 
 namespace BitOnnx.Engine.Tests.Model;
 
@@ -39,8 +39,8 @@ public sealed class ActivationCacheTests
         var reference = ReferenceTransformer.Logits(c, effective, ReferenceTransformer.ToDouble(effective), tokens);
         var logits = cache[HookNames.Logits].Data;
         for (var n = 0; n < reference.Length; n++)
-        for (var o = 0; o < c.DVocabOut; o++)
-            Assert.AreEqual(reference[n][o], logits[n * c.DVocabOut + o], 1e-4);
+            for (var o = 0; o < c.DVocabOut; o++)
+                Assert.AreEqual(reference[n][o], logits[n * c.DVocabOut + o], 1e-4);
 
         var pattern = cache[HookNames.Pattern(0)].Data;
         for (var row = 0; row < pattern.Length / c.NCtx; row++)

@@ -21,13 +21,13 @@ public sealed class GradientCheckTests
     public static IEnumerable<object[]> Cases()
     {
         foreach (var preset in TransformerConfig.PresetNames)
-        foreach (var mode in Enum.GetValues<WeightQuantization>())
-        foreach (var layers in new[] { 1, 2 })
-            yield return [preset, mode, layers, QuantScope.Linears];
+            foreach (var mode in Enum.GetValues<WeightQuantization>())
+                foreach (var layers in new[] { 1, 2 })
+                    yield return [preset, mode, layers, QuantScope.Linears];
         // A fully quantized network: W_E and W_U go through the quantizer and the STE as well.
         foreach (var preset in TransformerConfig.PresetNames)
-        foreach (var mode in new[] { WeightQuantization.Binary, WeightQuantization.Ternary })
-            yield return [preset, mode, 1, QuantScope.All];
+            foreach (var mode in new[] { WeightQuantization.Binary, WeightQuantization.Ternary })
+                yield return [preset, mode, 1, QuantScope.All];
     }
 
     [TestMethod]

@@ -11,7 +11,14 @@ public static class TinyModels
     public static TransformerConfig Config(string preset, WeightQuantization mode, int layers = 1, QuantScope scope = QuantScope.Linears) =>
         TransformerConfig.FromPreset(preset) with
         {
-            P = 5, DModel = 8, NHeads = 2, DHead = 4, DMlp = 12, NLayers = layers, Quantization = mode, QuantScope = scope,
+            P = 5,
+            DModel = 8,
+            NHeads = 2,
+            DHead = 4,
+            DMlp = 12,
+            NLayers = layers,
+            Quantization = mode,
+            QuantScope = scope,
         };
 
     /// <summary>The same shapes computed in full precision: what a model with already-quantized weights loads as.</summary>

@@ -45,8 +45,8 @@ public static class ReferenceTransformer
         {
             var x = new double[t, d];
             for (var p = 0; p < t; p++)
-            for (var i = 0; i < d; i++)
-                x[p, i] = W(ParameterNames.Embed, tokens[n * t + p], i) + (c.PositionalEmbedding ? W(ParameterNames.PosEmbed, p, i) : 0);
+                for (var i = 0; i < d; i++)
+                    x[p, i] = W(ParameterNames.Embed, tokens[n * t + p], i) + (c.PositionalEmbedding ? W(ParameterNames.PosEmbed, p, i) : 0);
 
             for (var l = 0; l < c.NLayers; l++)
             {
@@ -54,35 +54,35 @@ public static class ReferenceTransformer
                 var k = new double[h, t, e];
                 var v = new double[h, t, e];
                 for (var head = 0; head < h; head++)
-                for (var p = 0; p < t; p++)
-                for (var j = 0; j < e; j++)
-                for (var i = 0; i < d; i++)
-                {
-                    q[head, p, j] += x[p, i] * W(ParameterNames.Query(l), head, i, j);
-                    k[head, p, j] += x[p, i] * W(ParameterNames.Key(l), head, i, j);
-                    v[head, p, j] += x[p, i] * W(ParameterNames.Value(l), head, i, j);
-                }
+                    for (var p = 0; p < t; p++)
+                        for (var j = 0; j < e; j++)
+                            for (var i = 0; i < d; i++)
+                            {
+                                q[head, p, j] += x[p, i] * W(ParameterNames.Query(l), head, i, j);
+                                k[head, p, j] += x[p, i] * W(ParameterNames.Key(l), head, i, j);
+                                v[head, p, j] += x[p, i] * W(ParameterNames.Value(l), head, i, j);
+                            }
                 var scale = c.AttentionScale == AttentionScale.InverseSqrtDHead ? 1 / Math.Sqrt(e) : 1 / Math.Sqrt(d);
                 var attnOut = new double[t, d];
                 for (var head = 0; head < h; head++)
-                for (var p = 0; p < t; p++)
-                {
-                    var scores = new double[t];
-                    for (var s = 0; s < t; s++)
+                    for (var p = 0; p < t; p++)
                     {
-                        if (c.CausalMask && s > p) { scores[s] = double.NegativeInfinity; continue; }
-                        for (var j = 0; j < e; j++) scores[s] += q[head, p, j] * k[head, s, j] * scale;
+                        var scores = new double[t];
+                        for (var s = 0; s < t; s++)
+                        {
+                            if (c.CausalMask && s > p) { scores[s] = double.NegativeInfinity; continue; }
+                            for (var j = 0; j < e; j++) scores[s] += q[head, p, j] * k[head, s, j] * scale;
+                        }
+                        var max = scores.Max();
+                        var weights = scores.Select(s => Math.Exp(s - max)).ToArray();
+                        var sum = weights.Sum();
+                        for (var j = 0; j < e; j++)
+                        {
+                            double z = 0;
+                            for (var s = 0; s < t; s++) z += weights[s] / sum * v[head, s, j];
+                            for (var i = 0; i < d; i++) attnOut[p, i] += z * W(ParameterNames.Output(l), head, j, i);
+                        }
                     }
-                    var max = scores.Max();
-                    var weights = scores.Select(s => Math.Exp(s - max)).ToArray();
-                    var sum = weights.Sum();
-                    for (var j = 0; j < e; j++)
-                    {
-                        double z = 0;
-                        for (var s = 0; s < t; s++) z += weights[s] / sum * v[head, s, j];
-                        for (var i = 0; i < d; i++) attnOut[p, i] += z * W(ParameterNames.Output(l), head, j, i);
-                    }
-                }
                 for (var p = 0; p < t; p++)
                 {
                     var mid = new double[d];
@@ -112,8 +112,8 @@ public static class ReferenceTransformer
             }
             result[n] = new double[c.DVocabOut];
             for (var o = 0; o < c.DVocabOut; o++)
-            for (var i = 0; i < d; i++)
-                result[n][o] += final[i] * W(ParameterNames.Unembed, i, o);
+                for (var i = 0; i < d; i++)
+                    result[n][o] += final[i] * W(ParameterNames.Unembed, i, o);
         }
         return result;
     }

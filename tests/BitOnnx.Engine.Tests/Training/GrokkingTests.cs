@@ -1,6 +1,6 @@
-using BitOnnx.Engine.Training;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 
 namespace BitOnnx.Engine.Tests.Training;
 
@@ -18,7 +18,11 @@ public sealed class GrokkingTests
             TransformerConfig.Li2024 with { P = 31, DModel = 64, NHeads = 4, DHead = 16, DMlp = 128, Quantization = mode },
             new TrainingOptions
             {
-                Epochs = 2000, Seed = 0, TrainFraction = 0.6, LogEvery = 50, Threads = 2,
+                Epochs = 2000,
+                Seed = 0,
+                TrainFraction = 0.6,
+                LogEvery = 50,
+                Threads = 2,
                 Optimizer = new AdamWSettings { LearningRate = 3e-3, WeightDecay = weightDecay },
             },
             new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N"))), EngineBackend.Instance).Run();

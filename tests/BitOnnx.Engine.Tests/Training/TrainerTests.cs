@@ -1,7 +1,7 @@
-using BitOnnx.Engine.Training;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Engine.Training;
 
 namespace BitOnnx.Engine.Tests.Training;
 
@@ -10,12 +10,21 @@ public sealed class TrainerTests
 {
     private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
     {
-        P = 11, DModel = 16, NHeads = 2, DHead = 8, DMlp = 32, Quantization = WeightQuantization.Ternary,
+        P = 11,
+        DModel = 16,
+        NHeads = 2,
+        DHead = 8,
+        DMlp = 32,
+        Quantization = WeightQuantization.Ternary,
     };
 
     private static TrainingOptions Options(int epochs, int threads = 2) => new()
     {
-        Epochs = epochs, Seed = 9, LogEvery = 5, CheckpointEvery = 10, Threads = threads,
+        Epochs = epochs,
+        Seed = 9,
+        LogEvery = 5,
+        CheckpointEvery = 10,
+        Threads = threads,
     };
 
     private static string TempRun() => Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N"));
