@@ -11,7 +11,7 @@ namespace BitOnnx.Analysis;
 /// <param name="Weights">Its folded weights, when available (else W_E is read off hook_embed).</param>
 /// <param name="Run">The run folder it came from (config, loss curves, split), when known.</param>
 /// <param name="EmbeddedModel">The model as a function of its embedded input, for gradient symmetricity.</param>
-public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource? Weights = null, RunFolder? Run = null, IEmbeddedLogits? EmbeddedModel = null);
+public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource? Weights = null, TrainingRun? Run = null, IEmbeddedLogits? EmbeddedModel = null);
 
 /// <summary>Results of every analysis run on one model; a part left out of <see cref="AnalysisOptions.Parts"/> is null.</summary>
 /// <param name="Name">Display name.</param>
@@ -23,7 +23,7 @@ public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource
 /// <param name="Logits">Logit Fourier norms and losses.</param>
 /// <param name="ClockPizza">Clock-vs-pizza measures and verdict.</param>
 public sealed record ModelAnalysis(
-    string Name, int P, RunFolder? Run, EmbeddingFourierResult? Embedding, AttentionResult? Attention,
+    string Name, int P, TrainingRun? Run, EmbeddingFourierResult? Embedding, AttentionResult? Attention,
     NeuronFourierResult? Neurons, LogitFourierResult? Logits, ClockPizzaResult? ClockPizza)
 {
     /// <summary>Key frequencies by the embedding-norm method (empty when not analysed).</summary>

@@ -5,7 +5,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
-using AnalysisRun = BitOnnx.Analysis.Runs.RunFolder;
+using AnalysisRun = BitOnnx.Analysis.Runs.TrainingRun;
 
 namespace BitOnnx.Analysis.Tests;
 

@@ -1,6 +1,6 @@
 using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Inputs;
-using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Analysis.Tests.Synthetic;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;

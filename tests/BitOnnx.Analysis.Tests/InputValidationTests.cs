@@ -1,6 +1,6 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
-using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Analysis.Tests.Synthetic;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -50,7 +50,7 @@ public class InputValidationTests
         using var dir = new TempDir();
         File.WriteAllText(Path.Combine(dir.Path, "config.json"),
             """{"p": 113, "preset": "li2024", "quant": "binary", "seed": 0, "train_fraction": 0.3, "d_model": 128, "n_heads": 4, "d_mlp": 512}""");
-        var run = RunFolder.Load(dir.Path);
+        var run = TrainingRun.Load(dir.Path);
         var e = Assert.ThrowsException<InvalidDataException>(() => ModelAnalyzer.Analyze(new ModelInputs("binary", Small().Probes(), Run: run)));
         StringAssert.Contains(e.Message, "P mismatch");
         StringAssert.Contains(e.Message, "p = 113");

@@ -1,6 +1,6 @@
 using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.Fourier;
-using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Analysis.Tests.Synthetic;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;

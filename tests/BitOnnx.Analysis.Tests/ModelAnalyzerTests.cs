@@ -2,7 +2,7 @@ using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
-using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Analysis.Tests.Synthetic;
 using BitOnnx.Core.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -39,7 +39,7 @@ public class ModelAnalyzerTests
             """{"p": 23, "preset": "li2024", "quant": "binary", "seed": 3, "train_fraction": 0.3, "d_model": 8, "n_heads": 2, "d_mlp": 20}""");
         var train = SyntheticTraining.TrainRows(23, 0.3, 3);
         File.WriteAllText(Path.Combine(dir.Path, "split.json"), $$"""{"seed": 3, "train_fraction": 0.3, "train": [{{string.Join(",", train)}}]}""");
-        var run = RunFolder.Load(dir.Path);
+        var run = TrainingRun.Load(dir.Path);
 
         var result = ModelAnalyzer.Analyze(new ModelInputs("m", probes, Run: run));
         var logits = ProbeViews.Logits(probes);

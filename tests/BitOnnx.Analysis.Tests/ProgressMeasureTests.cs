@@ -2,7 +2,7 @@ using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Progress;
-using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Analysis.Tests.Synthetic;
 using BitOnnx.Core.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 

@@ -1,6 +1,6 @@
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Report;
-using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Analysis.Tests.Synthetic;
 
 namespace BitOnnx.Analysis.Tests;
 

@@ -1,4 +1,5 @@
 using BitOnnx.Analysis.Runs;
+using BitOnnx.Core.Training;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -18,7 +19,7 @@ public class RunFolderTests
         foreach (var name in new[] { "epoch-000200.safetensors", "epoch-000010.safetensors", "notes.txt" })
             File.WriteAllText(Path.Combine(dir.Path, "checkpoints", name), "");
 
-        var run = RunFolder.Load(dir.Path);
+        var run = TrainingRun.Load(dir.Path);
         Assert.AreEqual(5, run.Config.P);
         Assert.AreEqual("nanda2023", run.Config.Preset);
         Assert.AreEqual("ternary", run.Config.Quant);
@@ -36,7 +37,7 @@ public class RunFolderTests
     public void Missing_config_says_what_a_run_folder_is()
     {
         using var dir = new TempDir();
-        var e = Assert.ThrowsException<FileNotFoundException>(() => RunFolder.Load(dir.Path));
+        var e = Assert.ThrowsException<FileNotFoundException>(() => TrainingRun.Load(dir.Path));
         StringAssert.Contains(e.Message, "config.json");
         StringAssert.Contains(e.Message, "bitonnx train");
     }
@@ -48,7 +49,7 @@ public class RunFolderTests
         File.WriteAllText(Path.Combine(dir.Path, "config.json"),
             """{"p": 5, "preset": "li2024", "quant": "binary", "seed": 1, "train_fraction": 0.3, "d_model": 8, "n_heads": 1, "d_mlp": 8}""");
         File.WriteAllText(Path.Combine(dir.Path, "split.json"), """{"seed": 1, "train_fraction": 0.3, "train": [3, 25]}""");
-        var e = Assert.ThrowsException<InvalidDataException>(() => RunFolder.Load(dir.Path));
+        var e = Assert.ThrowsException<InvalidDataException>(() => TrainingRun.Load(dir.Path));
         StringAssert.Contains(e.Message, "train[1]");
     }
 

@@ -6,7 +6,7 @@ using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Progress;
-using BitOnnx.Analysis.Synthetic;
+using BitOnnx.Analysis.Tests.Synthetic;
 
 namespace BitOnnx.Benchmarks;
 

@@ -11,7 +11,7 @@ namespace BitOnnx.Analysis.Onnx;
 /// <param name="Run">Its run folder, when known.</param>
 /// <param name="EmbeddedModelPath">An embedded-input export of the same model; null: graph surgery on the token model.</param>
 /// <param name="Gradients">False skips gradient symmetricity (no embedded model is built).</param>
-public sealed record OnnxModelRequest(string ModelPath, string? Name = null, RunFolder? Run = null, string? EmbeddedModelPath = null, bool Gradients = true);
+public sealed record OnnxModelRequest(string ModelPath, string? Name = null, TrainingRun? Run = null, string? EmbeddedModelPath = null, bool Gradients = true);
 
 /// <summary>
 /// One ONNX model opened for <see cref="ModelAnalyzer"/>: its probes (only those the analyses need), folded weights and,

@@ -5,7 +5,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
-using AnalysisRun = BitOnnx.Analysis.Runs.RunFolder;
+using AnalysisRun = BitOnnx.Analysis.Runs.TrainingRun;
 
 namespace BitOnnx.Analysis.Progress;
 

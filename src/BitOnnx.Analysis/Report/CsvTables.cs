@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BitOnnx.Analysis.Fourier;
+using BitOnnx.Core.Checkpoints;
 
 namespace BitOnnx.Analysis.Report;
 
@@ -18,7 +19,7 @@ internal static class CsvTables
         {
             var sb = new StringBuilder(header).Append('\n');
             foreach (var row in rows) sb.Append(string.Join(",", row.Select(Format))).Append('\n');
-            AtomicFile.WriteAllText(Path.Combine(dir, file), sb.ToString());
+            AtomicFile.WriteText(Path.Combine(dir, file), sb.ToString());
             written.Add(file);
         }
         IEnumerable<IEnumerable<object>> Map(double[] map, int p) =>

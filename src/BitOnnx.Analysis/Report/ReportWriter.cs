@@ -1,5 +1,6 @@
 using System.Text;
 using BitOnnx.Analysis.ClockPizza;
+using BitOnnx.Core.Checkpoints;
 
 namespace BitOnnx.Analysis.Report;
 
@@ -40,17 +41,17 @@ public static class ReportWriter
         if (models.Any(m => m.Analysis.ClockPizza != null))
         {
             string clockPizza = Path.Combine(reportDir, "data", "clock_pizza.csv");
-            AtomicFile.WriteAllText(clockPizza, CsvTables.ClockPizza(models));
+            AtomicFile.WriteText(clockPizza, CsvTables.ClockPizza(models));
             csv.Add(clockPizza);
         }
 
         string summaryPath = Path.Combine(reportDir, "summary.json");
-        AtomicFile.WriteAllText(summaryPath, SummaryJson.Build(models, slugs, thresholds));
+        AtomicFile.WriteText(summaryPath, SummaryJson.Build(models, slugs, thresholds));
 
         string pageData = PageData.Build(title, models, slugs, colors, thresholds);
         string html = HtmlPage.Build(title, models, pageData, thresholds);
         string indexPath = Path.Combine(reportDir, "index.html");
-        AtomicFile.WriteAllText(indexPath, html);
+        AtomicFile.WriteText(indexPath, html);
         progress?.Report(new AnalysisProgress("report: page", 1));
         return new ReportFiles(indexPath, summaryPath, csv);
     }

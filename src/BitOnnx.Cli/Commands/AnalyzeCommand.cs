@@ -66,7 +66,7 @@ public static class AnalyzeCommand
         {
             string? runPath = i < runs.Length && runs[i] != NoneMarker ? runs[i] : null;
             string? embeddedPath = i < embedded.Length && embedded[i] != NoneMarker ? embedded[i] : null;
-            requests.Add(new OnnxModelRequest(models[i], i < names.Length ? names[i] : defaults[i], runPath is null ? null : RunFolder.Load(runPath),
+            requests.Add(new OnnxModelRequest(models[i], i < names.Length ? names[i] : defaults[i], runPath is null ? null : TrainingRun.Load(runPath),
                 embeddedPath, gradients));
         }
         var duplicate = requests.GroupBy(q => q.Name).FirstOrDefault(g => g.Count() > 1);

@@ -69,7 +69,7 @@ public static class DemoRun
                 string.Create(CultureInfo.InvariantCulture, $"{worst.MaxAbsDifference / worst.Bound:P1} ({worst.Name})"),
                 report.PredictionMismatches.ToString(CultureInfo.InvariantCulture),
                 report.OnnxAccuracy.ToString("P2", CultureInfo.InvariantCulture));
-            requests.Add(new OnnxModelRequest(main, model.Name, BitOnnx.Analysis.Runs.RunFolder.Load(run.Path)));
+            requests.Add(new OnnxModelRequest(main, model.Name, BitOnnx.Analysis.Runs.TrainingRun.Load(run.Path)));
         }
         AnsiConsole.Write(sizes);
         AnsiConsole.Write(verification);

@@ -99,6 +99,18 @@ public sealed class RunFolder(string path)
         if (File.Exists(StopFile)) File.Delete(StopFile);
     }
 
+    /// <summary>The settings <see cref="WriteSettings"/> wrote; config.json is what makes a folder a run folder.</summary>
+    public RunSettings ReadSettings() =>
+        File.Exists(ConfigFile)
+            ? RunSettings.Parse(File.ReadAllText(ConfigFile), ConfigFile)
+            : throw new FileNotFoundException($"'{Path}' has no config.json: is it a run folder written by `bitonnx train`?", ConfigFile);
+
+    /// <summary>The split <see cref="WriteSplit"/> wrote, its rows checked against <paramref name="p"/>; null when absent.</summary>
+    public RunSplit? ReadSplit(int p) => File.Exists(SplitFile) ? RunSplit.Parse(File.ReadAllText(SplitFile), SplitFile, p) : null;
+
+    /// <summary>metrics.csv as curves, header checked; null when absent.</summary>
+    public TrainingMetrics? ReadCurves() => File.Exists(MetricsFile) ? TrainingMetrics.Parse(File.ReadAllText(MetricsFile), MetricsFile) : null;
+
     public IReadOnlyList<MetricsRow> ReadMetrics() =>
         File.Exists(MetricsFile)
             ? File.ReadLines(MetricsFile).Skip(1).Where(l => l.Length > 0).Select(MetricsRow.Parse).ToList()

@@ -1,6 +1,6 @@
 using BitOnnx.Analysis.Inputs;
 
-namespace BitOnnx.Analysis.Synthetic;
+namespace BitOnnx.Analysis.Tests.Synthetic;
 
 /// <summary>Which algorithm a synthetic model's logits implement.</summary>
 public enum SyntheticAlgorithm

@@ -1,8 +1,8 @@
 using System.Text.Json;
 
-namespace BitOnnx.Analysis.Runs;
+namespace BitOnnx.Core.Training;
 
-/// <summary>The facts of a training run the analysis reads from RUN/config.json (written by the trainer).</summary>
+/// <summary>The facts of a run that readers need from RUN/config.json, which <see cref="RunFolder.WriteSettings"/> writes.</summary>
 /// <param name="P">Modulus.</param>
 /// <param name="Preset">Model preset (nanda2023, li2024).</param>
 /// <param name="Quant">Weight quantization (binary, ternary, none...).</param>
@@ -12,14 +12,14 @@ namespace BitOnnx.Analysis.Runs;
 /// <param name="NHeads">Attention heads.</param>
 /// <param name="DMlp">MLP width.</param>
 /// <param name="Json">The whole file, for the report.</param>
-public sealed record RunConfig(int P, string Preset, string Quant, long Seed, double TrainFraction, int DModel, int NHeads, int DMlp, string Json)
+public sealed record RunSettings(int P, string Preset, string Quant, long Seed, double TrainFraction, int DModel, int NHeads, int DMlp, string Json)
 {
     /// <summary>Parses config.json text; <paramref name="path"/> only names the file in errors.</summary>
-    public static RunConfig Parse(string json, string path)
+    public static RunSettings Parse(string json, string path)
     {
         using var doc = ParseDocument(json, path);
         var root = doc.RootElement;
-        return new RunConfig(
+        return new RunSettings(
             RequireInt(root, "p", path), RequireString(root, "preset", path), RequireString(root, "quant", path),
             RequireLong(root, "seed", path), RequireDouble(root, "train_fraction", path),
             RequireInt(root, "d_model", path), RequireInt(root, "n_heads", path), RequireInt(root, "d_mlp", path), json);

@@ -1,7 +1,7 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Progress;
 
-namespace BitOnnx.Analysis.Synthetic;
+namespace BitOnnx.Analysis.Tests.Synthetic;
 
 /// <summary>
 /// Checkpoints of a made-up grokking run, in closed form: a memorising solution (confident on the training pairs,

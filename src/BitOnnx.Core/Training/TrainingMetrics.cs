@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace BitOnnx.Analysis.Runs;
+namespace BitOnnx.Core.Training;
 
 /// <summary>The loss curves of RUN/metrics.csv (header <c>epoch,train_loss,test_loss,test_acc</c>).</summary>
 public sealed record TrainingMetrics(int[] Epochs, double[] TrainLoss, double[] TestLoss, double[] TestAccuracy)

@@ -1,14 +1,14 @@
 using System.Text.Json;
 
-namespace BitOnnx.Analysis.Runs;
+namespace BitOnnx.Core.Training;
 
 /// <summary>RUN/split.json: the seeded train split as row indices a·P + b.</summary>
-public sealed record DataSplit(long Seed, double TrainFraction, int[] Train)
+public sealed record RunSplit(long Seed, double TrainFraction, int[] Train)
 {
     /// <summary>Parses split.json text and checks every index is a valid row for <paramref name="p"/>.</summary>
-    public static DataSplit Parse(string json, string path, int p)
+    public static RunSplit Parse(string json, string path, int p)
     {
-        using var doc = RunConfig.ParseDocument(json, path);
+        using var doc = RunSettings.ParseDocument(json, path);
         var root = doc.RootElement;
         if (!root.TryGetProperty("train", out var train) || train.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException($"{path} lacks the array \"train\" of row indices a*P+b.");
@@ -21,6 +21,6 @@ public sealed record DataSplit(long Seed, double TrainFraction, int[] Train)
             rows[i++] = row;
         }
         if (rows.Distinct().Count() != rows.Length) throw new InvalidDataException($"{path}: \"train\" repeats row indices.");
-        return new DataSplit(RunConfig.RequireLong(root, "seed", path), RunConfig.RequireDouble(root, "train_fraction", path), rows);
+        return new RunSplit(RunSettings.RequireLong(root, "seed", path), RunSettings.RequireDouble(root, "train_fraction", path), rows);
     }
 }
