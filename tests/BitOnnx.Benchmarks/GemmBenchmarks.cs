@@ -24,10 +24,14 @@ public class GemmBenchmarks
     [ParamsSource(nameof(Shapes))]
     public string Shape { get; set; } = GemmCase.All[0].Name;
 
-    [Params(1, 2)]
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
 
     public static IEnumerable<string> Shapes => GemmCase.All.Select(s => s.Name);
+
+    /// <summary>1 and 2, or the list in BITONNX_BENCH_THREADS (e.g. "1", to compare with one core's FMA peak).</summary>
+    public static IEnumerable<int> ThreadCounts =>
+        (Environment.GetEnvironmentVariable("BITONNX_BENCH_THREADS") ?? "1,2").Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture));
 
     [GlobalSetup]
     public void Setup()
