@@ -3,8 +3,8 @@
 # docs/speed-and-grokfast.md, named in MODELS), with resume: rerunning continues unfinished runs and skips
 # finished ones, so it can be stopped at any time. Each run trains until its test accuracy, logged every 10 epochs,
 # reaches 99% (at most 10,000 epochs; 25,000 for nanda2023), keeps its final checkpoint for the progress measures,
-# exports (int8 with every probe; int2 without probes), verifies the int2 file on ONNX Runtime and is analysed.
-# Then OUT/table.tsv gets one row per run folder found, and the mean ± sd per model is printed.
+# exports (int8 with every probe, float for nanda2023; int2 without probes), verifies the int2 file on ONNX Runtime and is analysed.
+# Then OUT/table.tsv gets one row per finished run folder, and OUT/table.md the mean ± sd per model.
 #
 # Usage: tools/seeds.sh [OUT=runs/seeds] [SEEDS="0 1 2 3 4"] [MODELS="li2024-binary ... li2024-ternary-all"]
 #   BITONNX=path/to/bitonnx (default: the CLI built in Release), THREADS=1; P=113 and TRAIN_ARGS (more train
@@ -63,7 +63,8 @@ for name in $names; do
     last=$(tail -n 1 "$run/metrics.csv" | cut -d, -f1)
     mkdir -p "$run/checkpoints"
     cp -n "$run/model.safetensors" "$run/checkpoints/epoch-$(printf %06d "$last").safetensors"
-    [ -f "$run/$name.onnx" ] || $bitonnx export "$run/model.safetensors" --weights int8 --probes all -o "$run/$name.onnx" > /dev/null
+    weights=int8; [[ $name == nanda2023-fp* ]] && weights=float
+    [ -f "$run/$name.onnx" ] || $bitonnx export "$run/model.safetensors" --weights $weights --probes all -o "$run/$name.onnx" > /dev/null
     if [[ $name != nanda2023-fp* ]] && [ ! -f "$run/$name-int2.onnx" ]; then
       $bitonnx export "$run/model.safetensors" --weights int2 -o "$run/$name-int2.onnx.tmp" > /dev/null
       $bitonnx verify "$run/$name-int2.onnx.tmp" "$run/model.safetensors" | tail -n 1
