@@ -3,7 +3,8 @@
 # docs/speed-and-grokfast.md, named in MODELS), with resume: rerunning continues unfinished runs and skips
 # finished ones, so it can be stopped at any time. Each run trains until its test accuracy, logged every 10 epochs,
 # reaches 99% (at most 10,000 epochs; 25,000 for nanda2023), keeps its final checkpoint for the progress measures,
-# exports (int8 with every probe, float for nanda2023; int2 without probes), verifies the int2 file on ONNX Runtime and is analysed.
+# exports (int8 with every probe, float for nanda2023; int2 without probes), verifies the int2 file on ONNX Runtime
+# and is analysed.
 # Then OUT/table.tsv gets one row per finished run folder, and OUT/table.md the mean ± sd per model.
 #
 # Usage: tools/seeds.sh [OUT=runs/seeds] [SEEDS="0 1 2 3 4"] [MODELS="li2024-binary ... li2024-ternary-all"]
