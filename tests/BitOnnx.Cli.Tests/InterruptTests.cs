@@ -9,6 +9,9 @@ public sealed class InterruptTests
     [TestMethod]
     public void CtrlCLeavesAValidCheckpointThatResumeFinishes()
     {
+        // A process started in the background by a non-interactive shell (`cmd &`, nohup) inherits SIGINT as ignored,
+        // and .NET keeps an inherited SIG_IGN, as Unix programs should: then no Ctrl-C can reach the child at all.
+        if (SigIntIgnored()) Assert.Inconclusive("SIGINT is ignored in this process (started in the background by a non-interactive shell?), so the trainer it starts cannot receive Ctrl-C; run the tests from a terminal or with job control.");
         var run = CliProcess.TempFolder();
         string[] args = ["train", "--p", "23", "--d-model", "32", "--n-heads", "4", "--d-mlp", "64", "--epochs", "200000", "--log-every", "10", "--out", run];
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -20,15 +23,8 @@ public sealed class InterruptTests
         var metrics = Path.Combine(run, "metrics.csv");
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline && (!File.Exists(metrics) || File.ReadAllLines(metrics).Length < 4)) Thread.Sleep(50);
-        // Ctrl-C again every 10 s, as a user would: in full-suite runs beside other test projects the first SIGINT went
-        // unanswered for 60 s twice (cause not found; never when the test ran alone). Every press only asks to stop.
-        var stoppedInTime = false;
-        for (var press = 0; press < 6 && !stoppedInTime; press++)
-        {
-            Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            stoppedInTime = process.WaitForExit(TimeSpan.FromSeconds(10));
-        }
-        Assert.IsTrue(stoppedInTime, "training stops after Ctrl-C");
+        Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Assert.IsTrue(process.WaitForExit(TimeSpan.FromSeconds(60)), "training stops after Ctrl-C");
         Assert.AreEqual(130, process.ExitCode, error.Result);
         StringAssert.Contains(output.Result, "--resume");
         var stopped = System.Text.RegularExpressions.Regex.Match(output.Result, @"Interrupted at epoch (\d+)");
@@ -41,5 +37,12 @@ public sealed class InterruptTests
         Assert.AreEqual(target.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[^1].Split(',')[0]);
         var epochs = lines.Skip(1).Select(l => int.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         CollectionAssert.AreEqual(epochs.Order().Distinct().ToList(), epochs, "no epoch is logged twice after resuming");
+    }
+
+    /// <summary>Bit 2 (SIGINT) of the SigIgn mask in /proc/self/status; children inherit ignored signals.</summary>
+    private static bool SigIntIgnored()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
     }
 }
