@@ -31,5 +31,16 @@ public static class CliProcess
         return new Result(process.ExitCode, output.Result, error.Result);
     }
 
+    /// <summary>The checkout the tests run from: the first folder above the test binaries that holds BitOnnx.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "BitOnnx.sln"))) return folder.FullName;
+        }
+
+        throw new AssertFailedException($"no BitOnnx.sln in {AppContext.BaseDirectory} or any folder above it");
+    }
+
     public static string TempFolder() => Path.Combine(Path.GetTempPath(), "bitonnx-cli-tests", Guid.NewGuid().ToString("N"));
 }

@@ -15,7 +15,7 @@ public sealed class DotnetToolSequenceTests
     [TestCategory("slow")]
     public void PackRestoreAndRunTheToolInAFreshClone()
     {
-        string root = RepositoryRoot();
+        string root = CliProcess.RepositoryRoot();
         string work = CliProcess.TempFolder();
         string clone = Path.Combine(work, "clone");
         string run = Path.Combine(work, "run");
@@ -124,15 +124,5 @@ public sealed class DotnetToolSequenceTests
         Assert.AreEqual(0, process.ExitCode,
             $"`{command}` (in {workingDirectory}) failed with exit code {process.ExitCode}.\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
         return new StepResult(stdout, stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "BitOnnx.sln"))) return folder.FullName;
-        }
-
-        throw new AssertFailedException($"no BitOnnx.sln in {AppContext.BaseDirectory} or any folder above it");
     }
 }

@@ -11,18 +11,10 @@ namespace BitOnnx.Cli.Tests;
 [TestClass]
 public sealed class SeedsScriptTests
 {
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BitOnnx.sln"))) dir = dir.Parent;
-        Assert.IsNotNull(dir, "repository root");
-        return dir.FullName;
-    }
-
     private static (int ExitCode, string Output) Seeds(string output, string seeds)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(RepositoryRoot(), "tools", "seeds.sh"), output, seeds, "li2024-ternary nanda2023-fp" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { Path.Combine(CliProcess.RepositoryRoot(), "tools", "seeds.sh"), output, seeds, "li2024-ternary nanda2023-fp" }) start.ArgumentList.Add(a);
         start.Environment["BITONNX"] = "dotnet " + Path.Combine(AppContext.BaseDirectory, "bitonnx.dll");
         start.Environment["P"] = "31";
         start.Environment["TRAIN_ARGS"] = "--d-model 64 --train-fraction 0.6 --lr 3e-3";

@@ -6,13 +6,7 @@ namespace BitOnnx.Cli.Tests;
 [TestClass]
 public sealed class ShippedModelsTests
 {
-    private static string ModelsFolder()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BitOnnx.sln"))) dir = dir.Parent;
-        Assert.IsNotNull(dir, "repository root");
-        return Path.Combine(dir.FullName, "models");
-    }
+    private static string ModelsFolder() => Path.Combine(CliProcess.RepositoryRoot(), "models");
 
     [TestMethod]
     [DataRow("li2024-binary", "")]
