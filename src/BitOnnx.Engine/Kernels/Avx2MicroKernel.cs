@@ -19,10 +19,11 @@ internal readonly unsafe struct Avx2MicroKernel : IGemmMicroKernel
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply<TLayout>(int kc, float* a, float* b, float* c, nint ldc, bool loadC)
-        where TLayout : struct, IAPanelLayout
+    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC)
     {
-        nint rs = TLayout.RowStride(6), step = TLayout.StepStride(6);
+        // Two row pointers and two stride multiples address all six rows as [base + index·scale].
+        nint rs = rowStride, rs2 = 2 * rowStride;
+        float* a0 = a, a3 = a + (3 * rowStride);
         Vector256<float> c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
         if (loadC)
         {
@@ -41,13 +42,14 @@ internal readonly unsafe struct Avx2MicroKernel : IGemmMicroKernel
         for (int p = 0; p < kc; p++)
         {
             Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8), x;
-            x = Vector256.Create(a[0 * rs]); c0a = Fma.MultiplyAdd(x, b0, c0a); c0b = Fma.MultiplyAdd(x, b1, c0b);
-            x = Vector256.Create(a[1 * rs]); c1a = Fma.MultiplyAdd(x, b0, c1a); c1b = Fma.MultiplyAdd(x, b1, c1b);
-            x = Vector256.Create(a[2 * rs]); c2a = Fma.MultiplyAdd(x, b0, c2a); c2b = Fma.MultiplyAdd(x, b1, c2b);
-            x = Vector256.Create(a[3 * rs]); c3a = Fma.MultiplyAdd(x, b0, c3a); c3b = Fma.MultiplyAdd(x, b1, c3b);
-            x = Vector256.Create(a[4 * rs]); c4a = Fma.MultiplyAdd(x, b0, c4a); c4b = Fma.MultiplyAdd(x, b1, c4b);
-            x = Vector256.Create(a[5 * rs]); c5a = Fma.MultiplyAdd(x, b0, c5a); c5b = Fma.MultiplyAdd(x, b1, c5b);
-            a += step;
+            x = Vector256.Create(a0[0]); c0a = Fma.MultiplyAdd(x, b0, c0a); c0b = Fma.MultiplyAdd(x, b1, c0b);
+            x = Vector256.Create(a0[rs]); c1a = Fma.MultiplyAdd(x, b0, c1a); c1b = Fma.MultiplyAdd(x, b1, c1b);
+            x = Vector256.Create(a0[rs2]); c2a = Fma.MultiplyAdd(x, b0, c2a); c2b = Fma.MultiplyAdd(x, b1, c2b);
+            x = Vector256.Create(a3[0]); c3a = Fma.MultiplyAdd(x, b0, c3a); c3b = Fma.MultiplyAdd(x, b1, c3b);
+            x = Vector256.Create(a3[rs]); c4a = Fma.MultiplyAdd(x, b0, c4a); c4b = Fma.MultiplyAdd(x, b1, c4b);
+            x = Vector256.Create(a3[rs2]); c5a = Fma.MultiplyAdd(x, b0, c5a); c5b = Fma.MultiplyAdd(x, b1, c5b);
+            a0 += stepStride;
+            a3 += stepStride;
             b += 16;
         }
 

@@ -21,10 +21,11 @@ internal readonly unsafe struct Avx512MicroKernel : IGemmMicroKernel
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply<TLayout>(int kc, float* a, float* b, float* c, nint ldc, bool loadC)
-        where TLayout : struct, IAPanelLayout
+    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC)
     {
-        nint rs = TLayout.RowStride(12), step = TLayout.StepStride(12);
+        // Three row pointers and three stride multiples address all twelve rows as [base + index·scale].
+        nint rs = rowStride, rs2 = 2 * rowStride, rs3 = 3 * rowStride;
+        float* a0 = a, a4 = a + (4 * rowStride), a8 = a + (8 * rowStride);
         Vector512<float> c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b, c8a, c8b, c9a, c9b, c10a, c10b, c11a, c11b;
         if (loadC)
         {
@@ -49,19 +50,21 @@ internal readonly unsafe struct Avx512MicroKernel : IGemmMicroKernel
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16), x;
-            x = Vector512.Create(a[0 * rs]); c0a = Avx512F.FusedMultiplyAdd(x, b0, c0a); c0b = Avx512F.FusedMultiplyAdd(x, b1, c0b);
-            x = Vector512.Create(a[1 * rs]); c1a = Avx512F.FusedMultiplyAdd(x, b0, c1a); c1b = Avx512F.FusedMultiplyAdd(x, b1, c1b);
-            x = Vector512.Create(a[2 * rs]); c2a = Avx512F.FusedMultiplyAdd(x, b0, c2a); c2b = Avx512F.FusedMultiplyAdd(x, b1, c2b);
-            x = Vector512.Create(a[3 * rs]); c3a = Avx512F.FusedMultiplyAdd(x, b0, c3a); c3b = Avx512F.FusedMultiplyAdd(x, b1, c3b);
-            x = Vector512.Create(a[4 * rs]); c4a = Avx512F.FusedMultiplyAdd(x, b0, c4a); c4b = Avx512F.FusedMultiplyAdd(x, b1, c4b);
-            x = Vector512.Create(a[5 * rs]); c5a = Avx512F.FusedMultiplyAdd(x, b0, c5a); c5b = Avx512F.FusedMultiplyAdd(x, b1, c5b);
-            x = Vector512.Create(a[6 * rs]); c6a = Avx512F.FusedMultiplyAdd(x, b0, c6a); c6b = Avx512F.FusedMultiplyAdd(x, b1, c6b);
-            x = Vector512.Create(a[7 * rs]); c7a = Avx512F.FusedMultiplyAdd(x, b0, c7a); c7b = Avx512F.FusedMultiplyAdd(x, b1, c7b);
-            x = Vector512.Create(a[8 * rs]); c8a = Avx512F.FusedMultiplyAdd(x, b0, c8a); c8b = Avx512F.FusedMultiplyAdd(x, b1, c8b);
-            x = Vector512.Create(a[9 * rs]); c9a = Avx512F.FusedMultiplyAdd(x, b0, c9a); c9b = Avx512F.FusedMultiplyAdd(x, b1, c9b);
-            x = Vector512.Create(a[10 * rs]); c10a = Avx512F.FusedMultiplyAdd(x, b0, c10a); c10b = Avx512F.FusedMultiplyAdd(x, b1, c10b);
-            x = Vector512.Create(a[11 * rs]); c11a = Avx512F.FusedMultiplyAdd(x, b0, c11a); c11b = Avx512F.FusedMultiplyAdd(x, b1, c11b);
-            a += step;
+            x = Vector512.Create(a0[0]); c0a = Avx512F.FusedMultiplyAdd(x, b0, c0a); c0b = Avx512F.FusedMultiplyAdd(x, b1, c0b);
+            x = Vector512.Create(a0[rs]); c1a = Avx512F.FusedMultiplyAdd(x, b0, c1a); c1b = Avx512F.FusedMultiplyAdd(x, b1, c1b);
+            x = Vector512.Create(a0[rs2]); c2a = Avx512F.FusedMultiplyAdd(x, b0, c2a); c2b = Avx512F.FusedMultiplyAdd(x, b1, c2b);
+            x = Vector512.Create(a0[rs3]); c3a = Avx512F.FusedMultiplyAdd(x, b0, c3a); c3b = Avx512F.FusedMultiplyAdd(x, b1, c3b);
+            x = Vector512.Create(a4[0]); c4a = Avx512F.FusedMultiplyAdd(x, b0, c4a); c4b = Avx512F.FusedMultiplyAdd(x, b1, c4b);
+            x = Vector512.Create(a4[rs]); c5a = Avx512F.FusedMultiplyAdd(x, b0, c5a); c5b = Avx512F.FusedMultiplyAdd(x, b1, c5b);
+            x = Vector512.Create(a4[rs2]); c6a = Avx512F.FusedMultiplyAdd(x, b0, c6a); c6b = Avx512F.FusedMultiplyAdd(x, b1, c6b);
+            x = Vector512.Create(a4[rs3]); c7a = Avx512F.FusedMultiplyAdd(x, b0, c7a); c7b = Avx512F.FusedMultiplyAdd(x, b1, c7b);
+            x = Vector512.Create(a8[0]); c8a = Avx512F.FusedMultiplyAdd(x, b0, c8a); c8b = Avx512F.FusedMultiplyAdd(x, b1, c8b);
+            x = Vector512.Create(a8[rs]); c9a = Avx512F.FusedMultiplyAdd(x, b0, c9a); c9b = Avx512F.FusedMultiplyAdd(x, b1, c9b);
+            x = Vector512.Create(a8[rs2]); c10a = Avx512F.FusedMultiplyAdd(x, b0, c10a); c10b = Avx512F.FusedMultiplyAdd(x, b1, c10b);
+            x = Vector512.Create(a8[rs3]); c11a = Avx512F.FusedMultiplyAdd(x, b0, c11a); c11b = Avx512F.FusedMultiplyAdd(x, b1, c11b);
+            a0 += stepStride;
+            a4 += stepStride;
+            a8 += stepStride;
             b += 32;
         }
 

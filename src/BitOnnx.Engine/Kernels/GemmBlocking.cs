@@ -2,16 +2,16 @@ namespace BitOnnx.Engine.Kernels;
 
 /// <summary>
 /// Cache blocking of the fast product, shared by every micro-kernel.
-/// Why these sizes (Sapphire/Emerald Rapids core: 48 KiB L1d, 2 MiB L2): one packed A micro-panel of
+/// Why these sizes (Sapphire/Emerald Rapids core: 48 KiB L1d, 2 MiB L2): one A micro-panel of
 /// Rows × DepthBlock floats (12 × 256 × 4 B = 12 KiB) stays in L1 while the B micro-panels of the packed B group
-/// (at most 1 MiB) stream past it from L2; the packed A block (at most ~528 KiB) waits in L2 too. A longer depth
+/// (at most 1 MiB) stream past it from L2; a packed (transposed) A block, at most ~528 KiB, waits in L2 too. A longer depth
 /// block would push the A panel out of L1; a shorter one would reload each tile of C more often (once per depth
 /// block). The engine's widths (113, 128, 512) fit one column block, and for its k ≤ 512 products one B group holds
 /// all of k, so B is packed once per call and part and each block of C is finished while it is in cache.
 /// </summary>
 internal static class GemmBlocking
 {
-    /// <summary>KC: steps of k per packed block; also the row stride of a <see cref="RowPanelLayout"/> panel.</summary>
+    /// <summary>KC: steps of k per packed block; also the row stride of a <see cref="APanels.PackedRows"/> panel.</summary>
     public const int DepthBlock = 256;
 
     /// <summary>

@@ -12,7 +12,7 @@ internal static unsafe class GemmPacking
 {
     /// <summary>
     /// Rows [row0, row0+rows) and steps [p0, p0+kc) of a row-major A[m×k] into consecutive
-    /// <see cref="RowPanelLayout"/> panels of the kernel's rows (panels <see cref="GemmBlocking.APanelFloats"/> apart,
+    /// <see cref="APanels.PackedRows"/> panels of the kernel's rows (panels <see cref="GemmBlocking.APanelFloats"/> apart,
     /// rows within a panel <see cref="GemmBlocking.DepthBlock"/> floats apart); the last panel's missing rows are zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -37,7 +37,7 @@ internal static unsafe class GemmPacking
 
     /// <summary>
     /// Rows [row0, row0+rows) and steps [p0, p0+kc) of op(A) = Aᵀ, A stored [k×m], into consecutive
-    /// <see cref="ColumnPanelLayout"/> panels (the kernel's rows of each step side by side, panels
+    /// <see cref="APanels.PackedColumns"/> panels (the kernel's rows of each step side by side, panels
     /// <see cref="GemmBlocking.APanelFloats"/> apart). Each step reads one contiguous stretch of a row of A.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

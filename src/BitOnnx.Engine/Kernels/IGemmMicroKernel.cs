@@ -19,41 +19,8 @@ internal unsafe interface IGemmMicroKernel
 
     /// <summary>
     /// tile[i, j] = (loadC ? tile[i, j] : 0) + Σ_p a(i, p)·b[p·Columns + j], fused, for p = 0..kc-1 in order;
-    /// the tile lives at <paramref name="c"/> with row stride <paramref name="ldc"/>, and a(i, p) is read through
-    /// <typeparamref name="TLayout"/>.
+    /// the tile lives at <paramref name="c"/> with row stride <paramref name="ldc"/>, and a(i, p) is
+    /// a[i·rowStride + p·stepStride]: a packed panel or, for a row-major A read in place, rowStride = k and stepStride = 1.
     /// </summary>
-    static abstract void Multiply<TLayout>(int kc, float* a, float* b, float* c, nint ldc, bool loadC)
-        where TLayout : struct, IAPanelLayout;
-}
-
-/// <summary>How a packed A micro-panel is laid out; the kernel reads a(i, p) at a[i·RowStride + p·StepStride].</summary>
-internal interface IAPanelLayout
-{
-    /// <summary>Floats between rows i and i+1 of the panel.</summary>
-    static abstract nint RowStride(int kernelRows);
-
-    /// <summary>Floats between steps p and p+1 of the panel.</summary>
-    static abstract nint StepStride(int kernelRows);
-}
-
-/// <summary>
-/// Rows of op(A) kept as rows, each <see cref="GemmBlocking.DepthBlock"/> floats apart: packing a row-major A[m×k]
-/// is then a plain copy, and the constant row stride becomes an immediate displacement in the kernel's loads.
-/// </summary>
-internal readonly struct RowPanelLayout : IAPanelLayout
-{
-    public static nint RowStride(int kernelRows) => GemmBlocking.DepthBlock;
-
-    public static nint StepStride(int kernelRows) => 1;
-}
-
-/// <summary>
-/// The Rows values of one k step stored together: packing a transposed A (stored [k×m]) is then a copy of Rows
-/// contiguous floats per step.
-/// </summary>
-internal readonly struct ColumnPanelLayout : IAPanelLayout
-{
-    public static nint RowStride(int kernelRows) => 1;
-
-    public static nint StepStride(int kernelRows) => kernelRows;
+    static abstract void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC);
 }

@@ -27,10 +27,9 @@ internal readonly unsafe struct ScalarMicroKernel : IGemmMicroKernel
         IsFused ? MathF.FusedMultiplyAdd(x, y, sum) : (x * y) + sum;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply<TLayout>(int kc, float* a, float* b, float* c, nint ldc, bool loadC)
-        where TLayout : struct, IAPanelLayout
+    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC)
     {
-        nint rs = TLayout.RowStride(4), step = TLayout.StepStride(4);
+        nint rs = rowStride;
         float* c0 = c, c1 = c + ldc, c2 = c + (2 * ldc), c3 = c + (3 * ldc);
         float s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
         float s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
@@ -53,7 +52,7 @@ internal readonly unsafe struct ScalarMicroKernel : IGemmMicroKernel
             s20 = MultiplyAdd(x, b0, s20); s21 = MultiplyAdd(x, b1, s21); s22 = MultiplyAdd(x, b2, s22); s23 = MultiplyAdd(x, b3, s23);
             x = a[3 * rs];
             s30 = MultiplyAdd(x, b0, s30); s31 = MultiplyAdd(x, b1, s31); s32 = MultiplyAdd(x, b2, s32); s33 = MultiplyAdd(x, b3, s33);
-            a += step;
+            a += stepStride;
             b += 4;
         }
 
