@@ -4,10 +4,10 @@ namespace BitOnnx.Engine.Kernels;
 /// Cache blocking of the fast product, shared by every micro-kernel.
 /// Why these sizes (Sapphire/Emerald Rapids core: 48 KiB L1d, 2 MiB L2): one A micro-panel of
 /// Rows × DepthBlock floats (12 × 256 × 4 B = 12 KiB) stays in L1 while the B micro-panels of the packed B group
-/// (at most 1 MiB) stream past it from L2; a packed (transposed) A block, at most ~528 KiB, waits in L2 too. A longer depth
-/// block would push the A panel out of L1; a shorter one would reload each tile of C more often (once per depth
-/// block). The engine's widths (113, 128, 512) fit one column block, and for its k ≤ 512 products one B group holds
-/// all of k, so B is packed once per call and part and each block of C is finished while it is in cache.
+/// (at most 1 MiB) stream past it from L2; a packed (transposed) A block, at most ~528 KiB, waits in L2 too. A
+/// longer depth block would push the A panel out of L1; a shorter one would reload each tile of C more often (once
+/// per depth block). The engine's widths (113, 128, 512) fit one column block, and for its k ≤ 512 products one B
+/// group holds all of k, so B is packed once per call and part and each block of C is finished while it is in cache.
 /// </summary>
 internal static class GemmBlocking
 {
@@ -15,7 +15,7 @@ internal static class GemmBlocking
     public const int DepthBlock = 256;
 
     /// <summary>
-    /// MC: rows of op(A) packed at a time. A band of rows is cut into the fewest blocks of at most about 528 rows
+    /// MC: rows of op(A) taken at a time. A band of rows is cut into the fewest blocks of at most about 528 rows
     /// (528 × 256 × 4 B = 528 KiB, beside the B block in L2), of equal size in whole kernel rows, so no block is a
     /// sliver. For a transposed A of up to 528 columns a block is whole rows of A, one contiguous stream per depth block.
     /// </summary>

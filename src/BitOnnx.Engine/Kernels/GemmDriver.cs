@@ -6,7 +6,8 @@ namespace BitOnnx.Engine.Kernels;
 /// The blocked loops around one micro-kernel (the GotoBLAS/BLIS scheme, Goto &amp; van de Geijn 2008): for each
 /// column block and group of depth blocks, pack op(B) once into L2; then for each row block, and each depth block
 /// of the group, take that block of op(A) (packed when A is transposed, in place otherwise) and sweep each of its
-/// micro-panels (held in L1) across every B micro-panel. Taking the depth blocks of a row block together keeps its part of C in cache between them.
+/// micro-panels (held in L1) across every B micro-panel. Taking the depth blocks of a row block together keeps its
+/// part of C in cache between them.
 /// Block sizes are in <see cref="GemmBlocking"/>; partial tiles go through a scratch tile so the kernel always runs
 /// whole.
 /// </summary>
@@ -64,8 +65,8 @@ internal static unsafe class GemmDriver<TKernel>
     /// <summary>
     /// Multiplies block (ic, pc) of op(A) by the packed depth block of B into C. A transposed A is packed first; a
     /// row-major A is read in place, whole micro-panels straight from A with its row stride, because copying it
-    /// first cost more than it saved (the copy's cache misses stall, while the kernel's overlap its multiply-adds:
-    /// 7 to 12 % faster for the k = 512 and n ≤ 128 products, the same for the others).
+    /// first cost more than it saved: the copy's cache misses stall, while the kernel's overlap its multiply-adds
+    /// (the epoch's n ≤ 128 products ran 5 to 12 % faster on AVX-512, the others within noise; AVX2 gained less).
     /// </summary>
     private static void RunBlock(in GemmJob job, int ic, int mc, int pc, int kc, int jc, int nc, float* aBlock,
         float* bBlock, float* tile)

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BitOnnx.Engine.Kernels;
+
+namespace BitOnnx.Benchmarks;
+
+/// <summary>
+/// The share of this core's FMA peak that one P = 113 epoch's ten matrix products reach together, on one thread:
+/// the products run back to back as one case and the FMA peak (at the widest width .NET uses) as another, in one
+/// process a minute apart, so the share is one ratio of two medians rather than a sum of ten separately measured
+/// ones. Run (one vCPU; DOTNET_EnableAVX512=0 for the AVX2 kernel):
+/// <c>taskset -c 1 dotnet tests/BitOnnx.Benchmarks/bin/Release/net10.0/BitOnnx.Benchmarks.dll --filter *GemmShare*</c>.
+/// </summary>
+[Config(typeof(GemmShareConfig))]
+public class GemmShareBenchmarks
+{
+    /// <summary>Iterations of the FMA loop: about as long as the products (a few milliseconds).</summary>
+    public const int PeakIterations = 2_000_000;
+
+    private readonly List<(GemmCase Product, float[] A, float[] B, float[] C)> products = [];
+
+    /// <summary>The ten products of an epoch (forward, input gradients, weight gradients).</summary>
+    public static IEnumerable<GemmCase> EpochProducts => GemmCase.All.Where(c => !c.Name.StartsWith("small", StringComparison.Ordinal));
+
+    public static double EpochFlops => EpochProducts.Sum(c => c.Flops);
+
+    public static bool Wide => Vector512.IsHardwareAccelerated;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        float[] Fill(int count) => Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        foreach (GemmCase product in EpochProducts)
+        {
+            products.Add((product, Fill(product.M * product.K), Fill(product.K * product.N), new float[product.M * product.N]));
+        }
+    }
+
+    [Benchmark]
+    public void EpochGemms()
+    {
+        foreach (var (p, a, b, c) in products)
+        {
+            Gemm.Multiply(a, b, c, p.M, p.N, p.K, p.TransposeA, p.TransposeB, accumulate: false, threads: 1);
+        }
+    }
+
+    [Benchmark]
+    public float FmaPeakWidest() => Wide ? FmaPeak.Run512(PeakIterations) : FmaPeak.Run256(PeakIterations);
+}
+
+/// <summary>In-process (both cases in one process), with GFLOP/s and the products' share of the peak.</summary>
+public sealed class GemmShareConfig : ManualConfig
+{
+    public GemmShareConfig()
+    {
+        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(25)
+            .WithToolchain(InProcessEmitToolchain.Instance).WithId("InProcess"));
+        AddColumn(StatisticColumn.Median, StatisticColumn.Q1, StatisticColumn.Q3, new GflopsColumn(Flops, "flops / median"),
+            new ShareOfPeakColumn());
+    }
+
+    internal static double Flops(BenchmarkCase c) =>
+        c.Descriptor.WorkloadMethod.Name == nameof(GemmShareBenchmarks.EpochGemms)
+            ? GemmShareBenchmarks.EpochFlops
+            : FmaPeak.Flops(GemmShareBenchmarks.Wide ? 16 : 8, GemmShareBenchmarks.PeakIterations);
+
+    /// <summary>The products' GFLOP/s over the FMA peak's, both from medians of the same summary.</summary>
+    private sealed class ShareOfPeakColumn : IColumn
+    {
+        public string Id => nameof(ShareOfPeakColumn);
+
+        public string ColumnName => "Share of peak";
+
+        public bool AlwaysShow => true;
+
+        public ColumnCategory Category => ColumnCategory.Custom;
+
+        public int PriorityInCategory => 1;
+
+        public bool IsNumeric => true;
+
+        public UnitType UnitType => UnitType.Dimensionless;
+
+        public string Legend => "the products' GFLOP/s over the FMA peak's (medians)";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            double Rate(BenchmarkCase c) => summary[c]?.ResultStatistics?.Median is > 0 and var median ? Flops(c) / median : double.NaN;
+            BenchmarkCase? peak = summary.BenchmarksCases.FirstOrDefault(c => c.Descriptor.WorkloadMethod.Name == nameof(GemmShareBenchmarks.FmaPeakWidest));
+            double share = peak is null ? double.NaN : Rate(benchmarkCase) / Rate(peak);
+            return double.IsNaN(share) ? "-" : share.ToString("P1", CultureInfo.InvariantCulture);
+        }
+
+        public bool IsAvailable(Summary summary) => true;
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    }
+}
