@@ -8,7 +8,7 @@ namespace BitOnnx.Engine.Kernels;
 /// AVX2 + FMA micro-kernel, a 6×16 tile of C per call, for machines without AVX-512.
 /// Why 6×16: AVX2 has 16 vector registers. 6 rows × 2 vectors of 8 floats = 12 accumulators, plus 2 B vectors
 /// and 1 broadcast = 15 registers; 12 independent FMA chains cover the FMA latency on two ports, and each k step
-/// does 12 FMAs for 8 loads. 16 columns divide 128 and 512.
+/// does 12 FMAs for 8 loads and one prefetch. 16 columns divide 128 and 512.
 /// </summary>
 internal readonly unsafe struct Avx2MicroKernel : IGemmMicroKernel
 {
@@ -19,7 +19,7 @@ internal readonly unsafe struct Avx2MicroKernel : IGemmMicroKernel
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC)
+    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC, float* prefetch)
     {
         // Two row pointers and two stride multiples address all six rows as [base + index·scale].
         nint rs = rowStride, rs2 = 2 * rowStride;
@@ -50,6 +50,8 @@ internal readonly unsafe struct Avx2MicroKernel : IGemmMicroKernel
             x = Vector256.Create(a3[rs2]); c5a = Fma.MultiplyAdd(x, b0, c5a); c5b = Fma.MultiplyAdd(x, b1, c5b);
             a0 += stepStride;
             a3 += stepStride;
+            Sse.Prefetch1(prefetch);
+            prefetch += PrefetchStream.FloatsPerStep;
             b += 16;
         }
 

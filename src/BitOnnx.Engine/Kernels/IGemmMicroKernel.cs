@@ -21,6 +21,9 @@ internal unsafe interface IGemmMicroKernel
     /// tile[i, j] = (loadC ? tile[i, j] : 0) + Σ_p a(i, p)·b[p·Columns + j], fused, for p = 0..kc-1 in order;
     /// the tile lives at <paramref name="c"/> with row stride <paramref name="ldc"/>, and a(i, p) is
     /// a[i·rowStride + p·stepStride]: a packed panel or, for a row-major A read in place, rowStride = k and stepStride = 1.
+    /// Each step also prefetches into L2 the line at <paramref name="prefetch"/>, which moves
+    /// <see cref="PrefetchStream.FloatsPerStep"/> floats per step (<see cref="PrefetchStream"/> says what it points at);
+    /// kernels without a prefetch instruction ignore it.
     /// </summary>
-    static abstract void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC);
+    static abstract void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC, float* prefetch);
 }
