@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -15,7 +14,8 @@ namespace BitOnnx.Benchmarks;
 /// The share of this core's FMA peak that one P = 113 epoch's ten matrix products reach together, on one thread:
 /// the products run back to back as one case and the FMA peak (at the widest width .NET uses) as another, in one
 /// process a minute apart, so the share is one ratio of two medians rather than a sum of ten separately measured
-/// ones. Run (one vCPU; DOTNET_EnableAVX512=0 for the AVX2 kernel):
+/// ones. A third case runs the micro-kernel alone on panels already packed and held in L2, which bounds what
+/// blocking and packing could add. Run (one vCPU; DOTNET_EnableAVX512=0 for the AVX2 kernel):
 /// <c>taskset -c 1 dotnet tests/BitOnnx.Benchmarks/bin/Release/net10.0/BitOnnx.Benchmarks.dll --filter *GemmShare*</c>.
 /// </summary>
 [Config(typeof(GemmShareConfig))]
@@ -24,14 +24,18 @@ public class GemmShareBenchmarks
     /// <summary>Iterations of the FMA loop: about as long as the products (a few milliseconds).</summary>
     public const int PeakIterations = 2_000_000;
 
+    /// <summary>Kernel-only case: this many A micro-panels (about one row block) against four B micro-panels.</summary>
+    public const int KernelAPanels = 44, KernelBPanels = 4;
+
     private readonly List<(GemmCase Product, float[] A, float[] B, float[] C)> products = [];
+    private float[] packedA = [], packedB = [], kernelC = [];
 
     /// <summary>The ten products of an epoch (forward, input gradients, weight gradients).</summary>
     public static IEnumerable<GemmCase> EpochProducts => GemmCase.All.Where(c => !c.Name.StartsWith("small", StringComparison.Ordinal));
 
     public static double EpochFlops => EpochProducts.Sum(c => c.Flops);
 
-    public static bool Wide => Vector512.IsHardwareAccelerated;
+    public static bool Wide => Avx512MicroKernel.IsSupported;
 
     [GlobalSetup]
     public void Setup()
@@ -42,7 +46,18 @@ public class GemmShareBenchmarks
         {
             products.Add((product, Fill(product.M * product.K), Fill(product.K * product.N), new float[product.M * product.N]));
         }
+
+        packedA = Fill(KernelAPanels * GemmBlocking.APanelFloats(KernelRows));
+        packedB = Fill(KernelBPanels * GemmBlocking.DepthBlock * KernelColumns);
+        kernelC = new float[KernelAPanels * KernelRows * KernelBPanels * KernelColumns];
     }
+
+    public static int KernelRows => Wide ? Avx512MicroKernel.Rows : Avx2MicroKernel.Rows;
+
+    public static int KernelColumns => Wide ? Avx512MicroKernel.Columns : Avx2MicroKernel.Columns;
+
+    /// <summary>Flops of one <see cref="KernelOnly"/> call: every A panel against every B panel, full depth blocks.</summary>
+    public static double KernelFlops => 2.0 * KernelAPanels * KernelRows * KernelBPanels * KernelColumns * GemmBlocking.DepthBlock;
 
     [Benchmark]
     public void EpochGemms()
@@ -54,10 +69,43 @@ public class GemmShareBenchmarks
     }
 
     [Benchmark]
+    public void KernelOnly()
+    {
+        if (Wide)
+        {
+            SweepPackedPanels<Avx512MicroKernel>();
+        }
+        else
+        {
+            SweepPackedPanels<Avx2MicroKernel>();
+        }
+    }
+
+    [Benchmark]
     public float FmaPeakWidest() => Wide ? FmaPeak.Run512(PeakIterations) : FmaPeak.Run256(PeakIterations);
+
+    private unsafe void SweepPackedPanels<TKernel>()
+        where TKernel : struct, IGemmMicroKernel
+    {
+        int rows = TKernel.Rows, columns = TKernel.Columns, depth = GemmBlocking.DepthBlock;
+        var panels = APanels.PackedRows(null, rows);
+        int ldc = KernelBPanels * columns;
+        fixed (float* a = packedA, b = packedB, c = kernelC)
+        {
+            for (int i = 0; i < KernelAPanels; i++)
+            {
+                for (int j = 0; j < KernelBPanels; j++)
+                {
+                    float* bPanel = b + (j * depth * columns);
+                    TKernel.Multiply(depth, a + (i * panels.PanelStride), panels.RowStride, panels.StepStride, bPanel,
+                        c + (i * rows * ldc) + (j * columns), ldc, loadC: true, prefetch: bPanel);
+                }
+            }
+        }
+    }
 }
 
-/// <summary>In-process (both cases in one process), with GFLOP/s and the products' share of the peak.</summary>
+/// <summary>In-process (all cases in one process), with GFLOP/s and the products' share of the peak.</summary>
 public sealed class GemmShareConfig : ManualConfig
 {
     public GemmShareConfig()
@@ -68,12 +116,14 @@ public sealed class GemmShareConfig : ManualConfig
             new ShareOfPeakColumn());
     }
 
-    internal static double Flops(BenchmarkCase c) =>
-        c.Descriptor.WorkloadMethod.Name == nameof(GemmShareBenchmarks.EpochGemms)
-            ? GemmShareBenchmarks.EpochFlops
-            : FmaPeak.Flops(GemmShareBenchmarks.Wide ? 16 : 8, GemmShareBenchmarks.PeakIterations);
+    internal static double Flops(BenchmarkCase c) => c.Descriptor.WorkloadMethod.Name switch
+    {
+        nameof(GemmShareBenchmarks.EpochGemms) => GemmShareBenchmarks.EpochFlops,
+        nameof(GemmShareBenchmarks.KernelOnly) => GemmShareBenchmarks.KernelFlops,
+        _ => FmaPeak.Flops(GemmShareBenchmarks.Wide ? 16 : 8, GemmShareBenchmarks.PeakIterations),
+    };
 
-    /// <summary>The products' GFLOP/s over the FMA peak's, both from medians of the same summary.</summary>
+    /// <summary>A case's GFLOP/s over the FMA peak's, both from medians of the same summary.</summary>
     private sealed class ShareOfPeakColumn : IColumn
     {
         public string Id => nameof(ShareOfPeakColumn);
@@ -90,7 +140,7 @@ public sealed class GemmShareConfig : ManualConfig
 
         public UnitType UnitType => UnitType.Dimensionless;
 
-        public string Legend => "the products' GFLOP/s over the FMA peak's (medians)";
+        public string Legend => "the case's GFLOP/s over the FMA peak case's (medians)";
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
