@@ -15,7 +15,11 @@ namespace BitOnnx.Benchmarks;
 /// the products run back to back as one case and the FMA peak (at the widest width .NET uses) as another, in one
 /// process a minute apart, so the share is one ratio of two medians rather than a sum of ten separately measured
 /// ones. A third case runs the micro-kernel alone on panels already packed and held in L2, which bounds what
-/// blocking and packing could add. Run (one vCPU; DOTNET_EnableAVX512=0 for the AVX2 kernel):
+/// blocking and packing could add. Because this host's speed drifts from minute to minute (other guests share the
+/// core's memory system and, at times, its execution units), setup also times the three in turn, 31 rounds of peak,
+/// kernel and products back to back, and prints the median and quartiles of each round's two shares: a ratio
+/// taken within milliseconds, which a drift between the separate cases cannot skew. Run (one vCPU;
+/// DOTNET_EnableAVX512=0 for the AVX2 kernel):
 /// <c>taskset -c 1 dotnet tests/BitOnnx.Benchmarks/bin/Release/net10.0/BitOnnx.Benchmarks.dll --filter *GemmShare*</c>.
 /// </summary>
 [Config(typeof(GemmShareConfig))]
@@ -50,7 +54,14 @@ public class GemmShareBenchmarks
         packedA = Fill(KernelAPanels * GemmBlocking.APanelFloats(KernelRows));
         packedB = Fill(KernelBPanels * GemmBlocking.DepthBlock * KernelColumns);
         kernelC = new float[KernelAPanels * KernelRows * KernelBPanels * KernelColumns];
+        Console.WriteLine(PairedShares());
     }
+
+    /// <summary>Rounds of the paired measurement in setup.</summary>
+    public const int PairedRounds = 31;
+
+    /// <summary>Kernel-only calls per round, so the round's kernel time is a few milliseconds like the others.</summary>
+    public const int KernelRepeats = 16;
 
     public static int KernelRows => Wide ? Avx512MicroKernel.Rows : Avx2MicroKernel.Rows;
 
@@ -83,6 +94,45 @@ public class GemmShareBenchmarks
 
     [Benchmark]
     public float FmaPeakWidest() => Wide ? FmaPeak.Run512(PeakIterations) : FmaPeak.Run256(PeakIterations);
+
+    private string PairedShares()
+    {
+        double peakFlops = GemmShareConfig.PeakFlops, kernelFlops = KernelFlops * KernelRepeats;
+        var kernelShares = new List<double>();
+        var productShares = new List<double>();
+        for (int round = -3; round < PairedRounds; round++)
+        {
+            double peak = Seconds(() => FmaPeakWidest()), kernel = Seconds(() =>
+            {
+                for (int i = 0; i < KernelRepeats; i++)
+                {
+                    KernelOnly();
+                }
+            }), epoch = Seconds(EpochGemms);
+            if (round >= 0)
+            {
+                kernelShares.Add(kernelFlops / kernel / (peakFlops / peak));
+                productShares.Add(EpochFlops / epoch / (peakFlops / peak));
+            }
+        }
+
+        string Quartiles(List<double> shares)
+        {
+            var sorted = shares.Order().ToList();
+            return string.Create(CultureInfo.InvariantCulture,
+                $"median {sorted[sorted.Count / 2]:P1} (quartiles {sorted[sorted.Count / 4]:P1}, {sorted[(3 * sorted.Count) / 4]:P1})");
+        }
+
+        return $"// paired, {PairedRounds} rounds, {(Wide ? "512" : "256")}-bit: share of the FMA peak measured in the same round: "
+            + $"kernel only {Quartiles(kernelShares)}; the epoch's ten products {Quartiles(productShares)}";
+    }
+
+    private static double Seconds(Action run)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        run();
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
 
     private unsafe void SweepPackedPanels<TKernel>()
         where TKernel : struct, IGemmMicroKernel
@@ -120,8 +170,10 @@ public sealed class GemmShareConfig : ManualConfig
     {
         nameof(GemmShareBenchmarks.EpochGemms) => GemmShareBenchmarks.EpochFlops,
         nameof(GemmShareBenchmarks.KernelOnly) => GemmShareBenchmarks.KernelFlops,
-        _ => FmaPeak.Flops(GemmShareBenchmarks.Wide ? 16 : 8, GemmShareBenchmarks.PeakIterations),
+        _ => PeakFlops,
     };
+
+    internal static double PeakFlops => FmaPeak.Flops(GemmShareBenchmarks.Wide ? 16 : 8, GemmShareBenchmarks.PeakIterations);
 
     /// <summary>A case's GFLOP/s over the FMA peak's, both from medians of the same summary.</summary>
     private sealed class ShareOfPeakColumn : IColumn
