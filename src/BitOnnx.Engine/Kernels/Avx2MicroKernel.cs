@@ -19,7 +19,8 @@ internal readonly unsafe struct Avx2MicroKernel : IGemmMicroKernel
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC, float* prefetch)
+    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC,
+        float* prefetch)
     {
         // Two row pointers and two stride multiples address all six rows as [base + index·scale].
         nint rs = rowStride, rs2 = 2 * rowStride;

@@ -8,8 +8,8 @@ namespace BitOnnx.Engine.Kernels;
 /// AVX-512 micro-kernel, a 12×32 tile of C per call.
 /// Why 12×32: AVX-512 has 32 vector registers. 12 rows × 2 vectors of 16 floats = 24 accumulators, plus 2 B
 /// vectors and 1 broadcast A value = 27 live registers, so nothing spills. Each k step issues 24 FMAs against
-/// 14 loads (2 B vectors + 12 broadcasts) and one prefetch, within the load ports while the two FMA ports stay busy, and
-/// 24 independent chains cover the FMA latency (4 cycles × 2 ports needs at least 8). 32 columns divide the
+/// 14 loads (2 B vectors + 12 broadcasts) and one prefetch, within the load ports while the two FMA ports stay busy,
+/// and 24 independent chains cover the FMA latency (4 cycles × 2 ports needs at least 8). 32 columns divide the
 /// engine's widths 128 and 512 exactly; 12 rows waste under 1% on 3831 rows and 3% on 128.
 /// </summary>
 internal readonly unsafe struct Avx512MicroKernel : IGemmMicroKernel
@@ -21,7 +21,8 @@ internal readonly unsafe struct Avx512MicroKernel : IGemmMicroKernel
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC, float* prefetch)
+    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC,
+        float* prefetch)
     {
         // Three row pointers and three stride multiples address all twelve rows as [base + index·scale].
         nint rs = rowStride, rs2 = 2 * rowStride, rs3 = 3 * rowStride;

@@ -25,5 +25,6 @@ internal unsafe interface IGemmMicroKernel
     /// <see cref="PrefetchStream.FloatsPerStep"/> floats per step (<see cref="PrefetchStream"/> says what it points at);
     /// kernels without a prefetch instruction ignore it.
     /// </summary>
-    static abstract void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC, float* prefetch);
+    static abstract void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc,
+        bool loadC, float* prefetch);
 }

@@ -7,8 +7,8 @@ namespace BitOnnx.Engine.Kernels;
 /// the one given to <see cref="SetLater"/> (the rows of B that the next depth group packs). Each kernel call takes
 /// the next kc·<see cref="FloatsPerStep"/> floats; once both are used up, a call gets an address it reads anyway.
 /// Why: packing and first reads of a 2-8 MB operand missed cache and stalled the multiply-adds behind them; fetched
-/// ahead in the kernel's spare load slots, the epoch's ten products ran 6-7 % faster together on AVX-512 and about
-/// 6 % on AVX2 (docs/speed-and-grokfast.md).
+/// ahead in the kernel's spare load slots, the epoch's ten products ran 4-7 % faster together on AVX-512 than
+/// without it, while on AVX2 the gain was within the noise (docs/speed-and-grokfast.md).
 /// </summary>
 internal unsafe struct PrefetchStream
 {

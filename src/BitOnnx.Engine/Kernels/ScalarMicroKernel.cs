@@ -27,7 +27,8 @@ internal readonly unsafe struct ScalarMicroKernel : IGemmMicroKernel
         IsFused ? MathF.FusedMultiplyAdd(x, y, sum) : (x * y) + sum;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC, float* prefetch)
+    public static void Multiply(int kc, float* a, nint rowStride, nint stepStride, float* b, float* c, nint ldc, bool loadC,
+        float* prefetch)
     {
         nint rs = rowStride;
         float* c0 = c, c1 = c + ldc, c2 = c + (2 * ldc), c3 = c + (3 * ldc);
