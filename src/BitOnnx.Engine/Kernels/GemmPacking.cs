@@ -92,7 +92,7 @@ internal static unsafe class GemmPacking
             int columns = Math.Min(nr, nc - j0);
             if (transposeB)
             {
-                PackTransposedBPanel(b + ((long)(col0 + j0) * k) + p0, k, kc, columns, nr, block);
+                TransposedBPacking.Pack(b + ((long)(col0 + j0) * k) + p0, k, kc, columns, nr, block);
                 continue;
             }
 
@@ -112,27 +112,6 @@ internal static unsafe class GemmPacking
             {
                 ZeroTileRow<TKernel>(panel, nr);
                 Copy(source, panel, columns);
-            }
-        }
-    }
-
-    /// <summary>B stored [n×k]: column j of op(B) is a contiguous row of B, scattered into the panel one step apart.</summary>
-    private static void PackTransposedBPanel(float* source, int k, int kc, int columns, int kernelColumns, float* panel)
-    {
-        for (int j = 0; j < columns; j++, source += k)
-        {
-            float* target = panel + j;
-            for (int p = 0; p < kc; p++, target += kernelColumns)
-            {
-                *target = source[p];
-            }
-        }
-
-        if (columns < kernelColumns)
-        {
-            for (int p = 0; p < kc; p++)
-            {
-                new Span<float>(panel + (p * kernelColumns) + columns, kernelColumns - columns).Clear();
             }
         }
     }
