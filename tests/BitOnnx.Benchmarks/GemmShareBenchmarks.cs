@@ -16,8 +16,8 @@ namespace BitOnnx.Benchmarks;
 /// the products run back to back as one case and the FMA peak (at the widest width .NET uses) as another, in one
 /// process a minute apart, so the share is one ratio of two medians rather than a sum of ten separately measured
 /// ones. A third case runs the micro-kernel alone on panels already packed and held in L2, which bounds what
-/// blocking and packing could add. Because this host's speed drifts from minute to minute (other guests share the
-/// core's memory system and, at times, its execution units), setup also times the three in turn, 31 rounds of peak,
+/// blocking and packing could add. Because this host's speed drifts from minute to minute (most likely other guests
+/// share the core's memory system and, at times, its execution units), setup also times the three in turn, 31 rounds of peak,
 /// kernel and products back to back, and prints the median and quartiles of each round's two shares: a ratio
 /// taken within milliseconds, which a drift between the separate cases cannot skew; and the products' share in
 /// the undisturbed rounds, those where the FMA loop ran within 5 % of its best round and the kernel alone reached

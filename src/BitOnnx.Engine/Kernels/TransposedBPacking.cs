@@ -8,8 +8,8 @@ namespace BitOnnx.Engine.Kernels;
 /// Packs one panel of op(B) = Bᵀ, B stored [n×k]: panel[p·kernelColumns + j] = source[j·k + p] for the panel's
 /// columns j and steps p, zeros in the columns past <c>columns</c>. <see cref="PackReference"/> is the plain loop;
 /// <see cref="Pack"/> moves 8×8 blocks through registers (eight row loads, 24 shuffles, eight stores) and leaves the
-/// ragged edges to the plain loop. Why: the plain loop's one-float stores cost about 4 % of the products that pack a
-/// transposed B (dR·W_outᵀ, dH·W_inᵀ); the result is the same floats in the same places.
+/// ragged edges to the plain loop. Why: the plain loop's one-float stores cost 3-5 % of the products that pack a
+/// transposed B (dR·W_outᵀ, dH·W_inᵀ, dLogits·W_Uᵀ); the result is the same floats in the same places.
 /// </summary>
 internal static unsafe class TransposedBPacking
 {
