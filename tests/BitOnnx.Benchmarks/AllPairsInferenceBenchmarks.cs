@@ -53,24 +53,9 @@ public sealed class AllPairsInferenceConfig : ManualConfig
     public AllPairsInferenceConfig()
     {
         AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15).WithId("Short"));
-        AddColumn(StatisticColumn.Median, new PairsPerSecondColumn());
+        AddColumn(StatisticColumn.Median, new DerivedColumn("pairs/s", "12,769 pairs / median time", (summary, c) =>
+            DerivedColumn.MedianNanoseconds(summary, c) is double ns
+                ? (AllPairsInferenceBenchmarks.Pairs / (ns * 1e-9)).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
+                : "-"));
     }
-}
-
-/// <summary>Pairs per second from the median time of one all-pairs call.</summary>
-public sealed class PairsPerSecondColumn : IColumn
-{
-    public string Id => nameof(PairsPerSecondColumn);
-    public string ColumnName => "pairs/s";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "12,769 pairs / median time";
-    public string GetValue(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase c) => GetValue(summary, c, BenchmarkDotNet.Reports.SummaryStyle.Default);
-    public string GetValue(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase c, BenchmarkDotNet.Reports.SummaryStyle style) =>
-        summary[c]?.ResultStatistics?.Median is double ns and > 0 ? (AllPairsInferenceBenchmarks.Pairs / (ns * 1e-9)).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "-";
-    public bool IsAvailable(BenchmarkDotNet.Reports.Summary summary) => true;
-    public bool IsDefault(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase c) => false;
 }

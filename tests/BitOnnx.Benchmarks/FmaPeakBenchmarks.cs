@@ -29,7 +29,7 @@ public sealed class FmaPeakConfig : ManualConfig
     public FmaPeakConfig()
     {
         AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortInProcess"));
-        AddColumn(StatisticColumn.Median, new GflopsColumn(
+        AddColumn(StatisticColumn.Median, GflopsColumn.Create(
             c => FmaPeak.Flops(c.Descriptor.WorkloadMethod.Name == nameof(FmaPeakBenchmarks.Fma512) ? 16 : 8, FmaPeakBenchmarks.Iterations),
             "2 · lanes · 12 chains · iterations"));
     }

@@ -79,6 +79,6 @@ public sealed class GemmBenchmarkConfig : ManualConfig
     public GemmBenchmarkConfig()
     {
         AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(9).WithId("Short"));
-        AddColumn(StatisticColumn.Median, new GflopsColumn(c => GemmCase.Find((string)c.Parameters["Shape"]).Flops, "2·m·n·k"));
+        AddColumn(StatisticColumn.Median, GflopsColumn.Create(c => GemmCase.Find((string)c.Parameters["Shape"]).Flops, "2·m·n·k"));
     }
 }

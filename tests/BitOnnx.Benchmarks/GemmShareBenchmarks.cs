@@ -195,8 +195,8 @@ public sealed class GemmShareConfig : ManualConfig
     {
         AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(25)
             .WithToolchain(InProcessEmitToolchain.Instance).WithId("InProcess"));
-        AddColumn(StatisticColumn.Median, StatisticColumn.Q1, StatisticColumn.Q3, new GflopsColumn(Flops, "flops / median"),
-            new ShareOfPeakColumn());
+        AddColumn(StatisticColumn.Median, StatisticColumn.Q1, StatisticColumn.Q3, GflopsColumn.Create(Flops, "flops / median"),
+            new DerivedColumn("Share of peak", "the case's GFLOP/s over the FMA peak case's (medians)", ShareOfPeak, priority: 1));
     }
 
     internal static double Flops(BenchmarkCase c) => c.Descriptor.WorkloadMethod.Name switch
@@ -206,39 +206,14 @@ public sealed class GemmShareConfig : ManualConfig
         _ => PeakFlops,
     };
 
-    internal static double PeakFlops => FmaPeak.Flops(GemmShareBenchmarks.Wide ? 16 : 8, GemmShareBenchmarks.PeakIterations);
-
     /// <summary>A case's GFLOP/s over the FMA peak's, both from medians of the same summary.</summary>
-    private sealed class ShareOfPeakColumn : IColumn
+    private static string ShareOfPeak(Summary summary, BenchmarkCase benchmarkCase)
     {
-        public string Id => nameof(ShareOfPeakColumn);
-
-        public string ColumnName => "Share of peak";
-
-        public bool AlwaysShow => true;
-
-        public ColumnCategory Category => ColumnCategory.Custom;
-
-        public int PriorityInCategory => 1;
-
-        public bool IsNumeric => true;
-
-        public UnitType UnitType => UnitType.Dimensionless;
-
-        public string Legend => "the case's GFLOP/s over the FMA peak case's (medians)";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            double Rate(BenchmarkCase c) => summary[c]?.ResultStatistics?.Median is > 0 and var median ? Flops(c) / median : double.NaN;
-            BenchmarkCase? peak = summary.BenchmarksCases.FirstOrDefault(c => c.Descriptor.WorkloadMethod.Name == nameof(GemmShareBenchmarks.FmaPeakWidest));
-            double share = peak is null ? double.NaN : Rate(benchmarkCase) / Rate(peak);
-            return double.IsNaN(share) ? "-" : share.ToString("P1", CultureInfo.InvariantCulture);
-        }
-
-        public bool IsAvailable(Summary summary) => true;
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+        double Rate(BenchmarkCase c) => DerivedColumn.MedianNanoseconds(summary, c) is double ns ? Flops(c) / ns : double.NaN;
+        BenchmarkCase? peak = summary.BenchmarksCases.FirstOrDefault(c => c.Descriptor.WorkloadMethod.Name == nameof(GemmShareBenchmarks.FmaPeakWidest));
+        double share = peak is null ? double.NaN : Rate(benchmarkCase) / Rate(peak);
+        return double.IsNaN(share) ? "-" : share.ToString("P1", CultureInfo.InvariantCulture);
     }
+
+    internal static double PeakFlops => FmaPeak.Flops(GemmShareBenchmarks.Wide ? 16 : 8, GemmShareBenchmarks.PeakIterations);
 }

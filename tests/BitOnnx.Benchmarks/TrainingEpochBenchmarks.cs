@@ -58,6 +58,6 @@ public sealed class TrainingEpochBenchmarkConfig : ManualConfig
     public TrainingEpochBenchmarkConfig()
     {
         AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(5).WithIterationCount(15).WithId("Short"));
-        AddColumn(StatisticColumn.Median, new GflopsColumn(c => TrainingEpochBenchmarks.FlopsPerEpoch((string)c.Parameters["Model"]), "matrix-product flops per epoch"));
+        AddColumn(StatisticColumn.Median, GflopsColumn.Create(c => TrainingEpochBenchmarks.FlopsPerEpoch((string)c.Parameters["Model"]), "matrix-product flops per epoch"));
     }
 }

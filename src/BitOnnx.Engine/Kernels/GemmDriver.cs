@@ -32,7 +32,8 @@ internal static unsafe class GemmDriver<TKernel>
         bool shared = job.Partition.SharedRowBlock > 0;
         int rowBlock = shared ? job.Partition.SharedRowBlock : GemmBlocking.RowBlockFor(mr, row1 - row0);
         int tileFloats = mr * nr;
-        int aBlockFloats = rowBlock / mr * GemmBlocking.APanelFloats(mr);
+        // A transposed A is packed a row block at a time; a row-major one only ever has its ragged last panel packed.
+        int aBlockFloats = (shape.TransposeA ? rowBlock / mr : 1) * GemmBlocking.APanelFloats(mr);
         float* aBlock = PackingWorkspace.Get(aBlockFloats + tileFloats + (groupDepth * paddedWidest));
         float* tile = aBlock + aBlockFloats;
         float* bGroup = tile + tileFloats;

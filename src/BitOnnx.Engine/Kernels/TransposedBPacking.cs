@@ -28,17 +28,11 @@ internal static unsafe class TransposedBPacking
             {
                 Transpose8x8(source + ((long)j * k) + p, k, panel + ((long)p * kernelColumns) + j, kernelColumns);
             }
-
-            // Steps past the last whole block of eight, for these eight columns.
-            for (int jj = j; jj < j + 8; jj++)
-            {
-                for (int p = wholeSteps; p < kc; p++)
-                {
-                    panel[((long)p * kernelColumns) + jj] = source[((long)jj * k) + p];
-                }
-            }
         }
 
+        // The ragged edges by the plain loop: the last steps of the whole columns, then the rest of the columns.
+        PackReference(source + wholeSteps, k, kc - wholeSteps, wholeColumns, kernelColumns,
+            panel + ((long)wholeSteps * kernelColumns), wholeColumns);
         PackReference(source + ((long)wholeColumns * k), k, kc, columns - wholeColumns, kernelColumns, panel + wholeColumns,
             kernelColumns - wholeColumns);
     }
