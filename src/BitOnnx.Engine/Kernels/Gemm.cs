@@ -46,6 +46,32 @@ public static class Gemm
         in GemmShape shape, int threads)
         where TKernel : struct, IGemmMicroKernel
     {
+        if (!GemmOrientation.ComputesTransposed(shape))
+        {
+            MultiplyAsGiven<TKernel>(a, b, c, shape, threads);
+            return;
+        }
+
+        // Cᵀ into scratch (holding C first when accumulating), then back into C.
+        fixed (float* pc = c)
+        {
+            int m = shape.M, n = shape.N;
+            float* transposed = PackingWorkspace.GetTransposedResult(m * n);
+            if (shape.Accumulate)
+            {
+                MatrixTranspose.Transpose(pc, n, m, n, transposed, m);
+            }
+
+            MultiplyAsGiven<TKernel>(b, a, new Span<float>(transposed, m * n), GemmOrientation.Transposed(shape), threads);
+            MatrixTranspose.Transpose(transposed, m, n, m, pc, n);
+        }
+    }
+
+    /// <summary>The product the way round it is given (<see cref="GemmOrientation"/> not consulted).</summary>
+    internal static unsafe void MultiplyAsGiven<TKernel>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        in GemmShape shape, int threads)
+        where TKernel : struct, IGemmMicroKernel
+    {
         if (shape.M == 0 || shape.N == 0)
         {
             return;

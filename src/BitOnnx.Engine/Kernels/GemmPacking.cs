@@ -92,7 +92,12 @@ internal static unsafe class GemmPacking
             int columns = Math.Min(nr, nc - j0);
             if (transposeB)
             {
-                TransposedBPacking.Pack(b + ((long)(col0 + j0) * k) + p0, k, kc, columns, nr, block);
+                MatrixTranspose.Transpose(b + ((long)(col0 + j0) * k) + p0, k, columns, kc, block, nr);
+                for (int p = 0; columns < nr && p < kc; p++)
+                {
+                    new Span<float>(block + ((long)p * nr) + columns, nr - columns).Clear();
+                }
+
                 continue;
             }
 

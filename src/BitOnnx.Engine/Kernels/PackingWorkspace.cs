@@ -3,34 +3,44 @@ using System.Runtime.CompilerServices;
 namespace BitOnnx.Engine.Kernels;
 
 /// <summary>
-/// Per-thread scratch for packed panels: grown on first use, reused by every later product on the same thread,
-/// so the hot path allocates nothing. It lives on the pinned object heap and is handed out 64-byte aligned, so
+/// Per-thread scratch: one area for packed panels and one for a result computed transposed
+/// (<see cref="GemmOrientation"/>). Each is grown on first use and reused by every later product on the same thread,
+/// so the hot path allocates nothing; each lives on the pinned object heap and is handed out 64-byte aligned, so
 /// packed panels start on cache lines and vector loads never split one.
 /// </summary>
 internal static unsafe class PackingWorkspace
 {
-    private const int AlignmentFloats = 16;
+    [ThreadStatic]
+    private static AlignedScratch? panels;
 
     [ThreadStatic]
-    private static float[]? storage;
+    private static AlignedScratch? transposedResult;
 
-    [ThreadStatic]
-    private static nint alignedStart;
+    /// <summary>A 64-byte aligned area of at least <paramref name="floats"/> floats for this thread's packed panels.</summary>
+    public static float* Get(int floats) => (panels ??= new AlignedScratch()).Get(floats);
 
-    [ThreadStatic]
-    private static int capacity;
+    /// <summary>A second area, for Cᵀ while a product is computed transposed; the driver's panels use the first.</summary>
+    public static float* GetTransposedResult(int floats) => (transposedResult ??= new AlignedScratch()).Get(floats);
 
-    /// <summary>A 64-byte aligned scratch area of at least <paramref name="floats"/> floats for this thread.</summary>
-    public static float* Get(int floats)
+    private sealed class AlignedScratch
     {
-        if (storage is null || capacity < floats)
-        {
-            storage = GC.AllocateUninitializedArray<float>(floats + AlignmentFloats, pinned: true);
-            nint start = (nint)Unsafe.AsPointer(ref storage[0]);
-            alignedStart = (start + 63) & ~(nint)63;
-            capacity = floats;
-        }
+        private const int AlignmentFloats = 16;
 
-        return (float*)alignedStart;
+        private float[]? storage;
+        private nint alignedStart;
+        private int capacity;
+
+        public float* Get(int floats)
+        {
+            if (storage is null || capacity < floats)
+            {
+                storage = GC.AllocateUninitializedArray<float>(floats + AlignmentFloats, pinned: true);
+                nint start = (nint)Unsafe.AsPointer(ref storage[0]);
+                alignedStart = (start + 63) & ~(nint)63;
+                capacity = floats;
+            }
+
+            return (float*)alignedStart;
+        }
     }
 }

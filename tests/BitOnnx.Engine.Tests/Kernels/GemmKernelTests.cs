@@ -45,10 +45,14 @@ public sealed class GemmKernelTests
         Assert.AreEqual(expected, Gemm.KernelName);
     }
 
-    internal static GemmPartition PlanForThisMachine(GemmShape shape, int threads) =>
-        Avx512MicroKernel.IsSupported ? GemmPartition.Plan(shape, Avx512MicroKernel.Rows, Avx512MicroKernel.Columns, threads)
-        : Avx2MicroKernel.IsSupported ? GemmPartition.Plan(shape, Avx2MicroKernel.Rows, Avx2MicroKernel.Columns, threads)
-        : GemmPartition.Plan(shape, ScalarMicroKernel.Rows, ScalarMicroKernel.Columns, threads);
+    /// <summary>The partition the product of <paramref name="shape"/> runs with, turned round where it is computed so.</summary>
+    internal static GemmPartition PlanForThisMachine(GemmShape shape, int threads)
+    {
+        shape = GemmOrientation.ComputesTransposed(shape) ? GemmOrientation.Transposed(shape) : shape;
+        return Avx512MicroKernel.IsSupported ? GemmPartition.Plan(shape, Avx512MicroKernel.Rows, Avx512MicroKernel.Columns, threads)
+            : Avx2MicroKernel.IsSupported ? GemmPartition.Plan(shape, Avx2MicroKernel.Rows, Avx2MicroKernel.Columns, threads)
+            : GemmPartition.Plan(shape, ScalarMicroKernel.Rows, ScalarMicroKernel.Columns, threads);
+    }
 
     private static void AssertKernelMatchesReference<TKernel>()
         where TKernel : struct, IGemmMicroKernel
