@@ -93,9 +93,12 @@ internal static unsafe class GemmPacking
             if (transposeB)
             {
                 MatrixTranspose.Transpose(b + ((long)(col0 + j0) * k) + p0, k, columns, kc, block, nr);
-                for (int p = 0; columns < nr && p < kc; p++)
+                if (columns < nr)
                 {
-                    new Span<float>(block + ((long)p * nr) + columns, nr - columns).Clear();
+                    for (int p = 0; p < kc; p++)
+                    {
+                        new Span<float>(block + ((long)p * nr) + columns, nr - columns).Clear();
+                    }
                 }
 
                 continue;
