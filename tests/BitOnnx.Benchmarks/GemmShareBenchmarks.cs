@@ -12,16 +12,18 @@ using BitOnnx.Engine.Kernels;
 namespace BitOnnx.Benchmarks;
 
 /// <summary>
-/// The share of this core's FMA peak that one P = 113 epoch's ten matrix products reach together, on one thread:
-/// the products run back to back as one case and the FMA peak (at the widest width .NET uses) as another, in one
-/// process a minute apart, so the share is one ratio of two medians rather than a sum of ten separately measured
-/// ones. A third case runs the micro-kernel alone on panels already packed and held in L2, which bounds what
-/// blocking and packing could add. Because this host's speed drifts from minute to minute (most likely other guests
-/// share the core's memory system and, at times, its execution units), setup also times the three in turn, 31 rounds of peak,
-/// kernel and products back to back, and prints the median and quartiles of each round's two shares: a ratio
-/// taken within milliseconds, which a drift between the separate cases cannot skew; and the products' share in
-/// the undisturbed rounds, those where the FMA loop ran within 5 % of its best round and the kernel alone reached
-/// 90 % of it, that is, where nothing else held the core. Run (one vCPU; DOTNET_EnableAVX512=0 for the AVX2 kernel):
+/// The share of this core's FMA peak that one P = 113 epoch's ten matrix products reach together, on one thread: the
+/// products run back to back as one case and the FMA peak (at the widest width .NET uses) as another, in one process
+/// a minute apart, so the share is one ratio of two medians rather than a sum of ten separately measured ones. A
+/// third case runs the micro-kernel alone on panels already packed and held in L2, which bounds what blocking and
+/// packing could add. Because this host's speed drifts from minute to minute (most likely other guests share the
+/// core's memory system and, at times, its execution units), setup also times the three in turn, 31 rounds of a
+/// memory read, peak, kernel and products back to back, and prints the median and quartiles of each round's two shares: a ratio taken
+/// within milliseconds, which a drift between the separate cases cannot skew; and the products' share in the
+/// undisturbed rounds, those where the FMA loop ran within 5 % of its best round and the kernel alone reached 90 % of
+/// it, that is, where nothing else held the core; and, of those, the rounds where a 32 MiB memory read also ran
+/// within 10 % of its best round, where nothing else held the memory system either. Run (one vCPU;
+/// DOTNET_EnableAVX512=0 for the AVX2 kernel):
 /// <c>taskset -c 1 dotnet tests/BitOnnx.Benchmarks/bin/Release/net10.0/BitOnnx.Benchmarks.dll --filter *GemmShare*</c>.
 /// </summary>
 [Config(typeof(GemmShareConfig))]
@@ -62,6 +64,7 @@ public class GemmShareBenchmarks
             kernelC = Aligned(new float[KernelAPanels * KernelRows * KernelBPanels * KernelColumns]);
         }
 
+        memoryStream = Fill(MemoryFloats);
         Console.WriteLine(PairedShares());
     }
 
@@ -128,8 +131,10 @@ public class GemmShareBenchmarks
         var kernelShares = new List<double>();
         var productShares = new List<double>();
         var peakRates = new List<double>();
+        var memoryRates = new List<double>();
         for (int round = -3; round < PairedRounds; round++)
         {
+            double memory = Seconds(() => ReadMemory());
             double peak = Seconds(() => FmaPeakWidest()), kernel = Seconds(() =>
             {
                 for (int i = 0; i < KernelRepeats; i++)
@@ -140,6 +145,7 @@ public class GemmShareBenchmarks
             if (round >= 0)
             {
                 peakRates.Add(peakFlops / peak);
+                memoryRates.Add(1 / memory);
                 kernelShares.Add(kernelFlops / kernel / (peakFlops / peak));
                 productShares.Add(EpochFlops / epoch / (peakFlops / peak));
             }
@@ -152,15 +158,44 @@ public class GemmShareBenchmarks
                 $"median {sorted[sorted.Count / 2]:P1} (quartiles {sorted[sorted.Count / 4]:P1}, {sorted[(3 * sorted.Count) / 4]:P1})");
         }
 
-        // Undisturbed rounds: the FMA loop ran within 5 % of its best round and the kernel alone near that peak.
-        double bestPeak = peakRates.Max();
-        var quiet = productShares.Where((_, round) => peakRates[round] >= 0.95 * bestPeak && kernelShares[round] >= QuietKernelShare).ToList();
-        string quietText = quiet.Count == 0
-            ? "none"
-            : string.Create(CultureInfo.InvariantCulture, $"{quiet.Count}, the products' median {quiet.Order().ElementAt(quiet.Count / 2):P1}");
+        // Undisturbed rounds: the FMA loop ran within 5 % of its best round and the kernel alone near that peak; and,
+        // stricter, the memory read as fast as in its best round too (the products stream 2-8 MB operands).
+        double bestPeak = peakRates.Max(), bestMemory = memoryRates.Max();
+        bool Undisturbed(int round) => peakRates[round] >= 0.95 * bestPeak && kernelShares[round] >= QuietKernelShare;
+        bool MemoryToo(int round) => Undisturbed(round) && memoryRates[round] >= (1 - QuietMemorySlack) * bestMemory;
+        string Median(Func<int, bool> counted)
+        {
+            var shares = productShares.Where((_, round) => counted(round)).Order().ToList();
+            return shares.Count == 0
+                ? "none"
+                : string.Create(CultureInfo.InvariantCulture, $"{shares.Count}, the products' median {shares[shares.Count / 2]:P1}");
+        }
+
         return $"// paired, {PairedRounds} rounds, {(Wide ? "512" : "256")}-bit: share of the FMA peak measured in the same round: "
             + $"kernel only {Quartiles(kernelShares)}; the epoch's ten products {Quartiles(productShares)}; "
-            + $"undisturbed rounds (peak within 5 % of its best, kernel at >= {QuietKernelShare:P0} of it): {quietText}";
+            + $"undisturbed rounds (peak within 5 % of its best, kernel at >= {QuietKernelShare:P0} of it): {Median(Undisturbed)}; "
+            + $"of those, memory read within {QuietMemorySlack:P0} of its best: {Median(MemoryToo)}";
+    }
+
+    /// <summary>A round whose memory read ran this much slower than the best round's shared the memory system.</summary>
+    public const double QuietMemorySlack = 0.1;
+
+    /// <summary>Floats the memory read sweeps: 32 MiB, far past L2, like the epoch's operands together.</summary>
+    public const int MemoryFloats = 8 << 20;
+
+    private float[] memoryStream = [];
+
+    /// <summary>Sums a buffer the size of the epoch's operands: how fast this core reads memory this round.</summary>
+    private float ReadMemory()
+    {
+        var sum = System.Numerics.Vector<float>.Zero;
+        ReadOnlySpan<System.Numerics.Vector<float>> vectors = MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(memoryStream);
+        foreach (System.Numerics.Vector<float> v in vectors)
+        {
+            sum += v;
+        }
+
+        return System.Numerics.Vector.Sum(sum);
     }
 
     private static double Seconds(Action run)
