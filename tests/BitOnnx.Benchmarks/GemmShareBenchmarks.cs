@@ -20,8 +20,8 @@ namespace BitOnnx.Benchmarks;
 /// core's memory system and, at times, its execution units), setup also times them in turn, 31 rounds of a memory
 /// read, peak, kernel and products back to back, and prints the median and quartiles of each round's two shares: a
 /// ratio taken within milliseconds, which a drift between the separate cases cannot skew; and the products' share in
-/// the undisturbed rounds, those where the FMA loop ran within 5 % of its best round and the kernel alone reached 90
-/// % of it, that is, where nothing else held the core; and, of those, the rounds where a 32 MiB memory read also ran
+/// the undisturbed rounds, those where the FMA loop ran within 5 % of its best round and the kernel alone reached
+/// 90 % of it, that is, where nothing else held the core; and, of those, the rounds where a 32 MiB memory read also ran
 /// within 10 % of its best round, where nothing else held the memory system either. Run (one vCPU;
 /// DOTNET_EnableAVX512=0 for the AVX2 kernel):
 /// <c>taskset -c 1 dotnet tests/BitOnnx.Benchmarks/bin/Release/net10.0/BitOnnx.Benchmarks.dll --filter *GemmShare*</c>.
