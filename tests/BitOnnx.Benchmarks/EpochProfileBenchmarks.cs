@@ -7,9 +7,6 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using BitOnnx.Core.Data;
-using BitOnnx.Core.Model;
-using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
 
 namespace BitOnnx.Benchmarks;
@@ -36,12 +33,8 @@ public class EpochProfileBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var parts = Model.Split('-');
-        var config = TransformerConfig.FromPreset(parts[0]) with { Quantization = Enum.Parse<WeightQuantization>(parts[1], true) };
-        var parameters = ParameterInitializer.Initialize(config, seed: 0);
-        var data = ModularAdditionData.Split(config.P, 0.3, seed: 0);
-        _step = new TrainingStep(config, parameters, new AdamW(new AdamWSettings(), parameters), data, Threads);
-        for (var i = 0; i < 3; i++) _step.Run();
+        _step = TrainingEpochBenchmarks.WarmStep(Model, Threads);
+        for (var i = 0; i < 2; i++) _step.Run();
         Console.WriteLine(Profile());
     }
 
