@@ -20,7 +20,11 @@ import statistics
 import sys
 import time
 
-import torch
+try:
+    import torch
+except ImportError:
+    sys.exit("error: this Python cannot import torch; install PyTorch (Debian 12: apt-get install python3-torch "
+             "libopenblas0-pthread) or run the script with a Python that has it")
 
 D_MODEL, N_HEADS, D_HEAD, D_MLP, N_CTX = 128, 4, 32, 512, 3
 
