@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BitOnnx.Benchmarks.Runtime;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.ML;
 using BitOnnx.Onnx.Export;
@@ -46,9 +47,7 @@ public class MlNetScoringBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "BitOnnx.sln"))) root = Path.GetDirectoryName(root)!;
-        var checkpoint = ModelCheckpoint.Load(Path.Combine(root, "models", "li2024-binary", "model.safetensors"));
+        var checkpoint = ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Find(), "models", "li2024-binary", "model.safetensors"));
         var graph = MlNetExport.PairGraph(checkpoint, WeightFormats.Parse(Weights));
         _ml = new MLContext();
         _ml.SetOnnxSessionOption(new OnnxSessionOptions { IntraOpNumThreads = Threads, InterOpNumThreads = 1 });

@@ -55,9 +55,7 @@ public class PyTorchEpochBenchmarks
     /// <summary>Starts the child, then times it against a fresh engine step in turn; the ratio goes to the summary.</summary>
     private void SetUpPyTorch(string style)
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "BitOnnx.sln"))) root = Path.GetDirectoryName(root)!;
-        _pytorch = PyTorchEpochProcess.Start(root, Model, style, Threads);
+        _pytorch = PyTorchEpochProcess.Start(Model, style, Threads);
         _pytorch.RunEpoch();
 
         using var engine = TrainingEpochBenchmarks.WarmStep(Model, Threads);

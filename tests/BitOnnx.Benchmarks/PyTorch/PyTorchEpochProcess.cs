@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
+using BitOnnx.Benchmarks.Runtime;
 
 namespace BitOnnx.Benchmarks.PyTorch;
 
@@ -32,9 +33,9 @@ public sealed class PyTorchEpochProcess : IDisposable
     /// Starts the child for one model (for example "li2024-binary") in one of the script's styles ("originals" or
     /// "last-position") and waits until it has built it.
     /// </summary>
-    public static PyTorchEpochProcess Start(string repositoryRoot, string model, string style, int threads)
+    public static PyTorchEpochProcess Start(string model, string style, int threads)
     {
-        var script = Path.Combine(repositoryRoot, "tools", "pytorch-epoch.py");
+        var script = Path.Combine(RepositoryRoot.Find(), "tools", "pytorch-epoch.py");
         var failures = new List<string>();
         foreach (var python in PythonCandidates())
         {
