@@ -82,6 +82,8 @@ internal static unsafe class GemmDriver<TKernel>
         GemmShape shape = job.Shape;
         int mr = TKernel.Rows;
         bool loadC = shape.Accumulate || pc > 0;
+        // The last depth block completes this block's sums.
+        GemmEpilogue epilogue = pc + kc == shape.K ? job.Epilogue : default;
         nint ldc = shape.N;
         float* cBlock = job.C + ((long)ic * ldc) + jc;
         if (shape.TransposeA)
@@ -93,7 +95,7 @@ internal static unsafe class GemmDriver<TKernel>
                 prefetch.SetNext(job.A + ((long)(pc + kc) * shape.M), (long)Math.Min(kc, shape.K - pc - kc) * shape.M);
             }
 
-            SweepBlock(kc, APanels.PackedColumns(aBlock, mr), mc, bBlock, nc, cBlock, ldc, loadC, tile, ref prefetch);
+            SweepBlock(kc, APanels.PackedColumns(aBlock, mr), mc, bBlock, nc, cBlock, ldc, loadC, tile, epilogue, ref prefetch);
             return;
         }
 
@@ -105,7 +107,7 @@ internal static unsafe class GemmDriver<TKernel>
             int aheadRows = Math.Min(shape.M, ic + mc + mr) - (ic + mr);
             prefetch.SetNext(origin + ((long)mr * shape.K), ((long)aheadRows * shape.K) - pc);
             SweepBlock(kc, APanels.InPlace(origin, shape.K, mr), inPlaceRows, bBlock, nc, cBlock, ldc, loadC, tile,
-                ref prefetch);
+                epilogue, ref prefetch);
         }
 
         // Rows past the last whole micro-panel are packed with zero padding, so the kernel never reads past A.
@@ -113,22 +115,29 @@ internal static unsafe class GemmDriver<TKernel>
         {
             GemmPacking.PackARows<TKernel>(job.A, shape.K, ic + inPlaceRows, mc - inPlaceRows, pc, kc, aBlock);
             SweepBlock(kc, APanels.PackedRows(aBlock, mr), mc - inPlaceRows, bBlock, nc, cBlock + (inPlaceRows * ldc),
-                ldc, loadC, tile, ref prefetch);
+                ldc, loadC, tile, epilogue, ref prefetch);
         }
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    /// <summary>Every A micro-panel of a block of <paramref name="mc"/> rows against the packed B block.</summary>
+    /// <summary>
+    /// Every A micro-panel of a block of <paramref name="mc"/> rows against the packed B block; each finished row of
+    /// tiles then gets <paramref name="epilogue"/> while it is in L1.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SweepBlock(int kc, in APanels a, int mc, float* bBlock, int nc, float* cBlock, nint ldc,
-        bool loadC, float* tile, ref PrefetchStream prefetch)
+        bool loadC, float* tile, GemmEpilogue epilogue, ref PrefetchStream prefetch)
     {
         int mr = TKernel.Rows;
         for (int ir = 0; ir < mc; ir += mr)
         {
-            Sweep(kc, a, a.Panel(ir / mr), bBlock, nc, cBlock + (ir * ldc), ldc, Math.Min(mr, mc - ir), loadC, tile,
-                ref prefetch);
+            int rows = Math.Min(mr, mc - ir);
+            Sweep(kc, a, a.Panel(ir / mr), bBlock, nc, cBlock + (ir * ldc), ldc, rows, loadC, tile, ref prefetch);
+            if (epilogue.Kind != EpilogueKind.None)
+            {
+                epilogue.Apply(cBlock + (ir * ldc), rows, nc, ldc);
+            }
         }
     }
 

@@ -56,6 +56,22 @@ internal readonly record struct GemmShape(int M, int N, int K, bool TransposeA, 
         return new GemmShape(m, n, k, transposeA, transposeB, accumulate);
     }
 
+    /// <summary>Checks an epilogue's mask, which has C's shape: long enough, and not overlapping C.</summary>
+    public static void ValidateMask(ReadOnlySpan<float> mask, ReadOnlySpan<float> c, int m, int n)
+    {
+        long needed = (long)m * n;
+        if (mask.Length < needed)
+        {
+            throw new ArgumentException(
+                $"mask holds {mask.Length} floats but it has C's shape, {m}×{n}, which needs {needed}.", nameof(mask));
+        }
+
+        if (mask[..(int)needed].Overlaps(c[..(int)needed]))
+        {
+            throw new ArgumentException("mask overlaps C; give C its own buffer.", nameof(mask));
+        }
+    }
+
     private static void RequireNonNegative(int value, string name, string meaning)
     {
         if (value < 0)

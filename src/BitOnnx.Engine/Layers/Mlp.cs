@@ -8,23 +8,36 @@ namespace BitOnnx.Engine.Layers;
 /// </summary>
 public static class Mlp
 {
+    /// <summary>Fills pre too unless it is empty; then the ReLU is applied as the product writes post.</summary>
     public static void Forward(int rows, int dModel, int dMlp, ReadOnlySpan<float> x, ReadOnlySpan<float> wIn, ReadOnlySpan<float> wOut,
         Span<float> pre, Span<float> post, Span<float> output, int threads)
     {
-        Gemm.Multiply(x, wIn, pre, rows, dMlp, dModel, threads: threads);
-        Relu.Forward(pre, post);
+        if (pre.IsEmpty)
+        {
+            Gemm.MultiplyRelu(x, wIn, post, rows, dMlp, dModel, threads: threads);
+        }
+        else
+        {
+            Gemm.Multiply(x, wIn, pre, rows, dMlp, dModel, threads: threads);
+            Relu.Forward(pre, post);
+        }
         Gemm.Multiply(post, wOut, output, rows, dModel, dMlp, threads: threads);
     }
 
-    /// <summary>Adds into dX, dWIn and dWOut; <paramref name="dHidden"/> [rows, dMlp] is scratch.</summary>
-    public static void Backward(int rows, int dModel, int dMlp, ReadOnlySpan<float> x, ReadOnlySpan<float> wIn, ReadOnlySpan<float> wOut,
-        ReadOnlySpan<float> pre, ReadOnlySpan<float> post, ReadOnlySpan<float> dOutput,
-        Span<float> dHidden, Span<float> dX, Span<float> dWIn, Span<float> dWOut, int threads)
+    /// <summary>
+    /// Adds into dX, dWIn and dWOut; <paramref name="dHidden"/> [rows, dMlp] is scratch. The ReLU's mask is post &gt; 0,
+    /// which is exactly pre &gt; 0. Each weight gradient runs beside the input gradient that needs the same operand.
+    /// </summary>
+    public static void Backward(int rows, int dModel, int dMlp, float[] x, float[] wIn, float[] wOut, float[] post, float[] dOutput,
+        float[] dHidden, float[] dX, float[] dWIn, float[] dWOut, int threads)
     {
-        Gemm.Multiply(post, dOutput, dWOut, dMlp, dModel, rows, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(dOutput, wOut, dHidden, rows, dMlp, dModel, transposeB: true, threads: threads);
-        Relu.Backward(pre, dHidden, dHidden);
-        Gemm.Multiply(x, dHidden, dWIn, dModel, dMlp, rows, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(dHidden, wIn, dX, rows, dModel, dMlp, transposeB: true, accumulate: true, threads: threads);
+        Gemm.MultiplyTogether(
+            new GemmCall(post, dOutput, dWOut, dMlp, dModel, rows) { TransposeA = true, Accumulate = true },
+            new GemmCall(dOutput, wOut, dHidden, rows, dMlp, dModel) { TransposeB = true, Epilogue = EpilogueKind.KeepWherePositive, Mask = post },
+            threads);
+        Gemm.MultiplyTogether(
+            new GemmCall(x, dHidden, dWIn, dModel, dMlp, rows) { TransposeA = true, Accumulate = true },
+            new GemmCall(dHidden, wIn, dX, rows, dModel, dMlp) { TransposeB = true, Accumulate = true },
+            threads);
     }
 }

@@ -46,8 +46,8 @@ public sealed class ActivationCache
             var a = ws.Blocks[l];
             Add(HookNames.ResidPre(l), l == 0 ? Sum(embed, pos) : (float[])ws.Blocks[l - 1].ResidPost.Clone());
             Add(HookNames.Q(l), (float[])a.Q.Clone());
-            Add(HookNames.K(l), (float[])a.K.Clone());
-            Add(HookNames.V(l), (float[])a.V.Clone());
+            Add(HookNames.K(l), l == 0 ? TableRows(ws.KeyTable, ws.TokenTableRows, c.AttentionWidth) : (float[])a.K.Clone());
+            Add(HookNames.V(l), l == 0 ? TableRows(ws.ValueTable, ws.TokenTableRows, c.AttentionWidth) : (float[])a.V.Clone());
             Add(HookNames.AttnScores(l), (float[])a.Scores.Clone());
             Add(HookNames.Pattern(l), (float[])a.Pattern.Clone());
             Add(HookNames.Z(l), (float[])a.Z.Clone());
@@ -66,6 +66,14 @@ public sealed class ActivationCache
         }
         Add(HookNames.Logits, (float[])ws.Logits.Clone());
         return new ActivationCache(tensors);
+    }
+
+    /// <summary>Block 0's keys or values, [B, T, W]: the forward pass reads them from the table in place.</summary>
+    private static float[] TableRows(float[] table, int[] rows, int width)
+    {
+        var gathered = new float[rows.Length * width];
+        for (var i = 0; i < rows.Length; i++) table.AsSpan(rows[i] * width, width).CopyTo(gathered.AsSpan(i * width, width));
+        return gathered;
     }
 
     private static float[] Sum(float[] a, float[] b)

@@ -14,15 +14,20 @@ public static class TransformerBackward
     {
         if (!ws.WithGradients) throw new InvalidOperationException("This workspace was built without gradient buffers.");
         var c = ws.Config;
-        Gemm.Multiply(ws.FinalOut, ws.DLogits, grad.Unembed, c.DModel, c.DVocabOut, ws.Batch, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(ws.DLogits, w.Unembed, ws.DFinalOut, ws.Batch, c.DModel, c.DVocabOut, transposeB: true, threads: threads);
+        Gemm.MultiplyTogether(
+            new GemmCall(ws.FinalOut, ws.DLogits, grad.Unembed, c.DModel, c.DVocabOut, ws.Batch) { TransposeA = true, Accumulate = true },
+            new GemmCall(ws.DLogits, w.Unembed, ws.DFinalOut, ws.Batch, c.DModel, c.DVocabOut) { TransposeB = true },
+            threads);
         if (c.FinalNorm)
             FinalNorm.Backward(ws.Batch, c.DModel, ws.FinalIn, w.NormWeight, ws.InverseNorm, ws.DFinalOut, ws.DFinalIn, grad.NormWeight, threads);
 
         var last = ws.Blocks[^1];
-        Array.Clear(last.DResidPost);
-        for (var n = 0; n < ws.Batch; n++)
-            ws.DFinalIn.AsSpan(n * c.DModel, c.DModel).CopyTo(last.DResidPost.AsSpan((n * last.QueryPositions + last.QueryPositions - 1) * c.DModel, c.DModel));
+        if (ws.DFinalIn != last.DResidPost)
+        {
+            Array.Clear(last.DResidPost);
+            for (var n = 0; n < ws.Batch; n++)
+                ws.DFinalIn.AsSpan(n * c.DModel, c.DModel).CopyTo(last.DResidPost.AsSpan((n * last.QueryPositions + last.QueryPositions - 1) * c.DModel, c.DModel));
+        }
 
         for (var l = c.NLayers - 1; l >= 0; l--) Block(w, ws, grad, l, threads);
     }
@@ -36,21 +41,25 @@ public static class TransformerBackward
         int batch = ws.Batch, rowsQ = batch * a.QueryPositions, rows = batch * c.NCtx, width = c.AttentionWidth;
 
         a.DResidPost.CopyTo(a.DResidMid, 0);
-        Mlp.Backward(rowsQ, c.DModel, c.DMlp, a.ResidMid, weights.MlpIn, weights.MlpOut, a.Pre, a.Post, a.DResidPost,
+        Mlp.Backward(rowsQ, c.DModel, c.DMlp, a.ResidMid, weights.MlpIn, weights.MlpOut, a.Post, a.DResidPost,
             a.DHidden, a.DResidMid, g.MlpIn, g.MlpOut, threads);
 
-        Gemm.Multiply(a.Z, a.DResidMid, g.Output, width, c.DModel, rowsQ, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(a.DResidMid, weights.Output, a.DZ, rowsQ, width, c.DModel, transposeB: true, threads: threads);
+        Gemm.MultiplyTogether(
+            new GemmCall(a.Z, a.DResidMid, g.Output, width, c.DModel, rowsQ) { TransposeA = true, Accumulate = true },
+            new GemmCall(a.DResidMid, weights.Output, a.DZ, rowsQ, width, c.DModel) { TransposeB = true },
+            threads);
         var dims = new AttentionDims(batch, a.QueryPositions, c.NCtx, c.NHeads, c.DHead, a.QueryOffset);
-        AttentionMixing.Backward(dims, c.ScoreScale, a.Q, a.K, a.V, a.Pattern, a.DZ, a.DQ, a.DK, a.DV, threads);
-        a.DResidMid.CopyTo(a.DResidQuery, 0);
-
         if (layer == 0)
         {
+            AttentionMixing.Backward(dims, c.ScoreScale, a.Q, ws.KeyTable, ws.ValueTable, a.Pattern, a.DZ, a.DQ, a.DK, a.DV, threads, ws.TokenTableRows);
+            // Block 0's input is the tables' embed rows, so nothing else adds to its residual gradient: DResidMid is it.
             ScatterIntoTables(ws, a, threads);
             TablesBackward(w, ws, grad, threads);
             return;
         }
+
+        AttentionMixing.Backward(dims, c.ScoreScale, a.Q, a.K, a.V, a.Pattern, a.DZ, a.DQ, a.DK, a.DV, threads);
+        a.DResidMid.CopyTo(a.DResidQuery, 0);
 
         var input = ws.Blocks[layer - 1].ResidPost;
         var dInput = ws.Blocks[layer - 1].DResidPost;
@@ -69,8 +78,11 @@ public static class TransformerBackward
     }
 
     /// <summary>
-    /// Sums block 0's row gradients into its per-(position, token) table rows. Workers own whole positions, and each
-    /// visits the batch in order, so every table row is summed in the same order for any thread count.
+    /// Sums block 0's row gradients into its per-(position, token) table rows. The work comes in units of one table at
+    /// one position (dK and dV at every position, dQ and the residual's gradient at the query positions); a worker
+    /// takes a run of units and visits the batch once, in order, for all of them, so every table row is summed in the
+    /// same order for any thread count. The units are listed source by source (dK, dQ, dV, the residual), so a
+    /// worker's reads are a few sequential streams, and with the last position queried two workers get equal halves.
     /// </summary>
     private static void ScatterIntoTables(Workspace ws, BlockActivations a, int threads)
     {
@@ -79,28 +91,32 @@ public static class TransformerBackward
         Array.Clear(ws.DQueryTable);
         Array.Clear(ws.DKeyTable);
         Array.Clear(ws.DValueTable);
-        int d = c.DModel, width = c.AttentionWidth;
-        Parallel.For(0, c.NCtx, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, t =>
+        var units = new List<ScatterUnit>();
+        void AddUnits(float[] source, float[] table, int width, bool queryPositionsOnly)
+        {
+            for (var t = queryPositionsOnly ? a.QueryOffset : 0; t < c.NCtx; t++)
+                units.Add(queryPositionsOnly
+                    ? new ScatterUnit(source, a.QueryPositions, t - a.QueryOffset, table, width, t)
+                    : new ScatterUnit(source, c.NCtx, t, table, width, t));
+        }
+        AddUnits(a.DK, ws.DKeyTable, c.AttentionWidth, queryPositionsOnly: false);
+        AddUnits(a.DQ, ws.DQueryTable, c.AttentionWidth, queryPositionsOnly: true);
+        AddUnits(a.DV, ws.DValueTable, c.AttentionWidth, queryPositionsOnly: false);
+        AddUnits(a.DResidMid, ws.DEmbedTable, c.DModel, queryPositionsOnly: true);
+        ParallelRows.For(units.Count, threads, (first, last) =>
         {
             for (var n = 0; n < ws.Batch; n++)
-            {
-                var row = ws.TableRow(t, ws.Tokens[n * c.NCtx + t]);
-                var kv = n * c.NCtx + t;
-                AddRow(a.DK, kv, ws.DKeyTable, row, width);
-                AddRow(a.DV, kv, ws.DValueTable, row, width);
-                if (t < a.QueryOffset) continue;
-                var q = n * a.QueryPositions + (t - a.QueryOffset);
-                AddRow(a.DQ, q, ws.DQueryTable, row, width);
-                AddRow(a.DResidQuery, q, ws.DEmbedTable, row, d);
-            }
-        });
+                for (var u = first; u < last; u++)
+                {
+                    var unit = units[u];
+                    var to = unit.Table.AsSpan(ws.TokenTableRows[n * c.NCtx + unit.Position] * unit.Width, unit.Width);
+                    TensorPrimitives.Add(to, unit.Source.AsSpan((n * unit.RowsPerSample + unit.Row) * unit.Width, unit.Width), to);
+                }
+        }, minRowsPerWorker: 1);
     }
 
-    private static void AddRow(float[] source, int sourceRow, float[] target, int targetRow, int width)
-    {
-        var to = target.AsSpan(targetRow * width, width);
-        TensorPrimitives.Add(to, source.AsSpan(sourceRow * width, width), to);
-    }
+    /// <summary>Source row Row of every sample's RowsPerSample rows, summed into Table at (Position, the sample's token).</summary>
+    private readonly record struct ScatterUnit(float[] Source, int RowsPerSample, int Row, float[] Table, int Width, int Position);
 
     private static void TablesBackward(EffectiveWeights w, Workspace ws, EffectiveWeights grad, int threads)
     {
@@ -108,12 +124,17 @@ public static class TransformerBackward
         int rows = c.NCtx * c.DVocab, width = c.AttentionWidth, d = c.DModel;
         var weights = w.Blocks[0];
         var g = grad.Blocks[0];
-        Gemm.Multiply(ws.EmbedTable, ws.DQueryTable, g.Query, d, width, rows, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(ws.EmbedTable, ws.DKeyTable, g.Key, d, width, rows, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(ws.EmbedTable, ws.DValueTable, g.Value, d, width, rows, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(ws.DQueryTable, weights.Query, ws.DEmbedTable, rows, d, width, transposeB: true, accumulate: true, threads: threads);
-        Gemm.Multiply(ws.DKeyTable, weights.Key, ws.DEmbedTable, rows, d, width, transposeB: true, accumulate: true, threads: threads);
-        Gemm.Multiply(ws.DValueTable, weights.Value, ws.DEmbedTable, rows, d, width, transposeB: true, accumulate: true, threads: threads);
+        // The three tables' products side by side, as in the forward pass. Into the embed table's gradient that is one
+        // chain over Q's, then K's, then V's columns: the same fused multiply-adds, in the same order, as three
+        // accumulating products one after the other.
+        ColumnBlocks.Join([weights.Query, weights.Key, weights.Value], d, width, ws.QkvWeights);
+        ColumnBlocks.Join([ws.DQueryTable, ws.DKeyTable, ws.DValueTable], rows, width, ws.DQkvTable);
+        ColumnBlocks.Join([g.Query, g.Key, g.Value], d, width, ws.QkvGradient);
+        Gemm.MultiplyTogether(
+            new GemmCall(ws.EmbedTable, ws.DQkvTable, ws.QkvGradient, d, 3 * width, rows) { TransposeA = true, Accumulate = true },
+            new GemmCall(ws.DQkvTable, ws.QkvWeights, ws.DEmbedTable, rows, d, 3 * width) { TransposeB = true, Accumulate = true },
+            threads);
+        ColumnBlocks.Split(ws.QkvGradient, d, width, [g.Query, g.Key, g.Value]);
         for (var t = 0; t < c.NCtx; t++)
             for (var token = 0; token < c.DVocab; token++)
             {

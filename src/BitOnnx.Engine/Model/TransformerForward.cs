@@ -14,7 +14,7 @@ public static class TransformerForward
         for (var l = 0; l < c.NLayers; l++) Block(w, ws, l, threads);
 
         var last = ws.Blocks[^1];
-        CopyLastPosition(c, ws.Batch, last, last.ResidPost, ws.FinalIn);
+        if (ws.FinalIn != last.ResidPost) CopyLastPosition(c, ws.Batch, last, last.ResidPost, ws.FinalIn);
         if (c.FinalNorm) FinalNorm.Forward(ws.Batch, c.DModel, ws.FinalIn, w.NormWeight, ws.FinalOut, ws.InverseNorm, threads);
         Gemm.Multiply(ws.FinalOut, w.Unembed, ws.Logits, ws.Batch, c.DVocabOut, c.DModel, threads: threads);
         return CrossEntropy.Forward(ws.Batch, c.DVocabOut, ws.Logits, ws.Targets, ws.RowLoss, ws.RowCorrect,
@@ -32,11 +32,12 @@ public static class TransformerForward
                 if (c.PositionalEmbedding)
                     System.Numerics.Tensors.TensorPrimitives.Add(row, w.PosEmbed.AsSpan(t * c.DModel, c.DModel), row);
             }
+        // One product for the three tables: each element is the same k-ordered chain as in three separate ones.
         var rows = c.NCtx * c.DVocab;
         var block = w.Blocks[0];
-        Gemm.Multiply(ws.EmbedTable, block.Query, ws.QueryTable, rows, c.AttentionWidth, c.DModel, threads: threads);
-        Gemm.Multiply(ws.EmbedTable, block.Key, ws.KeyTable, rows, c.AttentionWidth, c.DModel, threads: threads);
-        Gemm.Multiply(ws.EmbedTable, block.Value, ws.ValueTable, rows, c.AttentionWidth, c.DModel, threads: threads);
+        ColumnBlocks.Join([block.Query, block.Key, block.Value], c.DModel, c.AttentionWidth, ws.QkvWeights);
+        Gemm.Multiply(ws.EmbedTable, ws.QkvWeights, ws.QkvTable, rows, 3 * c.AttentionWidth, c.DModel, threads: threads);
+        ColumnBlocks.Split(ws.QkvTable, rows, c.AttentionWidth, [ws.QueryTable, ws.KeyTable, ws.ValueTable]);
     }
 
     private static void Block(EffectiveWeights w, Workspace ws, int layer, int threads)
@@ -47,7 +48,7 @@ public static class TransformerForward
         int batch = ws.Batch, tq = a.QueryPositions, rowsQ = batch * tq, width = c.AttentionWidth;
         if (layer == 0)
         {
-            GatherFromTables(ws, a);
+            GatherFromTables(ws, a, threads);
         }
         else
         {
@@ -59,30 +60,36 @@ public static class TransformerForward
         }
 
         var dims = new AttentionDims(batch, tq, c.NCtx, c.NHeads, c.DHead, a.QueryOffset);
-        AttentionMixing.Forward(dims, c.ScoreScale, c.CausalMask, a.Q, a.K, a.V, a.Scores, a.Pattern, a.Z, threads);
+        if (layer == 0)
+            AttentionMixing.Forward(dims, c.ScoreScale, c.CausalMask, a.Q, ws.KeyTable, ws.ValueTable, a.Scores, a.Pattern, a.Z, threads, ws.TokenTableRows);
+        else
+            AttentionMixing.Forward(dims, c.ScoreScale, c.CausalMask, a.Q, a.K, a.V, a.Scores, a.Pattern, a.Z, threads);
         Gemm.Multiply(a.Z, weights.Output, a.AttnOut, rowsQ, c.DModel, width, threads: threads);
-        System.Numerics.Tensors.TensorPrimitives.Add(a.ResidQuery, a.AttnOut, a.ResidMid);
+        ParallelRows.Add(a.ResidQuery, a.AttnOut, a.ResidMid, c.DModel, threads);
         Mlp.Forward(rowsQ, c.DModel, c.DMlp, a.ResidMid, weights.MlpIn, weights.MlpOut, a.Pre, a.Post, a.MlpOut, threads);
-        System.Numerics.Tensors.TensorPrimitives.Add(a.ResidMid, a.MlpOut, a.ResidPost);
+        ParallelRows.Add(a.ResidMid, a.MlpOut, a.ResidPost, c.DModel, threads);
     }
 
-    private static void GatherFromTables(Workspace ws, BlockActivations a)
+    /// <summary>
+    /// Block 0's queries and residual rows from the tables (its keys and values are read in place); samples are
+    /// independent, so workers take contiguous runs of them.
+    /// </summary>
+    private static void GatherFromTables(Workspace ws, BlockActivations a, int threads) =>
+        ParallelRows.For(ws.Batch, threads, (first, last) =>
+        {
+            for (var n = first; n < last; n++) GatherSample(ws, a, n);
+        });
+
+    private static void GatherSample(Workspace ws, BlockActivations a, int n)
     {
         var c = ws.Config;
         int d = c.DModel, width = c.AttentionWidth;
-        for (var n = 0; n < ws.Batch; n++)
+        for (var t = a.QueryOffset; t < c.NCtx; t++)
         {
-            for (var t = 0; t < c.NCtx; t++)
-            {
-                var row = ws.TableRow(t, ws.Tokens[n * c.NCtx + t]);
-                var kvRow = n * c.NCtx + t;
-                ws.KeyTable.AsSpan(row * width, width).CopyTo(a.K.AsSpan(kvRow * width, width));
-                ws.ValueTable.AsSpan(row * width, width).CopyTo(a.V.AsSpan(kvRow * width, width));
-                if (t < a.QueryOffset) continue;
-                var qRow = n * a.QueryPositions + (t - a.QueryOffset);
-                ws.QueryTable.AsSpan(row * width, width).CopyTo(a.Q.AsSpan(qRow * width, width));
-                ws.EmbedTable.AsSpan(row * d, d).CopyTo(a.ResidQuery.AsSpan(qRow * d, d));
-            }
+            var row = ws.TokenTableRows[n * c.NCtx + t];
+            var qRow = n * a.QueryPositions + (t - a.QueryOffset);
+            ws.QueryTable.AsSpan(row * width, width).CopyTo(a.Q.AsSpan(qRow * width, width));
+            ws.EmbedTable.AsSpan(row * d, d).CopyTo(a.ResidQuery.AsSpan(qRow * d, d));
         }
     }
 

@@ -8,7 +8,8 @@ namespace BitOnnx.Engine.Model;
 /// </summary>
 public sealed class BlockActivations
 {
-    public BlockActivations(TransformerConfig c, int batch, int queryPositions, bool withGradients)
+    /// <param name="keysFromTables">Block 0: its keys and values are read from the workspace's tables, not kept here.</param>
+    public BlockActivations(TransformerConfig c, int batch, int queryPositions, bool withGradients, bool keysFromTables = false)
     {
         QueryPositions = queryPositions;
         QueryOffset = c.NCtx - queryPositions;
@@ -16,26 +17,26 @@ public sealed class BlockActivations
         float[] A(int n) => new float[n];
         ResidQuery = A(rowsQ * c.DModel);
         Q = A(rowsQ * c.AttentionWidth);
-        K = A(rows * c.AttentionWidth);
-        V = A(rows * c.AttentionWidth);
+        K = keysFromTables ? [] : A(rows * c.AttentionWidth);
+        V = keysFromTables ? [] : A(rows * c.AttentionWidth);
         Scores = A(batch * c.NHeads * queryPositions * c.NCtx);
         Pattern = A(Scores.Length);
         Z = A(rowsQ * c.AttentionWidth);
         AttnOut = A(rowsQ * c.DModel);
         ResidMid = A(rowsQ * c.DModel);
-        Pre = A(rowsQ * c.DMlp);
         Post = A(rowsQ * c.DMlp);
+        Pre = withGradients ? [] : A(Post.Length);
         MlpOut = A(rowsQ * c.DModel);
         ResidPost = A(rowsQ * c.DModel);
         if (!withGradients) return;
         DResidPost = A(ResidPost.Length);
         DResidMid = A(ResidMid.Length);
         DResidQuery = A(ResidQuery.Length);
-        DHidden = A(Pre.Length);
+        DHidden = A(Post.Length);
         DZ = A(Z.Length);
         DQ = A(Q.Length);
-        DK = A(K.Length);
-        DV = A(V.Length);
+        DK = A(rows * c.AttentionWidth);
+        DV = A(rows * c.AttentionWidth);
     }
 
     public int QueryPositions { get; }
@@ -45,9 +46,9 @@ public sealed class BlockActivations
     public float[] ResidQuery { get; }
     /// <summary>[B, Tq, W]</summary>
     public float[] Q { get; }
-    /// <summary>[B, T, W]</summary>
+    /// <summary>[B, T, W]; empty in block 0, whose keys are rows of <see cref="Workspace.KeyTable"/>.</summary>
     public float[] K { get; }
-    /// <summary>[B, T, W]</summary>
+    /// <summary>[B, T, W]; empty in block 0, whose values are rows of <see cref="Workspace.ValueTable"/>.</summary>
     public float[] V { get; }
     /// <summary>[B, heads, Tq, T]</summary>
     public float[] Scores { get; }
@@ -59,7 +60,10 @@ public sealed class BlockActivations
     public float[] AttnOut { get; }
     /// <summary>[B, Tq, dModel]</summary>
     public float[] ResidMid { get; }
-    /// <summary>[B, Tq, dMlp]</summary>
+    /// <summary>
+    /// [B, Tq, dMlp], the MLP's hidden layer before the ReLU; empty in a workspace with gradients, whose forward pass
+    /// applies the ReLU as the product is written (its backward masks by Post, which is positive where Pre is).
+    /// </summary>
     public float[] Pre { get; }
     /// <summary>[B, Tq, dMlp]</summary>
     public float[] Post { get; }
@@ -105,17 +109,23 @@ public sealed class Workspace
         Targets = targets;
         WithGradients = withGradients;
         var tableRows = config.NCtx * config.DVocab;
+        TokenTableRows = new int[tokens.Length];
+        for (var i = 0; i < tokens.Length; i++) TokenTableRows[i] = TableRow(i % config.NCtx, tokens[i]);
         EmbedTable = new float[tableRows * config.DModel];
         QueryTable = new float[tableRows * config.AttentionWidth];
         KeyTable = new float[QueryTable.Length];
         ValueTable = new float[QueryTable.Length];
+        QkvWeights = new float[config.DModel * 3 * config.AttentionWidth];
+        QkvTable = new float[3 * QueryTable.Length];
         Blocks = new BlockActivations[config.NLayers];
         for (var l = 0; l < config.NLayers; l++)
         {
             var queryPositions = lastPositionOnly && l == config.NLayers - 1 ? 1 : config.NCtx;
-            Blocks[l] = new BlockActivations(config, Batch, queryPositions, withGradients);
+            Blocks[l] = new BlockActivations(config, Batch, queryPositions, withGradients, keysFromTables: l == 0);
         }
-        FinalIn = new float[Batch * config.DModel];
+        // With only the last position queried, the last block's output already has FinalIn's layout: use it as is.
+        var last = Blocks[^1];
+        FinalIn = last.QueryPositions == 1 ? last.ResidPost : new float[Batch * config.DModel];
         FinalOut = config.FinalNorm ? new float[Batch * config.DModel] : FinalIn;
         InverseNorm = new float[Batch];
         Logits = new float[Batch * config.DVocabOut];
@@ -126,7 +136,9 @@ public sealed class Workspace
         DQueryTable = new float[QueryTable.Length];
         DKeyTable = new float[QueryTable.Length];
         DValueTable = new float[QueryTable.Length];
-        DFinalIn = new float[FinalIn.Length];
+        DQkvTable = new float[QkvTable.Length];
+        QkvGradient = new float[QkvWeights.Length];
+        DFinalIn = last.QueryPositions == 1 ? last.DResidPost : new float[FinalIn.Length];
         DFinalOut = config.FinalNorm ? new float[FinalOut.Length] : DFinalIn;
         DLogits = new float[Logits.Length];
     }
@@ -141,12 +153,18 @@ public sealed class Workspace
 
     /// <summary>[T·dVocab, dModel]: row t·dVocab + token is W_E[token] + W_pos[t].</summary>
     public float[] EmbedTable { get; }
+    /// <summary>[B, T]: the table row of each sample's token at each position (where block 0 finds its query, key, value and input).</summary>
+    public int[] TokenTableRows { get; }
     /// <summary>[T·dVocab, W]: the embed table times block 0's W_Q, W_K, W_V.</summary>
     public float[] QueryTable { get; }
     public float[] KeyTable { get; }
     public float[] ValueTable { get; }
+    /// <summary>[dModel, 3W]: block 0's W_Q, W_K and W_V side by side, so the three tables are one product.</summary>
+    public float[] QkvWeights { get; }
+    /// <summary>[T·dVocab, 3W]: that product, before it is split into the three tables.</summary>
+    public float[] QkvTable { get; }
     public BlockActivations[] Blocks { get; }
-    /// <summary>[B, dModel]: the last block's output at the last position.</summary>
+    /// <summary>[B, dModel]: the last block's output at the last position (that block's ResidPost when it has one query position).</summary>
     public float[] FinalIn { get; }
     /// <summary>[B, dModel]: after the final norm (the same array as FinalIn when the config has none).</summary>
     public float[] FinalOut { get; }
@@ -161,6 +179,11 @@ public sealed class Workspace
     public float[] DQueryTable { get; } = [];
     public float[] DKeyTable { get; } = [];
     public float[] DValueTable { get; } = [];
+    /// <summary>[T·dVocab, 3W]: the three table gradients side by side.</summary>
+    public float[] DQkvTable { get; } = [];
+    /// <summary>[dModel, 3W]: block 0's W_Q, W_K and W_V gradients side by side, while the product adds into them.</summary>
+    public float[] QkvGradient { get; } = [];
+    /// <summary>[B, dModel]; the last block's DResidPost when it has one query position, as for FinalIn.</summary>
     public float[] DFinalIn { get; } = [];
     public float[] DFinalOut { get; } = [];
     public float[] DLogits { get; } = [];
