@@ -8,8 +8,11 @@ namespace BitOnnx.Engine.Model;
 /// </summary>
 public sealed class BlockActivations
 {
-    /// <param name="keysFromTables">Block 0: its keys and values are read from the workspace's tables, not kept here.</param>
-    public BlockActivations(TransformerConfig c, int batch, int queryPositions, bool withGradients, bool keysFromTables = false)
+    /// <param name="readsTables">
+    /// Block 0, which reads its keys and values from the workspace's tables and sums its input's gradient into them:
+    /// it keeps no K, V or DResidQuery of its own.
+    /// </param>
+    public BlockActivations(TransformerConfig c, int batch, int queryPositions, bool withGradients, bool readsTables = false)
     {
         QueryPositions = queryPositions;
         QueryOffset = c.NCtx - queryPositions;
@@ -17,8 +20,8 @@ public sealed class BlockActivations
         float[] A(int n) => new float[n];
         ResidQuery = A(rowsQ * c.DModel);
         Q = A(rowsQ * c.AttentionWidth);
-        K = keysFromTables ? [] : A(rows * c.AttentionWidth);
-        V = keysFromTables ? [] : A(rows * c.AttentionWidth);
+        K = readsTables ? [] : A(rows * c.AttentionWidth);
+        V = readsTables ? [] : A(rows * c.AttentionWidth);
         Scores = A(batch * c.NHeads * queryPositions * c.NCtx);
         Pattern = A(Scores.Length);
         Z = A(rowsQ * c.AttentionWidth);
@@ -31,7 +34,7 @@ public sealed class BlockActivations
         if (!withGradients) return;
         DResidPost = A(ResidPost.Length);
         DResidMid = A(ResidMid.Length);
-        DResidQuery = A(ResidQuery.Length);
+        DResidQuery = readsTables ? [] : A(ResidQuery.Length);
         DHidden = A(Post.Length);
         DZ = A(Z.Length);
         DQ = A(Q.Length);
@@ -74,6 +77,7 @@ public sealed class BlockActivations
 
     public float[] DResidPost { get; } = [];
     public float[] DResidMid { get; } = [];
+    /// <summary>[B, Tq, dModel]; empty in block 0, whose input gradient is DResidMid itself.</summary>
     public float[] DResidQuery { get; } = [];
     public float[] DHidden { get; } = [];
     public float[] DZ { get; } = [];
@@ -121,7 +125,7 @@ public sealed class Workspace
         for (var l = 0; l < config.NLayers; l++)
         {
             var queryPositions = lastPositionOnly && l == config.NLayers - 1 ? 1 : config.NCtx;
-            Blocks[l] = new BlockActivations(config, Batch, queryPositions, withGradients, keysFromTables: l == 0);
+            Blocks[l] = new BlockActivations(config, Batch, queryPositions, withGradients, readsTables: l == 0);
         }
         // With only the last position queried, the last block's output already has FinalIn's layout: use it as is.
         var last = Blocks[^1];
