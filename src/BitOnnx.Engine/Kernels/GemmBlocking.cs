@@ -8,6 +8,9 @@ namespace BitOnnx.Engine.Kernels;
 /// longer depth block would push the A panel out of L1; a shorter one would reload each tile of C more often (once
 /// per depth block). The engine's widths (113, 128, 512) fit one column block, and for its k ≤ 512 products one B
 /// group holds all of k, so B is packed once per call and part and each block of C is finished while it is in cache.
+/// On a Zen 4 core (32 KiB L1d, 1 MiB L2) blocks half this size (256 KiB B groups, 264-row A blocks) took the same
+/// time, product by product (0.98-1.03, paired, both kernels), so the sizes are not tuned per machine; they never
+/// change a bit.
 /// </summary>
 internal static class GemmBlocking
 {
