@@ -38,12 +38,12 @@ public sealed class Attention : NamedParameters
         var v = input.ProjectAll(HeadsInward(W_V)).view(-1, t, h, e);
         // Scores and the weighted sum as broadcast products over [B, Tq, T, heads, dHead]: with Tq = 1, T = 3 and
         // dHead = 32 these tiny per-head products are several times faster than batched matmuls of permuted views.
-        var scores = (q.unsqueeze(2) * k.unsqueeze(1)).sum(-1) * c.ScoreScale; // [B, Tq, T, heads]
+        var scores = (q.unsqueeze(2) * k.unsqueeze(1)).sum(-1).Times(c.ScoreScale); // [B, Tq, T, heads]
         // Query i (at position offset + i) sees keys 0..offset + i; the last position sees all, so training needs no mask.
         if (c.CausalMask && tq > 1)
         {
             using var mask = torch.ones(tq, t, ScalarType.Bool).triu(offset + 1).view(1, tq, t, 1);
-            scores = scores.masked_fill(mask, float.NegativeInfinity);
+            scores = scores.Filled(mask, float.NegativeInfinity);
         }
         var pattern = scores.softmax(2);
         var z = (pattern.unsqueeze(-1) * v.unsqueeze(1)).sum(2); // [B, Tq, heads, dHead]
@@ -124,8 +124,8 @@ public sealed class TransformerBlock : nn.Module
     {
         var residQuery = input.From(offset);
         if (hooks is not null) hooks.Record(HookNames.ResidPre(layer), input.All());
-        var residMid = residQuery + attn.Forward(input, offset, hooks, layer);
-        var residPost = residMid + mlp.Forward(residMid, hooks, layer);
+        var residMid = residQuery.Plus(attn.Forward(input, offset, hooks, layer));
+        var residPost = residMid.Plus(mlp.Forward(residMid, hooks, layer));
         if (hooks is not null)
         {
             hooks.Record(HookNames.ResidMid(layer), residMid);

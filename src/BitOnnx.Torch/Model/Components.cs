@@ -10,7 +10,8 @@ public abstract class NamedParameters(string name) : nn.Module(name)
 {
     protected Parameter Add(string parameterName, params long[] shape)
     {
-        var parameter = new Parameter(torch.zeros(shape), requires_grad: true);
+        using var zeros = torch.zeros(shape);
+        var parameter = new Parameter(zeros, requires_grad: true);
         register_parameter(parameterName, parameter);
         return parameter;
     }
@@ -59,8 +60,8 @@ public sealed class FinalNorm : NamedParameters
     /// <summary>x [..., d_model] → the same shape.</summary>
     public Tensor Forward(Tensor x)
     {
-        var inverse = x.square().sum(-1, keepdim: true).sqrt().clamp_min(Epsilon).reciprocal();
-        return x * (inverse * _gain) * w;
+        var inverse = x.Squared().sum(-1, keepdim: true).sqrt().AtLeast(Epsilon).reciprocal();
+        return x * inverse.Times(_gain) * w;
     }
 }
 

@@ -16,34 +16,39 @@ public static class StraightThroughQuantizer
     public static Tensor Effective(Tensor latent, WeightQuantization mode, BinaryScale binaryScale)
     {
         if (mode == WeightQuantization.None) return latent;
+        using var scope = torch.NewDisposeScope();
         var quantized = Quantized(latent, mode, binaryScale);
         var centred = latent - latent.mean();
-        return quantized + (centred - centred.detach());
+        return scope.MoveToOuter(quantized.Plus(centred - centred.detach()));
     }
 
     /// <summary>The forward-pass weight without a gradient: scale · code, as float32.</summary>
     public static Tensor Quantized(Tensor latent, WeightQuantization mode, BinaryScale binaryScale)
     {
+        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var (codes, scale) = Codes(latent, mode, binaryScale);
-        return scale is null ? codes : codes * scale;
+        return scope.MoveToOuter(scale is null ? codes : codes * scale);
     }
 
     /// <summary>Codes in {−1, 0, +1} as float32, and the float32 scale they stand for (null: 1).</summary>
     public static (Tensor Codes, Tensor? Scale) Codes(Tensor latent, WeightQuantization mode, BinaryScale binaryScale)
     {
+        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var wide = latent.detach().to(ScalarType.Float64);
         var centred = wide - wide.mean();
         if (mode == WeightQuantization.Binary)
         {
             // torch.sign, as Li's code: a weight exactly at the mean gets code 0. BitNet's β is mean|W| of the latent weights.
-            var scale = binaryScale == BinaryScale.AbsMean ? wide.abs().mean().to(ScalarType.Float32) : null;
-            return (centred.sign().to(ScalarType.Float32), scale);
+            var signs = centred.sign().to(ScalarType.Float32);
+            return binaryScale == BinaryScale.AbsMean
+                ? scope.MoveToOuter(signs, wide.abs().mean().to(ScalarType.Float32))
+                : (scope.MoveToOuter(signs), null);
         }
-        var gamma = centred.abs().mean().clamp_min(WeightQuantizer.TernaryScaleFloor);
+        var gamma = centred.abs().mean().AtLeast(WeightQuantizer.TernaryScaleFloor);
         // torch.round rounds half to even, as the engine's MidpointRounding.ToEven.
-        var codes = (centred / gamma).round().clamp(-1, 1).to(ScalarType.Float32);
-        return (codes, gamma.to(ScalarType.Float32));
+        var codes = (centred / gamma).round().Clamped(-1, 1).to(ScalarType.Float32);
+        return scope.MoveToOuter(codes, gamma.to(ScalarType.Float32));
     }
 }

@@ -20,10 +20,12 @@ public sealed class TokenBatch : IDisposable
         var tableRows = new long[tokens.Length];
         for (var i = 0; i < tokens.Length; i++)
             tableRows[i] = config.PositionalEmbedding ? (long)(i % Positions) * config.DVocab + tokens[i] : tokens[i];
-        Tokens = torch.tensor(Array.ConvertAll(tokens, t => (long)t), [Batch, Positions]);
-        Targets = torch.tensor(Array.ConvertAll(targets, t => (long)t), [(long)Batch]);
-        TableRows = torch.tensor(tableRows, [Batch, Positions]);
-        LastTableRows = TableRows[.., -1].contiguous();
+        // The batch outlives any dispose scope it is made in.
+        Tokens = torch.tensor(Array.ConvertAll(tokens, t => (long)t), [Batch, Positions]).DetachFromDisposeScope();
+        Targets = torch.tensor(Array.ConvertAll(targets, t => (long)t), [(long)Batch]).DetachFromDisposeScope();
+        TableRows = torch.tensor(tableRows, [Batch, Positions]).DetachFromDisposeScope();
+        using var lastColumn = TableRows[.., -1];
+        LastTableRows = lastColumn.contiguous().DetachFromDisposeScope();
     }
 
     /// <summary>The rows of a data split, as the engine's workspaces read them.</summary>

@@ -72,8 +72,8 @@ public sealed class TorchTransformer : nn.Module
 
     internal static void Read(Tensor tensor, Span<float> destination)
     {
-        using var contiguous = tensor.detach().contiguous();
-        contiguous.data<float>().ToArray().CopyTo(destination);
+        using var scope = torch.NewDisposeScope();
+        tensor.detach().contiguous().data<float>().ToArray().CopyTo(destination);
     }
 
     /// <summary>
@@ -82,6 +82,8 @@ public sealed class TorchTransformer : nn.Module
     /// </summary>
     public Tensor Forward(TokenBatch batch, bool lastPositionOnly, HookRecorder? hooks = null)
     {
+        // The scope refers to every intermediate tensor until the pass ends (ScalarArithmetic says why that matters).
+        using var scope = torch.NewDisposeScope();
         var c = Config;
         long b = batch.Batch, t = batch.Positions;
         if (hooks is not null)
@@ -104,12 +106,12 @@ public sealed class TorchTransformer : nn.Module
         }
         var logits = resid.select(1, -1).mm(unembed.W_U);
         hooks?.Record(HookNames.Logits, logits);
-        return logits;
+        return scope.MoveToOuter(logits);
     }
 
     /// <summary>Block 0's possible inputs: W_E [dVocab, dModel], or with W_pos one copy per position [T·dVocab, dModel].</summary>
     private Tensor InputTable() =>
         pos_embed is null
             ? embed.W_E
-            : (pos_embed.W_pos.unsqueeze(1) + embed.W_E.unsqueeze(0)).reshape(-1, Config.DModel);
+            : pos_embed.W_pos.unsqueeze(1).Plus(embed.W_E.unsqueeze(0)).reshape(-1, Config.DModel);
 }

@@ -8,8 +8,11 @@ namespace BitOnnx.Torch.Training;
 public static class LastPositionLoss
 {
     /// <summary>logits [B, P] float32, targets [B] int64 → a float64 scalar whose gradient reaches the float32 logits.</summary>
-    public static Tensor CrossEntropy(Tensor logits, Tensor targets) =>
-        -logits.to(ScalarType.Float64).log_softmax(1).gather(1, targets.unsqueeze(1)).mean();
+    public static Tensor CrossEntropy(Tensor logits, Tensor targets)
+    {
+        using var scope = torch.NewDisposeScope();
+        return scope.MoveToOuter(-logits.to(ScalarType.Float64).log_softmax(1).gather(1, targets.unsqueeze(1)).mean());
+    }
 
     /// <summary>Loss and accuracy (argmax equals target) as numbers.</summary>
     public static Evaluation Measure(Tensor logits, Tensor targets)

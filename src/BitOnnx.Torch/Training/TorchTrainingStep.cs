@@ -8,16 +8,15 @@ using static TorchSharp.torch;
 namespace BitOnnx.Torch.Training;
 
 /// <summary>
-/// One full-batch epoch in TorchSharp (forward at the last position, float64 loss, autograd through the STE,
+/// One full-batch epoch in TorchSharp (forward at the last position, float64 loss, autograd through the STE, AdamW as
 /// torch.optim.AdamW with the engine's settings and warm-up) and the test evaluation. Every step runs in a dispose
 /// scope, so the only tensors that outlive it are the parameters, their gradients and the optimizer's moments.
 /// </summary>
 public sealed class TorchTrainingStep : ITrainingStep
 {
-    private readonly AdamWSettings _settings;
     private readonly TokenBatch _train;
     private readonly TokenBatch _test;
-    private readonly TorchSharp.Modules.AdamW _optimizer;
+    private readonly TorchAdamW _optimizer;
     private readonly GrokfastSettings? _grokfast;
     /// <summary>Grokfast's running average per parameter (the official code's <c>grads</c>); empty until the first step.</summary>
     private readonly Dictionary<string, Tensor> _gradientAverage = [];
@@ -27,13 +26,11 @@ public sealed class TorchTrainingStep : ITrainingStep
     {
         _grokfast = grokfast;
         TorchRuntime.SetThreads(threads);
-        _settings = settings;
         Model = new TorchTransformer(config);
         Model.LoadFrom(initial);
         _train = TokenBatch.For(config, data.TrainRows);
         _test = TokenBatch.For(config, data.TestRows);
-        _optimizer = torch.optim.AdamW(Model.Parameters().Select(p => p.Parameter), settings.LearningRate,
-            settings.Beta1, settings.Beta2, settings.Epsilon, settings.WeightDecay);
+        _optimizer = new TorchAdamW(Model.Parameters().Select(p => (Tensor)p.Parameter).ToList(), settings);
     }
 
     /// <summary>Starts from the setup's weights, and its optimizer state when it resumes.</summary>
@@ -48,21 +45,19 @@ public sealed class TorchTrainingStep : ITrainingStep
     public TorchTransformer Model { get; }
 
     /// <summary>Optimizer steps taken so far (the engine's AdamW.Step).</summary>
-    public long Step { get; private set; }
+    public long Step => _optimizer.Step;
 
     /// <summary>One optimizer step on the whole train set; returns the train loss of its forward pass (pre-update).</summary>
     public double Run()
     {
         using var scope = torch.NewDisposeScope();
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = _settings.LearningRateAt(Step);
-        _optimizer.zero_grad();
+        _optimizer.ZeroGradients();
         var loss = LastPositionLoss.CrossEntropy(Model.Forward(_train, lastPositionOnly: true), _train.Targets);
         var value = loss.item<double>();
         if (!double.IsFinite(value)) return value;
         loss.backward();
         if (_grokfast is { } filter) ApplyGrokfast(filter);
-        _optimizer.step();
-        Step++;
+        _optimizer.Update();
         return value;
     }
 
@@ -89,13 +84,15 @@ public sealed class TorchTrainingStep : ITrainingStep
     private void ApplyGrokfast(GrokfastSettings filter)
     {
         using var noGrad = torch.no_grad();
+        using Scalar alpha = ((float)filter.Alpha).ToScalar(), gradientShare = ((float)(1 - filter.Alpha)).ToScalar(),
+            lambda = ((float)filter.Lambda).ToScalar();
         foreach (var (name, parameter) in Model.Parameters())
         {
             if (parameter.grad is not { } grad) continue;
             if (!_gradientAverage.TryGetValue(name, out var average))
                 _gradientAverage[name] = average = grad.detach().clone().DetachFromDisposeScope();
-            average.mul_((float)filter.Alpha).add_(grad, alpha: (float)(1 - filter.Alpha));
-            grad.add_(average, alpha: (float)filter.Lambda);
+            average.mul_(alpha).add_(grad, gradientShare);
+            grad.add_(average, lambda);
         }
     }
 
@@ -117,6 +114,7 @@ public sealed class TorchTrainingStep : ITrainingStep
     /// <summary>The latent gradient of every parameter from the latest <see cref="Run"/>, in a ParameterSet.</summary>
     public ParameterSet Gradients()
     {
+        using var scope = torch.NewDisposeScope();
         var set = ParameterSet.Zeros(Model.Config);
         foreach (var (name, parameter) in Model.Parameters())
             if (parameter.grad is { } grad) TorchTransformer.Read(grad, set.Slice(set.Info(name)));
@@ -128,13 +126,12 @@ public sealed class TorchTrainingStep : ITrainingStep
     {
         var first = ParameterSet.Zeros(Model.Config);
         var second = first.ZerosLike();
-        var states = AdamStates();
         var parameters = Model.Parameters();
         for (var i = 0; i < parameters.Count; i++)
         {
             var info = first.Info(parameters[i].Name);
-            TorchTransformer.Read(states[i].exp_avg, first.Slice(info));
-            TorchTransformer.Read(states[i].exp_avg_sq, second.Slice(info));
+            TorchTransformer.Read(_optimizer.FirstMoments[i], first.Slice(info));
+            TorchTransformer.Read(_optimizer.SecondMoments[i], second.Slice(info));
         }
         return (first, second, Step);
     }
@@ -143,22 +140,17 @@ public sealed class TorchTrainingStep : ITrainingStep
     public void LoadMoments(ParameterSet first, ParameterSet second, long step)
     {
         using var noGrad = torch.no_grad();
-        var states = AdamStates();
         var parameters = Model.Parameters();
         for (var i = 0; i < parameters.Count; i++)
         {
             var info = first.Info(parameters[i].Name);
             using var m = torch.tensor(first.Slice(info).ToArray(), info.Shape.ToLongArray());
             using var v = torch.tensor(second.Slice(info).ToArray(), info.Shape.ToLongArray());
-            states[i].exp_avg.copy_(m);
-            states[i].exp_avg_sq.copy_(v);
-            states[i].step = step;
+            _optimizer.FirstMoments[i].copy_(m);
+            _optimizer.SecondMoments[i].copy_(v);
         }
-        Step = step;
+        _optimizer.Step = step;
     }
-
-    /// <summary>The optimizer's per-parameter state, in the order of <see cref="TorchTransformer.Parameters"/>.</summary>
-    private List<TorchSharp.Modules.AdamW.State> AdamStates() => _optimizer.state_dict().State.Cast<TorchSharp.Modules.AdamW.State>().ToList();
 
     public void Dispose()
     {
