@@ -59,7 +59,8 @@ public sealed class CollectorStressTests
                 scale?.Dispose();
                 StraightThroughQuantizer.Quantized(weights, c.Quantization, c.BinaryScale).Dispose();
                 step.Model.LoadFrom(step.Model.ToParameterSet());
-                step.LoadMoments(step.Moments().First, step.Moments().Second, step.Step);
+                var (first, second, taken) = step.Moments();
+                step.LoadMoments(first, second, taken);
                 Assert.AreEqual(step.Model.ToParameterSet().Data.Length, step.Gradients().Data.Length);
             }
         });

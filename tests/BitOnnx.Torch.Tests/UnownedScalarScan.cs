@@ -42,18 +42,17 @@ internal sealed class UnownedScalarScan : IDisposable
         if (_paths.TryGetValue(key, out var known)) return known; // also ends recursion: a cycle adds nothing
         _paths[key] = null;
         var name = $"{method.DeclaringType.Name}.{method.Name}";
-        string? path = null;
-        foreach (var target in Implementations(method))
+        string? Find()
         {
-            foreach (var callee in Callees(target))
-            {
-                if (IsImplicitScalar(callee)) path = $"{name} makes an implicit Scalar";
-                else if (Resolve(callee) is { } next && PathToScalar(next) is { } rest) path = $"{name} → {rest}";
-                if (path is not null) break;
-            }
-            if (path is not null) break;
+            foreach (var target in Implementations(method))
+                foreach (var callee in Callees(target))
+                {
+                    if (IsImplicitScalar(callee)) return $"{name} makes an implicit Scalar";
+                    if (Resolve(callee) is { } next && PathToScalar(next) is { } rest) return $"{name} → {rest}";
+                }
+            return null;
         }
-        return _paths[key] = path;
+        return _paths[key] = Find();
     }
 
     private IEnumerable<MethodDefinition> Implementations(MethodDefinition method)
