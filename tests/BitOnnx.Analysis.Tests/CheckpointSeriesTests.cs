@@ -22,7 +22,7 @@ public sealed class CheckpointSeriesTests
     });
 
     [TestMethod]
-    public void Losses_match_the_engine_log_and_the_weight_norm_is_over_latent_weights()
+    public void LossesMatchTheEngineLogAndTheWeightNormIsOverLatentWeights()
     {
         var run = AnalysisRun.Load(BinaryRun.Value);
         var reports = new List<BitOnnx.Analysis.AnalysisProgress>();
@@ -50,7 +50,7 @@ public sealed class CheckpointSeriesTests
     }
 
     [TestMethod]
-    public void A_run_whose_config_disagrees_with_its_checkpoints_on_P_is_a_clear_error()
+    public void ARunWhoseConfigDisagreesWithItsCheckpointsOnPIsAClearError()
     {
         var copy = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(copy, "checkpoints"));
@@ -68,7 +68,7 @@ public sealed class CheckpointSeriesTests
     }
 
     [TestMethod]
-    public void A_run_without_checkpoints_has_no_series()
+    public void ARunWithoutCheckpointsHasNoSeries()
     {
         var copy = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(copy);

@@ -35,21 +35,21 @@ public class ClockPizzaTests
     }
 
     [TestMethod]
-    public void Correct_logit_independent_of_distance_gives_q_one()
+    public void CorrectLogitIndependentOfDistanceGivesQOne()
     {
         var q = DistanceIrrelevance.Compute(CorrectLogits(Sum, _ => 0), P);
         Assert.AreEqual(1.0, q.Value, 1e-6);
     }
 
     [TestMethod]
-    public void Correct_logit_that_is_a_function_of_distance_gives_q_zero()
+    public void CorrectLogitThatIsAFunctionOfDistanceGivesQZero()
     {
         var q = DistanceIrrelevance.Compute(CorrectLogits(_ => 0, Distance), P);
         Assert.AreEqual(0.0, q.Value, 1e-6);
     }
 
     [TestMethod]
-    public void Mixed_correct_logit_gives_the_closed_form_q()
+    public void MixedCorrectLogitGivesTheClosedFormQ()
     {
         // L = g(s) + h(d) with s, d ranging independently over Z_P: within a distance only g varies, so
         // q = std(g) / √(var g + var h).
@@ -59,7 +59,7 @@ public class ClockPizzaTests
     }
 
     [TestMethod]
-    public void Synthetic_clock_and_pizza_get_their_verdicts()
+    public void SyntheticClockAndPizzaGetTheirVerdicts()
     {
         foreach (var algorithm in new[] { SyntheticAlgorithm.Clock, SyntheticAlgorithm.Pizza })
         {
@@ -93,7 +93,7 @@ public class ClockPizzaTests
     }
 
     [TestMethod]
-    public void Verdicts_follow_the_thresholds()
+    public void VerdictsFollowTheThresholds()
     {
         var t = new ClockPizzaThresholds();
         DistanceIrrelevanceResult Q(double v) => new(v, [], []);
@@ -106,7 +106,7 @@ public class ClockPizzaTests
     }
 
     [TestMethod]
-    public void Gradient_symmetricity_of_a_linear_model_is_the_mean_cosine_of_its_weights()
+    public void GradientSymmetricityOfALinearModelIsTheMeanCosineOfItsWeights()
     {
         // Q_c = u_c·E_a + v_c·E_b: ∂Q_c/∂E_a = u_c and ∂Q_c/∂E_b = v_c exactly, so s_g = mean over sampled c of cos(u_c, v_c).
         const int p = 7, d = 5;
@@ -134,7 +134,7 @@ public class ClockPizzaTests
     }
 
     [TestMethod]
-    public void Central_differences_match_the_closed_form_gradient()
+    public void CentralDifferencesMatchTheClosedFormGradient()
     {
         // f_c(x) = Σ_i W[c,i]·tanh(x_i·x_{i+3}) + sin(x_{c mod 3})·x_{(c+5) mod 6}, x ∈ R^6, three outputs.
         var w = new[,] { { 0.3, -1.2, 0.8 }, { 1.1, 0.4, -0.6 }, { -0.7, 0.9, 0.2 } };

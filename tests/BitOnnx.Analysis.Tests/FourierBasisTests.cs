@@ -13,7 +13,7 @@ public class FourierBasisTests
     [DataRow(8)]
     [DataRow(10)]
     [DataRow(64)]
-    public void Basis_has_exactly_P_orthonormal_rows(int p)
+    public void BasisHasExactlyPOrthonormalRows(int p)
     {
         var f = new FourierBasis(p);
         Assert.AreEqual(p * p, f.Matrix.Length, "F must be P x P (Li's notebook has 115 rows for P = 113; we must not).");
@@ -27,7 +27,7 @@ public class FourierBasisTests
     }
 
     [TestMethod]
-    public void Rows_are_constant_then_cos_and_sin_of_each_frequency()
+    public void RowsAreConstantThenCosAndSinOfEachFrequency()
     {
         const int p = 13;
         var f = new FourierBasis(p);
@@ -49,7 +49,7 @@ public class FourierBasisTests
     }
 
     [TestMethod]
-    public void Even_P_puts_the_Nyquist_cosine_in_the_last_row_alone()
+    public void EvenPPutsTheNyquistCosineInTheLastRowAlone()
     {
         const int p = 10;
         var f = new FourierBasis(p);

@@ -7,7 +7,7 @@ namespace BitOnnx.Analysis.Tests;
 public class GrokkingPhaseTests
 {
     [TestMethod]
-    public void Boundaries_sit_at_the_peak_the_half_peak_and_99_percent_accuracy()
+    public void BoundariesSitAtThePeakTheHalfPeakAnd99PercentAccuracy()
     {
         int[] epochs = [0, 1000, 1400, 2000, 5000, 9000, 10000, 11000, 12000, 13000, 14000, 15000];
         double[] test = [4.7, 20, 34, 33, 30, 25, 22, 16, 5, 0.5, 0.01, 1e-4];
@@ -19,7 +19,7 @@ public class GrokkingPhaseTests
     }
 
     [TestMethod]
-    public void Monotone_test_loss_has_no_memorisation_peak()
+    public void MonotoneTestLossHasNoMemorisationPeak()
     {
         var phases = GrokkingPhases.Estimate([0, 1, 2, 3], [4, 3, 1, 0.01], null);
         Assert.IsNull(phases.MemorizationEnd);

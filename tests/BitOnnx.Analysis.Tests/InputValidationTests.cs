@@ -12,7 +12,7 @@ public class InputValidationTests
         new(new SyntheticModelSpec { P = 17, DModel = 8, DMlp = 12, NHeads = 2, KeyFrequencies = [3, 5] });
 
     [TestMethod]
-    public void Missing_probes_are_all_named_with_the_export_flag_that_adds_them()
+    public void MissingProbesAreAllNamedWithTheExportFlagThatAddsThem()
     {
         var probes = Small().Probes().Remove(ProbeNames.MlpPost).Remove(ProbeNames.AttentionPattern);
         var e = Assert.ThrowsException<MissingProbesException>(() => ModelAnalyzer.Analyze(new ModelInputs("binary", probes)));
@@ -24,7 +24,7 @@ public class InputValidationTests
     }
 
     [TestMethod]
-    public void Only_the_chosen_analyses_ask_for_probes()
+    public void OnlyTheChosenAnalysesAskForProbes()
     {
         var probes = Small().Probes().Remove(ProbeNames.MlpPost).Remove(ProbeNames.AttentionPattern);
         var options = new AnalysisOptions { Parts = AnalysisParts.Embedding | AnalysisParts.Logits | AnalysisParts.ClockPizza };
@@ -34,7 +34,7 @@ public class InputValidationTests
     }
 
     [TestMethod]
-    public void Embedding_weight_replaces_the_hook_embed_probe()
+    public void EmbeddingWeightReplacesTheHookEmbedProbe()
     {
         var model = Small();
         var probes = model.Probes().Remove(ProbeNames.Embed);
@@ -45,7 +45,7 @@ public class InputValidationTests
     }
 
     [TestMethod]
-    public void P_mismatch_between_run_and_model_is_a_clear_error()
+    public void PMismatchBetweenRunAndModelIsAClearError()
     {
         using var dir = new TempDir();
         File.WriteAllText(Path.Combine(dir.Path, "config.json"),
@@ -58,7 +58,7 @@ public class InputValidationTests
     }
 
     [TestMethod]
-    public void Probe_that_does_not_cover_all_inputs_is_rejected_with_its_shape()
+    public void ProbeThatDoesNotCoverAllInputsIsRejectedWithItsShape()
     {
         var probes = new InMemoryProbeSource(5).Add(ProbeNames.Logits, new float[24 * 5], 24, 5);
         var e = Assert.ThrowsException<InvalidDataException>(() => ProbeViews.Logits(probes));
@@ -67,7 +67,7 @@ public class InputValidationTests
     }
 
     [TestMethod]
-    public void Tensor_whose_data_disagrees_with_its_shape_is_rejected()
+    public void TensorWhoseDataDisagreesWithItsShapeIsRejected()
     {
         Assert.ThrowsException<InvalidDataException>(() => new InMemoryProbeSource(3).Add(ProbeNames.Logits, new float[10], 9, 3));
     }

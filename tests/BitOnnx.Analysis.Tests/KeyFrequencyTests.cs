@@ -31,7 +31,7 @@ public class KeyFrequencyTests
     [DataTestMethod]
     [DataRow(0.0)]
     [DataRow(0.02)]
-    public void Embedding_built_from_chosen_frequencies_yields_exactly_those(double noise)
+    public void EmbeddingBuiltFromChosenFrequenciesYieldsExactlyThose(double noise)
     {
         const int p = 113, d = 128;
         int[] chosen = [14, 35, 41, 42, 52];
@@ -43,7 +43,7 @@ public class KeyFrequencyTests
     }
 
     [TestMethod]
-    public void Frequency_norms_are_the_embedding_energy_at_that_frequency()
+    public void FrequencyNormsAreTheEmbeddingEnergyAtThatFrequency()
     {
         // A single cosine of frequency 9 with amplitude A in one column: ‖F·e‖ at cos 9 is A·√(P/2), all else 0.
         const int p = 31, d = 3;
@@ -61,7 +61,7 @@ public class KeyFrequencyTests
     [DataRow(128, 12)]
     [DataRow(8, 13)]
     [DataRow(8, 14)]
-    public void Unstructured_embedding_has_no_key_frequencies(int d, int seed)
+    public void UnstructuredEmbeddingHasNoKeyFrequencies(int d, int seed)
     {
         const int p = 113;
         var rng = new Random(seed);
@@ -71,7 +71,7 @@ public class KeyFrequencyTests
     }
 
     [TestMethod]
-    public void Key_frequencies_are_found_under_heavy_noise()
+    public void KeyFrequenciesAreFoundUnderHeavyNoise()
     {
         // Binary-like noise (σ = 0.35 on every weight) raises the floor of every frequency.
         const int p = 113, d = 128;
@@ -81,7 +81,7 @@ public class KeyFrequencyTests
     }
 
     [TestMethod]
-    public void Neuron_clusters_recover_the_frequencies_the_neurons_use()
+    public void NeuronClustersRecoverTheFrequenciesTheNeuronsUse()
     {
         var spec = new SyntheticModelSpec { P = 53, DModel = 16, DMlp = 120, KeyFrequencies = [4, 11, 19], Noise = 0.02 };
         var model = new SyntheticFourierModel(spec);

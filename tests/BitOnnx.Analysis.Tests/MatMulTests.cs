@@ -14,7 +14,7 @@ public class MatMulTests
     [DataRow(113, 113, 57, false)]
     [DataRow(113, 113, 1000, true)]
     [DataRow(9, 31, 4096, true)]
-    public void Fast_kernel_matches_the_scalar_reference(int m, int k, int n, bool parallel)
+    public void FastKernelMatchesTheScalarReference(int m, int k, int n, bool parallel)
     {
         var rng = new Random(m * 1000 + k * 10 + n);
         var a = Enumerable.Range(0, m * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
@@ -27,7 +27,7 @@ public class MatMulTests
     }
 
     [TestMethod]
-    public void Two_dimensional_transform_matches_the_definition_and_keeps_energy()
+    public void TwoDimensionalTransformMatchesTheDefinitionAndKeepsEnergy()
     {
         const int p = 13, channels = 5;
         var basis = new FourierBasis(p);

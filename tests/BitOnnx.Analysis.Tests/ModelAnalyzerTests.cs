@@ -14,7 +14,7 @@ public class ModelAnalyzerTests
     private static readonly SyntheticModelSpec Spec = new() { P = 23, DModel = 8, DMlp = 20, NHeads = 2, KeyFrequencies = [3, 8], Noise = 0.05 };
 
     [TestMethod]
-    public void Reports_progress_for_every_stage_ending_at_one()
+    public void ReportsProgressForEveryStageEndingAtOne()
     {
         var model = new SyntheticFourierModel(Spec);
         var reports = new List<AnalysisProgress>();
@@ -30,7 +30,7 @@ public class ModelAnalyzerTests
     }
 
     [TestMethod]
-    public void Losses_follow_the_run_split()
+    public void LossesFollowTheRunSplit()
     {
         var model = new SyntheticFourierModel(Spec);
         var probes = model.Probes();
@@ -51,7 +51,7 @@ public class ModelAnalyzerTests
     }
 
     [TestMethod]
-    public void Cross_entropy_is_stable_for_confident_logits()
+    public void CrossEntropyIsStableForConfidentLogits()
     {
         // log-softmax of [1000, 0, 0] for target 0 is −log(1 + 2e−1000) ≈ 0, and for target 1 it is 1000 + log(1 + 2e−1000).
         Assert.AreEqual(0.0, ModularAdditionLoss.RowLoss(new double[] { 1000, 0, 0 }, 0), 1e-300);
@@ -60,7 +60,7 @@ public class ModelAnalyzerTests
     }
 
     [TestMethod]
-    public void Correct_answer_variant_of_gradient_symmetricity_uses_c_equal_a_plus_b()
+    public void CorrectAnswerVariantOfGradientSymmetricityUsesCEqualAPlusB()
     {
         var model = new SyntheticFourierModel(Spec);
         var result = GradientSymmetricity.Compute(model, model.Probes().Get(ProbeNames.Embed), 23,

@@ -23,7 +23,7 @@ public class NeuronFveTests
     private static double W(int f) => 2 * Math.PI * f / P;
 
     [TestMethod]
-    public void Degree_two_polynomial_of_one_frequency_has_FVE_one_there()
+    public void DegreeTwoPolynomialOfOneFrequencyHasFVEOneThere()
     {
         const int f = 7;
         double Poly(int a, int b) =>
@@ -37,7 +37,7 @@ public class NeuronFveTests
     }
 
     [TestMethod]
-    public void Map_split_between_two_frequencies_splits_its_FVE_by_energy()
+    public void MapSplitBetweenTwoFrequenciesSplitsItsFVEByEnergy()
     {
         // cos(w3 a)·cos(w3 b) lies in frequency 3's block, 2·sin(w10 a) in frequency 10's.
         double Map(int a, int b) => Math.Cos(W(3) * a) * Math.Cos(W(3) * b) + 2 * Math.Sin(W(10) * a);
@@ -50,7 +50,7 @@ public class NeuronFveTests
     }
 
     [TestMethod]
-    public void Constant_neuron_is_dead_and_left_out_of_the_statistics()
+    public void ConstantNeuronIsDeadAndLeftOutOfTheStatistics()
     {
         double Flat(int a, int b) => 0.25;
         double Clean(int a, int b) => Math.Cos(W(5) * (a + b));
@@ -63,7 +63,7 @@ public class NeuronFveTests
     }
 
     [TestMethod]
-    public void Fourier_norms_of_a_neuron_match_the_direct_transform()
+    public void FourierNormsOfANeuronMatchTheDirectTransform()
     {
         double Map(int a, int b) => Math.Max(0, Math.Cos(W(4) * a + 1) + Math.Cos(W(4) * b + 2));
         var basis = new FourierBasis(P);

@@ -25,7 +25,7 @@ public class ProgressMeasureTests
     }
 
     [TestMethod]
-    public void Clock_logits_keep_their_loss_when_restricted_and_lose_it_when_excluded()
+    public void ClockLogitsKeepTheirLossWhenRestrictedAndLoseItWhenExcluded()
     {
         var logits = ClockLogits(4);
         var train = SyntheticTraining.TrainRows(P, 0.3, 1);
@@ -38,7 +38,7 @@ public class ProgressMeasureTests
     }
 
     [TestMethod]
-    public void Excluding_an_unused_frequency_changes_nothing()
+    public void ExcludingAnUnusedFrequencyChangesNothing()
     {
         var logits = ClockLogits(4);
         var train = SyntheticTraining.TrainRows(P, 0.3, 1);
@@ -49,7 +49,7 @@ public class ProgressMeasureTests
     }
 
     [TestMethod]
-    public void Sum_directions_are_orthonormal_cos_and_sin_of_a_plus_b()
+    public void SumDirectionsAreOrthonormalCosAndSinOfAPlusB()
     {
         var dirs = FrequencyAblation.SumDirections(P, Keys);
         Assert.AreEqual(6, dirs.Length);
@@ -65,7 +65,7 @@ public class ProgressMeasureTests
     }
 
     [TestMethod]
-    public void Gini_of_one_hot_and_uniform_vectors()
+    public void GiniOfOneHotAndUniformVectors()
     {
         var oneHot = new double[50];
         oneHot[17] = 3;
@@ -74,7 +74,7 @@ public class ProgressMeasureTests
     }
 
     [TestMethod]
-    public void Gini_matches_the_pairwise_definition()
+    public void GiniMatchesThePairwiseDefinition()
     {
         var rng = new Random(4);
         var x = Enumerable.Range(0, 40).Select(_ => rng.NextDouble() * rng.NextDouble()).ToArray();
@@ -84,7 +84,7 @@ public class ProgressMeasureTests
     }
 
     [TestMethod]
-    public void Neuron_logit_norms_and_weight_sum_match_direct_computation()
+    public void NeuronLogitNormsAndWeightSumMatchDirectComputation()
     {
         const int p = 11, dModel = 4, dMlp = 6;
         var rng = new Random(9);
@@ -119,7 +119,7 @@ public class ProgressMeasureTests
     }
 
     [TestMethod]
-    public void Series_over_a_synthetic_grokking_run_show_the_circuit_forming()
+    public void SeriesOverASyntheticGrokkingRunShowTheCircuitForming()
     {
         var spec = new SyntheticModelSpec { P = 31, DModel = 8, DMlp = 16, NHeads = 1, KeyFrequencies = [4, 9], Noise = 0.02 };
         var train = SyntheticTraining.TrainRows(spec.P, 0.3, 2);

@@ -9,7 +9,7 @@ public class ReportBrowserTests
 {
     [TestMethod]
     [Timeout(300_000)]
-    public void Report_page_renders_every_plot_in_headless_chromium_without_console_errors()
+    public void ReportPageRendersEveryPlotInHeadlessChromiumWithoutConsoleErrors()
     {
         var browser = HeadlessChromium.Find();
         if (browser is null)

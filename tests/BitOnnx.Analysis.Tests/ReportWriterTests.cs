@@ -13,7 +13,7 @@ public class ReportWriterTests
     private static IReadOnlyList<ReportModel> Models => _models ??= ReportFixture.Models();
 
     [TestMethod]
-    public void Writes_page_summary_and_one_csv_per_series()
+    public void WritesPageSummaryAndOneCsvPerSeries()
     {
         using var dir = new TempDir();
         var files = ReportWriter.Write(dir.Path, Models);
@@ -32,7 +32,7 @@ public class ReportWriterTests
     }
 
     [TestMethod]
-    public void Csv_values_are_the_analysis_values_at_full_precision()
+    public void CsvValuesAreTheAnalysisValuesAtFullPrecision()
     {
         using var dir = new TempDir();
         ReportWriter.Write(dir.Path, Models);
@@ -53,7 +53,7 @@ public class ReportWriterTests
     }
 
     [TestMethod]
-    public void Summary_json_carries_key_frequencies_fve_losses_and_verdicts()
+    public void SummaryJsonCarriesKeyFrequenciesFveLossesAndVerdicts()
     {
         using var dir = new TempDir();
         var files = ReportWriter.Write(dir.Path, Models);
@@ -80,7 +80,7 @@ public class ReportWriterTests
     }
 
     [TestMethod]
-    public void Page_is_self_contained()
+    public void PageIsSelfContained()
     {
         using var dir = new TempDir();
         var files = ReportWriter.Write(dir.Path, Models);
@@ -95,7 +95,7 @@ public class ReportWriterTests
     }
 
     [TestMethod]
-    public void Same_models_give_byte_identical_files()
+    public void SameModelsGiveByteIdenticalFiles()
     {
         using var first = new TempDir();
         using var second = new TempDir();
@@ -106,7 +106,7 @@ public class ReportWriterTests
     }
 
     [TestMethod]
-    public void Slugs_are_safe_and_distinct()
+    public void SlugsAreSafeAndDistinct()
     {
         CollectionAssert.AreEqual(new[] { "binary", "binary-2", "fp32-seed-1", "model" }, ReportWriter.Slugs(["Binary", "binary", "fp32 / seed 1", "??"]));
     }

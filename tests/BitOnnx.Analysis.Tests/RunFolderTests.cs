@@ -8,7 +8,7 @@ namespace BitOnnx.Analysis.Tests;
 public class RunFolderTests
 {
     [TestMethod]
-    public void Reads_config_metrics_split_and_checkpoints()
+    public void ReadsConfigMetricsSplitAndCheckpoints()
     {
         using var dir = new TempDir();
         File.WriteAllText(Path.Combine(dir.Path, "config.json"),
@@ -34,7 +34,7 @@ public class RunFolderTests
     }
 
     [TestMethod]
-    public void Missing_config_says_what_a_run_folder_is()
+    public void MissingConfigSaysWhatARunFolderIs()
     {
         using var dir = new TempDir();
         var e = Assert.ThrowsException<FileNotFoundException>(() => TrainingRun.Load(dir.Path));
@@ -43,7 +43,7 @@ public class RunFolderTests
     }
 
     [TestMethod]
-    public void Split_index_outside_the_grid_is_rejected()
+    public void SplitIndexOutsideTheGridIsRejected()
     {
         using var dir = new TempDir();
         File.WriteAllText(Path.Combine(dir.Path, "config.json"),
@@ -54,7 +54,7 @@ public class RunFolderTests
     }
 
     [TestMethod]
-    public void Metrics_with_a_wrong_header_name_the_expected_one()
+    public void MetricsWithAWrongHeaderNameTheExpectedOne()
     {
         var e = Assert.ThrowsException<InvalidDataException>(() => TrainingMetrics.Parse("epoch,loss\n1,2\n", "m.csv"));
         StringAssert.Contains(e.Message, "epoch,train_loss,test_loss,test_acc");

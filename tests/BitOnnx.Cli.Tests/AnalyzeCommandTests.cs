@@ -26,7 +26,7 @@ public sealed class AnalyzeCommandTests
     });
 
     [TestMethod]
-    public void Writes_summary_page_and_csvs_for_models_side_by_side()
+    public void WritesSummaryPageAndCsvsForModelsSideBySide()
     {
         var (run, model, int2, _) = Ternary.Value;
         var report = Path.Combine(CliProcess.TempFolder(), "report");
@@ -62,7 +62,7 @@ public sealed class AnalyzeCommandTests
     }
 
     [TestMethod]
-    public void Names_replace_file_names_and_too_many_names_are_refused()
+    public void NamesReplaceFileNamesAndTooManyNamesAreRefused()
     {
         var (_, model, int2, _) = Ternary.Value;
         var report = Path.Combine(CliProcess.TempFolder(), "report");
@@ -79,7 +79,7 @@ public sealed class AnalyzeCommandTests
     }
 
     [TestMethod]
-    public void A_model_without_probes_is_refused_naming_the_missing_probes_and_the_export_flag()
+    public void AModelWithoutProbesIsRefusedNamingTheMissingProbesAndTheExportFlag()
     {
         var (_, _, _, bare) = Ternary.Value;
         var report = Path.Combine(CliProcess.TempFolder(), "report");
@@ -93,7 +93,7 @@ public sealed class AnalyzeCommandTests
     }
 
     [TestMethod]
-    public void A_run_of_another_P_is_a_clear_error()
+    public void ARunOfAnotherPIsAClearError()
     {
         var (_, model, _, _) = Ternary.Value;
         var other = CliProcess.TempFolder();

@@ -11,7 +11,7 @@ namespace BitOnnx.Equivalence.Tests;
 public sealed class VerificationRefusalTests
 {
     [TestMethod]
-    public void A_session_for_another_P_is_a_mismatch_naming_both()
+    public void ASessionForAnotherPIsAMismatchNamingBoth()
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
         using var session = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions()).Model, "export");
@@ -21,7 +21,7 @@ public sealed class VerificationRefusalTests
     }
 
     [TestMethod]
-    public void A_reference_without_logits_over_all_pairs_is_refused()
+    public void AReferenceWithoutLogitsOverAllPairsIsRefused()
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
         using var session = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions()).Model, "export");

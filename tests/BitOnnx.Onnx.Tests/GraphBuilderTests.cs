@@ -11,7 +11,7 @@ public class GraphBuilderTests
     private static readonly byte[] PackedBits = [0b_11_10_01_00, 0xFF, 0x00, 0x5A];
 
     [TestMethod]
-    public void BuildSaveLoad_ListsInputsOutputsInitializersOpsetsAndMetadata()
+    public void BuildSaveLoadListsInputsOutputsInitializersOpsetsAndMetadata()
     {
         string path = Path.Combine(Path.GetTempPath(), $"bitonnx-builder-{Guid.NewGuid():N}.onnx");
         try
@@ -47,7 +47,7 @@ public class GraphBuilderTests
     }
 
     [TestMethod]
-    public void Attributes_OfEveryKind_AreStoredWithTheirType()
+    public void AttributesOfEveryKindAreStoredWithTheirType()
     {
         var node = BuildSample().Graph.Node.Single(n => n.OpType == "Custom");
         var byName = node.Attribute.ToDictionary(a => a.Name);
@@ -66,7 +66,7 @@ public class GraphBuilderTests
     }
 
     [TestMethod]
-    public void NodeInputs_MustBeDefinedFirst_AndNamesMustBeUnique()
+    public void NodeInputsMustBeDefinedFirstAndNamesMustBeUnique()
     {
         var g = new OnnxGraphBuilder("checks");
         var x = g.Input("x", TensorElementType.Float, ["n"]);
@@ -85,7 +85,7 @@ public class GraphBuilderTests
     }
 
     [TestMethod]
-    public void AutoNamedNodes_GetDistinctOutputNames_EvenBesideUserNames()
+    public void AutoNamedNodesGetDistinctOutputNamesEvenBesideUserNames()
     {
         var g = new OnnxGraphBuilder("names");
         var x = g.Input("Relu_1", TensorElementType.Float, [2]);
@@ -98,7 +98,7 @@ public class GraphBuilderTests
     }
 
     [TestMethod]
-    public void InitializerData_MustFillItsShape()
+    public void InitializerDataMustFillItsShape()
     {
         var g = new OnnxGraphBuilder("shape");
         var e = Assert.ThrowsException<ArgumentException>(() => g.Initializer("w", new float[5], [2, 3]));
@@ -106,7 +106,7 @@ public class GraphBuilderTests
     }
 
     [TestMethod]
-    public void Save_ReplacesAnExistingFile_AndLeavesNoTemporaryFiles()
+    public void SaveReplacesAnExistingFileAndLeavesNoTemporaryFiles()
     {
         string directory = Path.Combine(Path.GetTempPath(), $"bitonnx-save-{Guid.NewGuid():N}");
         string path = Path.Combine(directory, "model.onnx");
@@ -128,7 +128,7 @@ public class GraphBuilderTests
     }
 
     [TestMethod]
-    public void Load_OfNonModels_SaysWhatIsWrong()
+    public void LoadOfNonModelsSaysWhatIsWrong()
     {
         Assert.ThrowsException<InvalidDataException>(() => OnnxModel.FromBytes([]));
         Assert.ThrowsException<InvalidDataException>(() => OnnxModel.FromBytes([0xFF, 0xFF, 0xFF, 0xFF, 0x0F]));

@@ -8,7 +8,7 @@ namespace BitOnnx.Onnx.Tests;
 public class OnnxTensorTests
 {
     [TestMethod]
-    public void RawData_IsLittleEndianFixedWidth_AsTheSpecRequires()
+    public void RawDataIsLittleEndianFixedWidthAsTheSpecRequires()
     {
         var tensor = OnnxTensor.FromArray("t", new[] { 1.0f, -2.0f }, [2]);
 
@@ -18,7 +18,7 @@ public class OnnxTensorTests
     }
 
     [TestMethod]
-    public void EveryWritableType_RoundTrips()
+    public void EveryWritableTypeRoundTrips()
     {
         AssertRoundTrip(new[] { 1.5f, float.MinValue, float.NaN });
         AssertRoundTrip(new[] { Math.E, double.Epsilon });
@@ -32,7 +32,7 @@ public class OnnxTensorTests
     }
 
     [TestMethod]
-    public void TypedFields_FromOtherProducers_AreRead()
+    public void TypedFieldsFromOtherProducersAreRead()
     {
         var floats = new TensorProto { Name = "f", DataType = (int)TensorElementType.Float, Dims = { 3 }, FloatData = { 1f, 2f, 3f } };
         var int8 = new TensorProto { Name = "i8", DataType = (int)TensorElementType.Int8, Dims = { 2, 2 }, Int32Data = { -128, -1, 0, 127 } };
@@ -46,7 +46,7 @@ public class OnnxTensorTests
     }
 
     [TestMethod]
-    public void Mismatches_AreReportedNotGuessed()
+    public void MismatchesAreReportedNotGuessed()
     {
         var tensor = OnnxTensor.FromArray("w", new sbyte[] { 1, 2 }, [2]);
         var wrongType = Assert.ThrowsException<InvalidOperationException>(() => OnnxTensor.ToArray<byte>(tensor));
@@ -61,7 +61,7 @@ public class OnnxTensorTests
     }
 
     [TestMethod]
-    public void Scalar_HasRankZero()
+    public void ScalarHasRankZero()
     {
         var scalar = OnnxTensor.Scalar("s", (sbyte)-3);
         Assert.AreEqual(0, scalar.Dims.Count);

@@ -12,7 +12,7 @@ namespace BitOnnx.Onnx.Tests;
 public class WireFormatTests
 {
     [TestMethod]
-    public void HandEncodedModel_ParsesIntoTheRightFields()
+    public void HandEncodedModelParsesIntoTheRightFields()
     {
         byte[] opset = [0x0A, 0x00, 0x10, 0x15];                     // domain (1) "", version (2) 21
         byte[] dim = [0x12, 0x05, (byte)'b', (byte)'a', (byte)'t', (byte)'c', (byte)'h']; // dim_param (2)
@@ -39,7 +39,7 @@ public class WireFormatTests
     }
 
     [TestMethod]
-    public void AttributeFields_UseSpecNumbers()
+    public void AttributeFieldsUseSpecNumbers()
     {
         // name (1) "a", type (20) INTS = 7, ints (8) 4 and 5 (unpacked, as proto2 writes them)
         byte[] attribute = [0x0A, 0x01, (byte)'a', 0xA0, 0x01, 0x07, 0x40, 0x04, 0x40, 0x05];

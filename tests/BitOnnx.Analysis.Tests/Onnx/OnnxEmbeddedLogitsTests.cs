@@ -26,7 +26,7 @@ public sealed class OnnxEmbeddedLogitsTests
     [DataRow("nanda2023", WeightQuantization.None, WeightFormat.Float)]
     [DataRow("li2024", WeightQuantization.Ternary, WeightFormat.Int2)]
     [DataRow("nanda2023", WeightQuantization.Ternary, WeightFormat.Int8)]
-    public void Surgery_gradients_match_the_closed_form(string preset, WeightQuantization mode, WeightFormat format)
+    public void SurgeryGradientsMatchTheClosedForm(string preset, WeightQuantization mode, WeightFormat format)
     {
         var checkpoint = SolvableModel(preset, mode);
         using var model = OnnxEmbeddedLogits.FromTokenModel(TinyExports.Export(checkpoint, format, ProbeSelection.Of("hook_embed")), "solvable");
@@ -36,7 +36,7 @@ public sealed class OnnxEmbeddedLogitsTests
     }
 
     [TestMethod]
-    public void Float32_surgery_gradients_match_the_closed_form_to_float_accuracy()
+    public void Float32SurgeryGradientsMatchTheClosedFormToFloatAccuracy()
     {
         var checkpoint = SolvableModel("li2024", WeightQuantization.None);
         using var model = OnnxEmbeddedLogits.FromTokenModel(TinyExports.Export(checkpoint), "solvable", promoteToDouble: false);
@@ -46,7 +46,7 @@ public sealed class OnnxEmbeddedLogitsTests
     }
 
     [TestMethod]
-    public void Embedded_input_double_export_gradients_match_the_closed_form()
+    public void EmbeddedInputDoubleExportGradientsMatchTheClosedForm()
     {
         var checkpoint = SolvableModel("nanda2023", WeightQuantization.None);
         using var model = OnnxEmbeddedLogits.FromEmbeddedExport(TinyExports.Export(checkpoint, embeddedInput: true, doublePrecision: true), "emb.onnx");
@@ -59,7 +59,7 @@ public sealed class OnnxEmbeddedLogitsTests
     [DataRow(WeightFormat.Float)]
     [DataRow(WeightFormat.Int8)]
     [DataRow(WeightFormat.Int2)]
-    public void Surgery_keeps_the_function_feeding_hook_embed_reproduces_the_logits(WeightFormat format)
+    public void SurgeryKeepsTheFunctionFeedingHookEmbedReproducesTheLogits(WeightFormat format)
     {
         var checkpoint = TinyExports.Checkpoint("li2024", WeightQuantization.Binary);
         var export = TinyExports.Export(checkpoint, format);
@@ -82,7 +82,7 @@ public sealed class OnnxEmbeddedLogitsTests
     }
 
     [TestMethod]
-    public void A_graph_whose_logits_read_the_tokens_elsewhere_is_refused()
+    public void AGraphWhoseLogitsReadTheTokensElsewhereIsRefused()
     {
         var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), probes: ProbeSelection.Of("hook_embed"));
         var proto = export.Proto.Clone();
@@ -99,7 +99,7 @@ public sealed class OnnxEmbeddedLogitsTests
     }
 
     [TestMethod]
-    public void A_graph_that_rounds_its_activations_is_refused_with_the_reason()
+    public void AGraphThatRoundsItsActivationsIsRefusedWithTheReason()
     {
         var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.Binary), WeightFormat.Int8Dynamic, ProbeSelection.Of("hook_embed"));
         var e = Assert.ThrowsException<InvalidDataException>(() => OnnxEmbeddedLogits.FromTokenModel(export, "dyn"));

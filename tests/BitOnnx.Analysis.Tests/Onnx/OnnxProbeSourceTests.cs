@@ -16,7 +16,7 @@ public sealed class OnnxProbeSourceTests
     [DataRow("li2024", WeightQuantization.None, WeightFormat.Float)]
     [DataRow("nanda2023", WeightQuantization.Ternary, WeightFormat.Int8)]
     [DataRow("li2024", WeightQuantization.Binary, WeightFormat.Int2)]
-    public void Every_probe_equals_the_engine_activation_cache(string preset, WeightQuantization mode, WeightFormat format)
+    public void EveryProbeEqualsTheEngineActivationCache(string preset, WeightQuantization mode, WeightFormat format)
     {
         var checkpoint = TinyExports.Checkpoint(preset, mode);
         var source = new OnnxProbeSource(ModularAdditionGraph.Read(TinyExports.Export(checkpoint, format), "tiny"), new OnnxProbeOptions { BatchSize = 50 });
@@ -41,7 +41,7 @@ public sealed class OnnxProbeSourceTests
     }
 
     [TestMethod]
-    public void Batching_does_not_change_the_probes_and_the_model_runs_once()
+    public void BatchingDoesNotChangeTheProbesAndTheModelRunsOnce()
     {
         var model = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None));
         var graph = ModularAdditionGraph.Read(model, "tiny");
@@ -58,7 +58,7 @@ public sealed class OnnxProbeSourceTests
     }
 
     [TestMethod]
-    public void P_comes_from_the_logits_width_without_metadata_and_a_disagreement_is_an_error()
+    public void PComesFromTheLogitsWidthWithoutMetadataAndADisagreementIsAnError()
     {
         var model = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None));
         var bare = model.Proto.Clone();
@@ -73,7 +73,7 @@ public sealed class OnnxProbeSourceTests
     }
 
     [TestMethod]
-    public void An_embedded_input_export_is_refused_as_a_token_model_with_a_pointer_to_the_right_option()
+    public void AnEmbeddedInputExportIsRefusedAsATokenModelWithAPointerToTheRightOption()
     {
         var embedded = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), embeddedInput: true, doublePrecision: true);
         var e = Assert.ThrowsException<InvalidDataException>(() => ModularAdditionGraph.Read(embedded, "emb"));

@@ -18,7 +18,7 @@ public sealed class OnnxWeightSourceTests
     [DataRow(WeightQuantization.Binary, QuantScope.Linears)]
     [DataRow(WeightQuantization.Ternary, QuantScope.All)]
     [DataRow(WeightQuantization.Binary, QuantScope.All)]
-    public void Every_format_gives_the_quantized_weights_in_transformer_lens_layout(WeightQuantization mode, QuantScope scope)
+    public void EveryFormatGivesTheQuantizedWeightsInTransformerLensLayout(WeightQuantization mode, QuantScope scope)
     {
         var checkpoint = TinyExports.Checkpoint("li2024", mode, scope);
         var c = checkpoint.Config;
@@ -43,7 +43,7 @@ public sealed class OnnxWeightSourceTests
     [TestMethod]
     [DataRow(WeightFormat.Int8, ".codes")]
     [DataRow(WeightFormat.Int2, ".nbits")]
-    public void A_fully_quantized_export_stores_embed_and_unembed_as_codes(WeightFormat format, string suffix)
+    public void AFullyQuantizedExportStoresEmbedAndUnembedAsCodes(WeightFormat format, string suffix)
     {
         var model = TinyExports.Export(TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary, QuantScope.All), format, ProbeSelection.None);
         var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
@@ -56,7 +56,7 @@ public sealed class OnnxWeightSourceTests
     }
 
     [TestMethod]
-    public void W_out_is_the_same_for_float_int8_and_int2_exports()
+    public void WOutIsTheSameForFloatInt8AndInt2Exports()
     {
         var checkpoint = TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary);
         var outs = Formats.Select(f =>
@@ -74,7 +74,7 @@ public sealed class OnnxWeightSourceTests
     }
 
     [TestMethod]
-    public void Sum_of_squares_of_a_float_export_counts_only_parameters()
+    public void SumOfSquaresOfAFloatExportCountsOnlyParameters()
     {
         var checkpoint = TinyExports.Checkpoint("li2024", WeightQuantization.None);
         var weights = new OnnxWeightSource(TinyExports.Export(checkpoint));

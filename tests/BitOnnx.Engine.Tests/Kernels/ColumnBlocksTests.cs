@@ -6,7 +6,7 @@ namespace BitOnnx.Engine.Tests.Kernels;
 public sealed class ColumnBlocksTests
 {
     [TestMethod]
-    public void Join_PlacesPartPAtColumnsPTimesWidth_AndSplitUndoesIt()
+    public void JoinPlacesPartPAtColumnsPTimesWidthAndSplitUndoesIt()
     {
         const int rows = 5, width = 3;
         var parts = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, rows * width).Select(i => (float)((100 * p) + i)).ToArray()).ToArray();
@@ -23,7 +23,7 @@ public sealed class ColumnBlocksTests
     }
 
     [TestMethod]
-    public void ShortBuffers_AreRefused()
+    public void ShortBuffersAreRefused()
     {
         Assert.ThrowsException<ArgumentException>(() => ColumnBlocks.Join([new float[6], new float[5]], 2, 3, new float[12]));
         Assert.ThrowsException<ArgumentException>(() => ColumnBlocks.Split(new float[11], 2, 3, [new float[6], new float[6]]));

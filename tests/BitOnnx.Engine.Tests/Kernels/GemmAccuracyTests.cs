@@ -13,7 +13,7 @@ public sealed class GemmAccuracyTests
         [(false, false), (true, false), (false, true), (true, true)];
 
     [TestMethod]
-    public void SmallEdgeShapes_AllTransposes_MatchReference()
+    public void SmallEdgeShapesAllTransposesMatchReference()
     {
         int seed = 0;
         foreach (int m in EdgeSizes)
@@ -48,7 +48,7 @@ public sealed class GemmAccuracyTests
     [DataRow(37, 1100, 19)]
     [DataRow(1100, 33, 31)]
     [DataRow(200, 200, 200)]
-    public void BlockCrossingShapes_AllTransposesAccumulateAndThreads_MatchReference(int m, int n, int k)
+    public void BlockCrossingShapesAllTransposesAccumulateAndThreadsMatchReference(int m, int n, int k)
     {
         int seed = m * 31 + n * 7 + k;
         foreach ((bool ta, bool tb) in TransposeCombinations)
@@ -65,7 +65,7 @@ public sealed class GemmAccuracyTests
     }
 
     [TestMethod]
-    public void EngineShapes_MatchReference()
+    public void EngineShapesMatchReference()
     {
         // The training engine's products at full size: N = 3831 rows, d_model 128, d_mlp 512, P = 113.
         var problems = new[]
@@ -81,7 +81,7 @@ public sealed class GemmAccuracyTests
     }
 
     [TestMethod]
-    public void ZeroDepth_ZeroesCOrLeavesItWhenAccumulating()
+    public void ZeroDepthZeroesCOrLeavesItWhenAccumulating()
     {
         var problem = new GemmProblem(5, 7, 0, false, false, accumulate: false, seed: 4);
         CollectionAssert.AreEqual(new float[35], problem.Run(Gemm.Multiply));
@@ -90,7 +90,7 @@ public sealed class GemmAccuracyTests
     }
 
     [TestMethod]
-    public void EmptyOutput_TouchesNothing()
+    public void EmptyOutputTouchesNothing()
     {
         float[] c = [42f];
         Gemm.Multiply([], new float[6], c, 0, 3, 2);
@@ -99,7 +99,7 @@ public sealed class GemmAccuracyTests
     }
 
     [TestMethod]
-    public void LongerSpans_UseOnlyTheirLeadingElements()
+    public void LongerSpansUseOnlyTheirLeadingElements()
     {
         var problem = new GemmProblem(9, 10, 11, false, true, false, seed: 5);
         float[] a = [.. problem.A, float.NaN, float.NaN];
@@ -112,7 +112,7 @@ public sealed class GemmAccuracyTests
     }
 
     [TestMethod]
-    public void SpecialValues_PropagateAsInTheReference()
+    public void SpecialValuesPropagateAsInTheReference()
     {
         // An infinity in A reaches exactly the row of C it multiplies; a NaN in B exactly its column.
         float[] a = [1, 2, float.PositiveInfinity, 1];  // 2×2

@@ -13,7 +13,7 @@ public sealed class GemmArgumentTests
     [TestMethod]
     [DataRow(nameof(Gemm))]
     [DataRow(nameof(GemmReference))]
-    public void NegativeDimensions_Throw(string name)
+    public void NegativeDimensionsThrow(string name)
     {
         GemmFunction multiply = Implementation(name);
         AssertThrows(multiply, "m", a: 0, b: 0, c: 0, m: -1, n: 2, k: 2);
@@ -24,7 +24,7 @@ public sealed class GemmArgumentTests
     [TestMethod]
     [DataRow(nameof(Gemm))]
     [DataRow(nameof(GemmReference))]
-    public void ShortSpans_Throw(string name)
+    public void ShortSpansThrow(string name)
     {
         GemmFunction multiply = Implementation(name);
         AssertThrows(multiply, "a", a: 5, b: 12, c: 8, m: 2, n: 4, k: 3);
@@ -36,7 +36,7 @@ public sealed class GemmArgumentTests
     [TestMethod]
     [DataRow(nameof(Gemm))]
     [DataRow(nameof(GemmReference))]
-    public void ThreadsBelowOne_Throw(string name)
+    public void ThreadsBelowOneThrow(string name)
     {
         GemmFunction multiply = Implementation(name);
         AssertThrows(multiply, "threads", a: 6, b: 12, c: 8, m: 2, n: 4, k: 3, threads: 0);
@@ -46,7 +46,7 @@ public sealed class GemmArgumentTests
     [TestMethod]
     [DataRow(nameof(Gemm))]
     [DataRow(nameof(GemmReference))]
-    public void OutputOverlappingAnInput_Throws(string name)
+    public void OutputOverlappingAnInputThrows(string name)
     {
         GemmFunction multiply = Implementation(name);
         var buffer = new float[20];
@@ -57,7 +57,7 @@ public sealed class GemmArgumentTests
     }
 
     [TestMethod]
-    public void Message_StatesTheNeededLength()
+    public void MessageStatesTheNeededLength()
     {
         var error = Assert.ThrowsException<ArgumentException>(
             () => Gemm.Multiply(new float[5], new float[12], new float[8], 2, 4, 3, transposeA: true));

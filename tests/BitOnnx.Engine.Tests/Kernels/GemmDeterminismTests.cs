@@ -14,7 +14,7 @@ public sealed class GemmDeterminismTests
     [DataRow(512, 128, 1000, true, false)]
     [DataRow(301, 517, 97, true, true)]
     [DataRow(1000, 100, 300, false, false)]
-    public void ThreadCounts_GiveBitIdenticalResults(int m, int n, int k, bool ta, bool tb)
+    public void ThreadCountsGiveBitIdenticalResults(int m, int n, int k, bool ta, bool tb)
     {
         foreach (bool accumulate in new[] { false, true })
         {
@@ -34,7 +34,7 @@ public sealed class GemmDeterminismTests
     }
 
     [TestMethod]
-    public void EveryKernel_GivesTheSameBits()
+    public void EveryKernelGivesTheSameBits()
     {
         // Each kernel computes every element as one fused multiply-add chain in k order, so with hardware FMA the
         // AVX-512, AVX2 and scalar kernels (different tiles, panels and blocking) must agree exactly.
@@ -67,7 +67,7 @@ public sealed class GemmDeterminismTests
     }
 
     [TestMethod]
-    public void ConcurrentCallers_EachGetTheirOwnCorrectResult()
+    public void ConcurrentCallersEachGetTheirOwnCorrectResult()
     {
         // Callers that find the worker threads busy compute alone; every caller must still get exact results.
         var problems = Enumerable.Range(0, 6)

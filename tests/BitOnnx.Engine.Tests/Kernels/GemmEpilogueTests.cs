@@ -14,7 +14,7 @@ public sealed class GemmEpilogueTests
         [(1, 1, 1), (7, 17, 33), (13, 33, 257), (25, 65, 600), (40, 600, 3000), (131, 130, 128)];
 
     [TestMethod]
-    public void MultiplyRelu_IsTheReluOfTheProduct()
+    public void MultiplyReluIsTheReluOfTheProduct()
     {
         foreach (var (m, n, k) in Shapes)
             foreach (var transposeB in new[] { false, true })
@@ -34,7 +34,7 @@ public sealed class GemmEpilogueTests
     }
 
     [TestMethod]
-    public void MultiplyWherePositive_KeepsTheProductWhereTheMaskIsPositive()
+    public void MultiplyWherePositiveKeepsTheProductWhereTheMaskIsPositive()
     {
         foreach (var (m, n, k) in Shapes)
             foreach (var transposeB in new[] { false, true })
@@ -52,7 +52,7 @@ public sealed class GemmEpilogueTests
     }
 
     [TestMethod]
-    public void EveryKernel_AppliesTheEpilogueToWholeAndPartialTiles()
+    public void EveryKernelAppliesTheEpilogueToWholeAndPartialTiles()
     {
         AssertKernel<ScalarMicroKernel>();
         if (Avx2MicroKernel.IsSupported) AssertKernel<Avx2MicroKernel>();
@@ -60,7 +60,7 @@ public sealed class GemmEpilogueTests
     }
 
     [TestMethod]
-    public void AShortOrOverlappingMask_IsRefusedWithItsName()
+    public void AShortOrOverlappingMaskIsRefusedWithItsName()
     {
         var a = new float[6];
         var b = new float[6];

@@ -14,10 +14,10 @@ public sealed class GemmKernelTests
     ];
 
     [TestMethod]
-    public void ScalarKernel_MatchesReference() => AssertKernelMatchesReference<ScalarMicroKernel>();
+    public void ScalarKernelMatchesReference() => AssertKernelMatchesReference<ScalarMicroKernel>();
 
     [TestMethod]
-    public void Avx2Kernel_MatchesReference()
+    public void Avx2KernelMatchesReference()
     {
         if (!Avx2MicroKernel.IsSupported)
         {
@@ -28,7 +28,7 @@ public sealed class GemmKernelTests
     }
 
     [TestMethod]
-    public void Avx512Kernel_MatchesReference()
+    public void Avx512KernelMatchesReference()
     {
         if (!Avx512MicroKernel.IsSupported)
         {
@@ -39,7 +39,7 @@ public sealed class GemmKernelTests
     }
 
     [TestMethod]
-    public void Dispatch_PicksTheWidestSupportedKernel()
+    public void DispatchPicksTheWidestSupportedKernel()
     {
         string expected = Avx512MicroKernel.IsSupported ? "avx512" : Avx2MicroKernel.IsSupported ? "avx2" : "scalar";
         Assert.AreEqual(expected, Gemm.KernelName);

@@ -10,7 +10,7 @@ public sealed class GemmOrientationTests
     private const int Rows = 3831, Model = 128, Mlp = 512, Vocabulary = 113;
 
     [TestMethod]
-    public void TallWeightGradients_AreTurnedRound_AndNothingElse()
+    public void TallWeightGradientsAreTurnedRoundAndNothingElse()
     {
         Assert.IsTrue(GemmOrientation.ComputesTransposed(new GemmShape(Mlp, Model, Rows, true, false, false)), "Hᵀ·dR");
         Assert.IsTrue(GemmOrientation.ComputesTransposed(new GemmShape(Model, Vocabulary, Rows, true, false, true)), "Rᵀ·dLogits");
@@ -22,7 +22,7 @@ public sealed class GemmOrientationTests
     }
 
     [TestMethod]
-    public void Transposed_SwapsDimensionsAndNegatesTheFlags()
+    public void TransposedSwapsDimensionsAndNegatesTheFlags()
     {
         var shape = new GemmShape(5, 3, 2000, true, false, true);
         Assert.AreEqual(new GemmShape(3, 5, 2000, true, false, true), GemmOrientation.Transposed(shape));
@@ -38,7 +38,7 @@ public sealed class GemmOrientationTests
     [DataRow(77, 45, 1100)]
     [DataRow(300, 37, 1500)]
     [DataRow(129, 113, 1024)]
-    public void TurnedRound_GivesTheBitsOfTheGivenWay(int m, int n, int k)
+    public void TurnedRoundGivesTheBitsOfTheGivenWay(int m, int n, int k)
     {
         foreach (bool accumulate in new[] { false, true })
         {

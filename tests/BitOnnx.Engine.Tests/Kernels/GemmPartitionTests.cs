@@ -16,7 +16,7 @@ public sealed class GemmPartitionTests
     [DataRow(13, 1000, 5000)]
     [DataRow(1, 1, 1)]
     [DataRow(17, 33, 2)]
-    public void Bands_CoverEveryElementOnce(int m, int n, int k)
+    public void BandsCoverEveryElementOnce(int m, int n, int k)
     {
         foreach (int threads in new[] { 1, 2, 3, 5, 16 })
         {
@@ -49,14 +49,14 @@ public sealed class GemmPartitionTests
     }
 
     [TestMethod]
-    public void SmallProducts_StayOnOneThread()
+    public void SmallProductsStayOnOneThread()
     {
         // 64·64·64 multiply-adds take a few microseconds: handing part of that to another thread costs more.
         Assert.AreEqual(1, GemmPartition.Plan(new GemmShape(64, 64, 64, false, false, false), 12, 32, 8).Parts);
     }
 
     [TestMethod]
-    public void RowSplitsWithOneGroupOfB_ShareRowBlocks()
+    public void RowSplitsWithOneGroupOfBShareRowBlocks()
     {
         // k·n fits one packed group: parts claim blocks (about four per part), so a held-up thread does not stall the rest.
         var plan = GemmPartition.Plan(new GemmShape(3831, 128, 512, false, false, false), 12, 32, 2);
@@ -69,7 +69,7 @@ public sealed class GemmPartitionTests
     }
 
     [TestMethod]
-    public void EngineShapes_UseBothThreads()
+    public void EngineShapesUseBothThreads()
     {
         foreach ((int m, int n, int k) in new[] { (3831, 512, 128), (128, 113, 3831), (512, 128, 3831), (3831, 113, 128) })
         {

@@ -13,7 +13,7 @@ public sealed class GemmReferenceTests
     private static readonly float[] Product = [58, 64, 139, 154];
 
     [TestMethod]
-    public void TwoByThreeTimesThreeByTwo_MatchesHandComputedProduct()
+    public void TwoByThreeTimesThreeByTwoMatchesHandComputedProduct()
     {
         var c = new float[4];
         GemmReference.Multiply(A, B, c, 2, 2, 3);
@@ -21,7 +21,7 @@ public sealed class GemmReferenceTests
     }
 
     [TestMethod]
-    public void TransposedStorage_GivesTheSameProduct()
+    public void TransposedStorageGivesTheSameProduct()
     {
         float[] aStoredTransposed = [1, 4, 2, 5, 3, 6];   // Aᵀ, 3×2
         float[] bStoredTransposed = [7, 9, 11, 8, 10, 12]; // Bᵀ, 2×3
@@ -34,7 +34,7 @@ public sealed class GemmReferenceTests
     }
 
     [TestMethod]
-    public void Accumulate_AddsToExistingC()
+    public void AccumulateAddsToExistingC()
     {
         float[] c = [1, -2, 0.5f, 100];
         GemmReference.Multiply(A, B, c, 2, 2, 3, accumulate: true);
@@ -42,7 +42,7 @@ public sealed class GemmReferenceTests
     }
 
     [TestMethod]
-    public void ZeroDepth_WritesZerosOrKeepsC()
+    public void ZeroDepthWritesZerosOrKeepsC()
     {
         float[] c = [3, 4];
         GemmReference.Multiply([], [], c, 1, 2, 0, accumulate: true);

@@ -10,7 +10,7 @@ public sealed class GemmTogetherTests
     [DataRow(1)]
     [DataRow(2)]
     [DataRow(3)]
-    public void EachProduct_HasTheBitsItHasAlone(int threads)
+    public void EachProductHasTheBitsItHasAlone(int threads)
     {
         // A weight gradient (k long, turned round) beside the input gradient that shares its operand, as in the MLP.
         var gradient = new GemmProblem(300, 40, 1500, true, false, true, seed: 1);
@@ -30,7 +30,7 @@ public sealed class GemmTogetherTests
     }
 
     [TestMethod]
-    public void AnEpilogue_RunsInEitherSlot()
+    public void AnEpilogueRunsInEitherSlot()
     {
         var problem = new GemmProblem(97, 70, 50, false, true, false, seed: 3);
         var expected = problem.Run(Gemm.Multiply);
@@ -45,7 +45,7 @@ public sealed class GemmTogetherTests
     }
 
     [TestMethod]
-    public void DependentProducts_AreRefused()
+    public void DependentProductsAreRefused()
     {
         var a = new float[16];
         var b = new float[16];

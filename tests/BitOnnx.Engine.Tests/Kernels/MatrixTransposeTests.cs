@@ -10,10 +10,10 @@ public sealed unsafe class MatrixTransposeTests
     private static readonly (int Rows, int Columns)[] Blocks = [(1, 1), (8, 8), (3, 5), (17, 113), (16, 24), (9, 33), (128, 113)];
 
     [TestMethod]
-    public void Transpose_PutsEveryFloatAtItsMirroredPlaceAndNothingElsewhere() => AssertMirrors(MatrixTranspose.Transpose);
+    public void TransposePutsEveryFloatAtItsMirroredPlaceAndNothingElsewhere() => AssertMirrors(MatrixTranspose.Transpose);
 
     [TestMethod]
-    public void TransposeReference_PutsEveryFloatAtItsMirroredPlaceAndNothingElsewhere() =>
+    public void TransposeReferencePutsEveryFloatAtItsMirroredPlaceAndNothingElsewhere() =>
         AssertMirrors(MatrixTranspose.TransposeReference);
 
     private delegate void TransposeFunction(float* source, nint sourceStride, int rows, int columns, float* target, nint targetStride);

@@ -10,7 +10,7 @@ public sealed class ParallelRowsTests
     [DataRow(1)]
     [DataRow(2)]
     [DataRow(5)]
-    public void EveryRowIsVisitedOnce_EvenWhenARowStartsParallelWorkOfItsOwn(int threads)
+    public void EveryRowIsVisitedOnceEvenWhenARowStartsParallelWorkOfItsOwn(int threads)
     {
         const int rows = 640, inner = 300;
         var visits = new int[rows * inner];
@@ -43,7 +43,7 @@ public sealed class ParallelRowsTests
     [DataRow(1)]
     [DataRow(2)]
     [DataRow(3)]
-    public void Add_SumsEveryElement(int threads)
+    public void AddSumsEveryElement(int threads)
     {
         const int rows = 301, width = 7;
         var x = Enumerable.Range(0, rows * width).Select(i => i * 0.5f).ToArray();

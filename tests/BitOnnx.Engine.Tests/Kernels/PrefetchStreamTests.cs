@@ -8,7 +8,7 @@ namespace BitOnnx.Engine.Tests.Kernels;
 public sealed unsafe class PrefetchStreamTests
 {
     [TestMethod]
-    public void Take_WalksTheNextStretchThenTheLaterOneThenFallsBackToWhatTheCallReads()
+    public void TakeWalksTheNextStretchThenTheLaterOneThenFallsBackToWhatTheCallReads()
     {
         float* next = (float*)0x10000, later = (float*)0x80000, own = (float*)0x4000;
         const int Kc = 16;

@@ -12,7 +12,7 @@ public sealed class AttentionMixingTests
     [TestMethod]
     [DataRow(3, true)]
     [DataRow(1, false)]
-    public void TableRows_GiveTheBitsOfGatheredRows(int queryPositions, bool causal)
+    public void TableRowsGiveTheBitsOfGatheredRows(int queryPositions, bool causal)
     {
         const int batch = 37, positions = 3, heads = 4, dHead = 32, tableRows = 20, width = heads * dHead;
         var d = new AttentionDims(batch, queryPositions, positions, heads, dHead, positions - queryPositions);
@@ -48,7 +48,7 @@ public sealed class AttentionMixingTests
     }
 
     [TestMethod]
-    public void RowsOfTheWrongCount_AreRefused()
+    public void RowsOfTheWrongCountAreRefused()
     {
         var d = new AttentionDims(2, 1, 3, 1, 4, 2);
         var error = Assert.ThrowsException<ArgumentException>(() => AttentionMixing.Forward(d, 1f, false, new float[8], new float[20],

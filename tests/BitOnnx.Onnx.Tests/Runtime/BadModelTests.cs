@@ -9,7 +9,7 @@ public class BadModelTests
     private static readonly byte[] Valid = TestModels.ExactModularAddition(7).ToBytes();
 
     [TestMethod]
-    public void EmptyAndGarbageBytes_AreNotAModel()
+    public void EmptyAndGarbageBytesAreNotAModel()
     {
         var garbage = new byte[4096];
         new Random(31).NextBytes(garbage);
@@ -21,7 +21,7 @@ public class BadModelTests
     }
 
     [TestMethod]
-    public void UnsupportedOpset_IsOneLineNamingTheOpset()
+    public void UnsupportedOpsetIsOneLineNamingTheOpset()
     {
         var model = OnnxModel.FromBytes(Valid);
         model.Proto.OpsetImport.Single(o => o.Domain == "").Version = 1000;
@@ -34,7 +34,7 @@ public class BadModelTests
     }
 
     [TestMethod]
-    public void UnknownOperator_IsOneLineNamingTheOperator()
+    public void UnknownOperatorIsOneLineNamingTheOperator()
     {
         var model = OnnxModel.FromBytes(Valid);
         model.Graph.Node[^1].OpType = "NoSuchOperator";
@@ -45,14 +45,14 @@ public class BadModelTests
     }
 
     [TestMethod]
-    public void MissingFile_SaysSo()
+    public void MissingFileSaysSo()
     {
         var e = Assert.ThrowsException<ModelSessionException>(() => ModelSession.Open("/nonexistent/model.onnx"));
         StringAssert.Contains(e.Message, "'/nonexistent/model.onnx' does not exist");
     }
 
     [TestMethod]
-    public void ModelWithoutLogits_OrWithOtherInputs_IsNotAModularAdditionModel()
+    public void ModelWithoutLogitsOrWithOtherInputsIsNotAModularAdditionModel()
     {
         var other = OnnxModel.FromBytes(TestModels.AddConstant(3, 1f));
         StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromModel(other, "add")).Message, "no output named 'logits'");

@@ -10,7 +10,7 @@ public class ConcurrencyTests
     /// <summary>8 threads × 500 Run calls on one InferenceSession with our defaults, each with its own input, each checked.</summary>
     [TestMethod]
     [Timeout(60_000)]
-    public void ConcurrentRuns_OnOneSession_AllProduceTheirOwnCorrectOutputs()
+    public void ConcurrentRunsOnOneSessionAllProduceTheirOwnCorrectOutputs()
     {
         const int threads = 8, runsPerThread = 500, m = 2, k = 16, n = 8;
         var w = TestData.Floats(k * n, seed: 41);
@@ -49,7 +49,7 @@ public class ConcurrencyTests
     /// <summary>ModelSession.Run from 8 threads, each on its own rows, each answer checked against (a + b) mod P.</summary>
     [TestMethod]
     [Timeout(60_000)]
-    public void ModelSessionRuns_FromManyThreads_AnswerTheirOwnRows()
+    public void ModelSessionRunsFromManyThreadsAnswerTheirOwnRows()
     {
         const int p = 13;
         using var session = ModelSession.FromModel(TestModels.ExactModularAddition(p), "exact", new ModelSessionOptions { Threads = 1, BatchSize = 5 });

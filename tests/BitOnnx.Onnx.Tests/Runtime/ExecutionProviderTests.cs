@@ -8,7 +8,7 @@ namespace BitOnnx.Onnx.Tests.Runtime;
 public class ExecutionProviderTests
 {
     [TestMethod]
-    public void CpuProvider_IsAvailableAndRunsTheModel()
+    public void CpuProviderIsAvailableAndRunsTheModel()
     {
         CollectionAssert.Contains(OrtEnv.Instance().GetAvailableProviders(), "CPUExecutionProvider");
         using var session = ModelSession.FromModel(TestModels.ExactModularAddition(5), "exact", new ModelSessionOptions { Provider = ExecutionProvider.Cpu });
@@ -17,7 +17,7 @@ public class ExecutionProviderTests
     }
 
     [TestMethod]
-    public void Cuda_OnTheCpuBuild_NamesTheSwitchAndSaysCpuWorks()
+    public void CudaOnTheCpuBuildNamesTheSwitchAndSaysCpuWorks()
     {
         if (CudaProvider.IsCudaBuild) Assert.Inconclusive("This is the CUDA build (-p:OnnxRuntimeFlavor=cuda); the CPU-build message does not apply.");
         var e = Assert.ThrowsException<ExecutionProviderUnavailableException>(() =>
@@ -28,7 +28,7 @@ public class ExecutionProviderTests
     }
 
     [TestMethod]
-    public void Cuda_OnTheCudaBuild_NamesEachMissingLibrary()
+    public void CudaOnTheCudaBuildNamesEachMissingLibrary()
     {
         var present = new HashSet<string> { "libcuda.so.1", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10", "libcufft.so.12" };
         var missing = CudaProvider.Missing(CudaProvider.RequiredLibraries, present.Contains);
@@ -43,7 +43,7 @@ public class ExecutionProviderTests
 
     /// <summary>The CUDA build on a machine without CUDA 13 (built with -p:OnnxRuntimeFlavor=cuda and run here): the real probe answers.</summary>
     [TestMethod]
-    public void Cuda_OnTheCudaBuild_WithoutCuda_NamesTheFirstMissingLibrary()
+    public void CudaOnTheCudaBuildWithoutCudaNamesTheFirstMissingLibrary()
     {
         if (!CudaProvider.IsCudaBuild) Assert.Inconclusive($"This is the CPU build; build with {CudaProvider.BuildSwitch} to run this test.");
         var missing = CudaProvider.Missing(CudaProvider.RequiredLibraries, name => System.Runtime.InteropServices.NativeLibrary.TryLoad(name, out _));
@@ -64,7 +64,7 @@ public class ExecutionProviderTests
     }
 
     [TestMethod]
-    public void UnknownProviderName_ListsTheValidOnes()
+    public void UnknownProviderNameListsTheValidOnes()
     {
         Assert.AreEqual(ExecutionProvider.Cuda, ModelSessionOptions.ParseProvider("CUDA"));
         StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSessionOptions.ParseProvider("webgpu")).Message, "Valid providers: cpu, cuda");

@@ -14,7 +14,7 @@ public class FloatMatMulTests
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_BASIC)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_EXTENDED)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_ALL)]
-    public void MatMulAdd_MatchesDoubleReference(GraphOptimizationLevel level)
+    public void MatMulAddMatchesDoubleReference(GraphOptimizationLevel level)
     {
         const int m = 7;
         var w = TestData.Floats(K * N, seed: 1);
@@ -29,7 +29,7 @@ public class FloatMatMulTests
     }
 
     [TestMethod]
-    public void SymbolicBatch_AcceptsAnyBatchSizeOnOneSession()
+    public void SymbolicBatchAcceptsAnyBatchSizeOnOneSession()
     {
         var w = TestData.Floats(K * N, seed: 4);
         var b = new float[N];

@@ -20,7 +20,7 @@ public class MatMulNBitsTests
     [DataRow(8, 32, 64)]
     [DataRow(2, 16, 72)]
     [DataRow(4, 16, 72)]
-    public void MatMulNBits_EqualsTheDenseFloatMatMulOfItsWeight(int bits, int blockSize, int k)
+    public void MatMulNBitsEqualsTheDenseFloatMatMulOfItsWeight(int bits, int blockSize, int k)
     {
         const int n = 24;
         const int m = 5;

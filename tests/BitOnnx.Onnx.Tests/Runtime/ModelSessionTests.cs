@@ -12,7 +12,7 @@ public class ModelSessionTests
     [TestMethod]
     [DataRow(GraphOptimizationLevel.ORT_DISABLE_ALL, 2048)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_ALL, 7)]
-    public void RunGrid_AnswersEveryPair_InRowOrderAPlusB(GraphOptimizationLevel level, int batchSize)
+    public void RunGridAnswersEveryPairInRowOrderAPlusB(GraphOptimizationLevel level, int batchSize)
     {
         using var session = ModelSession.FromModel(TestModels.ExactModularAddition(P), "exact", new ModelSessionOptions { OptimizationLevel = level, BatchSize = batchSize });
         var fractions = new List<double>();
@@ -29,7 +29,7 @@ public class ModelSessionTests
     }
 
     [TestMethod]
-    public void Metadata_GivesPFromTheModel_AndTheLogitsWidthWhenMetadataIsMissing()
+    public void MetadataGivesPFromTheModelAndTheLogitsWidthWhenMetadataIsMissing()
     {
         using var session = ModelSession.FromModel(TestModels.ExactModularAddition(P, new Dictionary<string, string> { ["bitonnx.weights"] = "int2", ["bitonnx.probes"] = "hook_embed,blocks.0.hook_resid_post" }), "m");
         Assert.AreEqual(P, session.P);
@@ -47,7 +47,7 @@ public class ModelSessionTests
     }
 
     [TestMethod]
-    public void TokensOutsideTheVocabulary_OrPartialRows_AreRefusedBeforeOnnxRuntimeSeesThem()
+    public void TokensOutsideTheVocabularyOrPartialRowsAreRefusedBeforeOnnxRuntimeSeesThem()
     {
         using var session = ModelSession.FromModel(TestModels.ExactModularAddition(P), "exact");
 
@@ -59,7 +59,7 @@ public class ModelSessionTests
     }
 
     [TestMethod]
-    public void PinnedBatch_RunsRepeatedlyIntoTheSameBuffers()
+    public void PinnedBatchRunsRepeatedlyIntoTheSameBuffers()
     {
         using var session = ModelSession.FromModel(TestModels.ExactModularAddition(P), "exact");
         using var batch = session.CreateBatch(2);
@@ -77,7 +77,7 @@ public class ModelSessionTests
     }
 
     [TestMethod]
-    public void ADisposedSession_RefusesWork()
+    public void ADisposedSessionRefusesWork()
     {
         var session = ModelSession.FromModel(TestModels.ExactModularAddition(P), "exact");
         session.Dispose();

@@ -17,7 +17,7 @@ public class QuantizedMatMulTests
     [TestMethod]
     [DataRow(GraphOptimizationLevel.ORT_DISABLE_ALL)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_BASIC)]
-    public void DequantizeLinearInt8_MatMul_IsExactUpToBasicOptimization(GraphOptimizationLevel level)
+    public void DequantizeLinearInt8MatMulIsExactUpToBasicOptimization(GraphOptimizationLevel level)
     {
         var (x, w, model) = DequantizeCase();
         using var options = SessionRunner.PlainOptions(level);
@@ -38,7 +38,7 @@ public class QuantizedMatMulTests
     [TestMethod]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_EXTENDED)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_ALL)]
-    public void DequantizeLinearInt8_MatMul_WithOurSessionDefault_IsFloatAccurateAtHigherLevels(GraphOptimizationLevel level)
+    public void DequantizeLinearInt8MatMulWithOurSessionDefaultIsFloatAccurateAtHigherLevels(GraphOptimizationLevel level)
     {
         var (x, w, model) = DequantizeCase();
         using var options = SessionRunner.Options(level);
@@ -61,7 +61,7 @@ public class QuantizedMatMulTests
     [DataRow(GraphOptimizationLevel.ORT_DISABLE_ALL, (sbyte)0, -64, 64)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_ALL, (sbyte)0, -64, 64)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_ALL, (sbyte)5, -64, 64)]
-    public void DynamicQuantizeLinear_MatMulInteger_IsExactWhereNothingCanSaturate(GraphOptimizationLevel level, sbyte wZeroPoint, int min, int max)
+    public void DynamicQuantizeLinearMatMulIntegerIsExactWhereNothingCanSaturate(GraphOptimizationLevel level, sbyte wZeroPoint, int min, int max)
     {
         var (expected, actual) = RunDynamicQuantize(level, wZeroPoint, min, max, seed: 13);
         CollectionAssert.AreEqual(expected, actual, $"y_int, weights in [{min}, {max}] on {CpuFeatures.IntegerGemmPath}");
@@ -78,7 +78,7 @@ public class QuantizedMatMulTests
     [TestMethod]
     [DataRow(GraphOptimizationLevel.ORT_DISABLE_ALL, (sbyte)0)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_ALL, (sbyte)0)]
-    public void DynamicQuantizeLinear_MatMulInteger_FullRangeWeights_ExactWithVnni_BoundedBySaturationWithout(GraphOptimizationLevel level, sbyte wZeroPoint)
+    public void DynamicQuantizeLinearMatMulIntegerFullRangeWeightsExactWithVnniBoundedBySaturationWithout(GraphOptimizationLevel level, sbyte wZeroPoint)
     {
         var (expected, actual, q, wq) = RunDynamicQuantizeWithInputs(level, wZeroPoint, -127, 127, seed: 17);
         Console.WriteLine($"integer GEMM path from /proc/cpuinfo: {CpuFeatures.IntegerGemmPath}; .NET's own view: Avx512F {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}, AvxVnni {System.Runtime.Intrinsics.X86.AvxVnni.IsSupported}");
@@ -101,7 +101,7 @@ public class QuantizedMatMulTests
     [TestMethod]
     [DataRow(GraphOptimizationLevel.ORT_DISABLE_ALL)]
     [DataRow(GraphOptimizationLevel.ORT_ENABLE_ALL)]
-    public void DynamicQuantizeMatMul_FloatOutput_MatchesScaledIntegerReference(GraphOptimizationLevel level)
+    public void DynamicQuantizeMatMulFloatOutputMatchesScaledIntegerReference(GraphOptimizationLevel level)
     {
         var wq = TestData.Int8(K * N, seed: 15, min: -64, max: 64);
         const float wScale = 0.02f;
