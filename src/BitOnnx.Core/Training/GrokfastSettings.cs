@@ -17,7 +17,7 @@ public sealed record GrokfastSettings(double Alpha, double Lambda)
     public override string ToString() =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Alpha:R},{Lambda:R}");
 
-    /// <summary>Parses "ALPHA,LAMBDA", e.g. "0.98,2"; throws <see cref="ConfigException"/> saying what was wrong.</summary>
+    /// <summary>Parses "ALPHA,LAMBDA", e.g. "0.98,2"; throws <see cref="Model.ConfigException"/> saying what was wrong.</summary>
     public static GrokfastSettings Parse(string text)
     {
         var parts = text.Split(',');
