@@ -63,7 +63,7 @@ public sealed record ModularAdditionTrainerOptions
         {
             LearningRate = LearningRate,
             WeightDecay = WeightDecay,
-            WarmupSteps = WarmupSteps ?? (Preset == TransformerConfig.Nanda2023Name ? 10 : 0),
+            WarmupSteps = WarmupSteps ?? AdamWSettings.Recipe(Preset).WarmupSteps,
         },
     }.Validated();
 

@@ -101,7 +101,7 @@ public sealed class TrainingEquivalenceTests
 
     /// <summary>Nanda et al. warm up for 10 steps; Li does not.</summary>
     private static AdamWSettings Settings(TransformerConfig c) =>
-        new() { WarmupSteps = c.Preset == TransformerConfig.Nanda2023Name ? 10 : 0 };
+        AdamWSettings.Recipe(c.Preset);
 
     private static bool SameCodes(TransformerConfig c, ParameterSet a, ParameterSet b)
     {

@@ -79,7 +79,7 @@ public static class TrainCommand
                 {
                     LearningRate = r.GetValue(lr),
                     WeightDecay = r.GetValue(weightDecay),
-                    WarmupSteps = r.GetValue(warmup) ?? (config.Preset == TransformerConfig.Nanda2023Name ? 10 : 0),
+                    WarmupSteps = r.GetValue(warmup) ?? AdamWSettings.Recipe(config.Preset).WarmupSteps,
                 },
             };
             // The TorchSharp model keeps W_E and W_U float; training it with scope all would silently be scope linears.

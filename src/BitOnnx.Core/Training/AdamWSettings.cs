@@ -12,5 +12,12 @@ public sealed record AdamWSettings
     /// <summary>Steps of linear warm-up: step s (from 0) uses lr·min(s / warmup, 1), as Nanda et al.'s LambdaLR does.</summary>
     public int WarmupSteps { get; init; }
 
+    /// <summary>
+    /// The recipe's settings for a preset (docs/recipe.md): Nanda et al. warm the learning rate up over 10 steps, Li's
+    /// code does not. The one place that default is stated.
+    /// </summary>
+    public static AdamWSettings Recipe(string preset) =>
+        new() { WarmupSteps = preset == Model.TransformerConfig.Nanda2023Name ? 10 : 0 };
+
     public double LearningRateAt(long step) => WarmupSteps <= 0 ? LearningRate : LearningRate * Math.Min((double)step / WarmupSteps, 1.0);
 }

@@ -29,7 +29,7 @@ public sealed class CrossIsaCheckpointTests
             Seed = 0,
             LogEvery = 10,
             Threads = 2,
-            Optimizer = new AdamWSettings { WarmupSteps = preset == TransformerConfig.Nanda2023Name ? 10 : 0 },
+            Optimizer = AdamWSettings.Recipe(preset),
         };
         var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N")));
         new Trainer(config, options, run, EngineBackend.Instance).Run();
