@@ -41,6 +41,9 @@ public sealed record AnalysisOptions
     /// <summary>Attention pattern (default, as Nanda et al. plot) or pre-softmax scores.</summary>
     public AttentionQuantity Attention { get; init; } = AttentionQuantity.Pattern;
 
+    /// <summary>The block to analyse (see <see cref="Inputs.AnalysedLayer"/>); null: the model's only block.</summary>
+    public int? Layer { get; init; }
+
     /// <summary>Neurons whose maps the report shows (Li 2024 fig. 3 shows neuron 0).</summary>
     public IReadOnlyList<int> ShownNeurons { get; init; } = [0, 1, 2, 3];
 

@@ -11,7 +11,9 @@ namespace BitOnnx.Analysis;
 /// <param name="Weights">Its folded weights, when available (else W_E is read off hook_embed).</param>
 /// <param name="Run">The run folder it came from (config, loss curves, split), when known.</param>
 /// <param name="EmbeddedModel">The model as a function of its embedded input, for gradient symmetricity.</param>
-public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource? Weights = null, TrainingRun? Run = null, IEmbeddedLogits? EmbeddedModel = null);
+/// <param name="Layer">The block whose attention and MLP are analysed (<see cref="AnalysedLayer.Resolve"/>).</param>
+public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource? Weights = null, TrainingRun? Run = null, IEmbeddedLogits? EmbeddedModel = null,
+    int Layer = 0);
 
 /// <summary>Results of every analysis run on one model; a part left out of <see cref="AnalysisOptions.Parts"/> is null.</summary>
 /// <param name="Name">Display name.</param>

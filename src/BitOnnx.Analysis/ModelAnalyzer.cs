@@ -2,6 +2,7 @@ using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
+using BitOnnx.Core.Model;
 
 namespace BitOnnx.Analysis;
 
@@ -12,7 +13,7 @@ public static class ModelAnalyzer
     /// Probes the chosen analyses need, each with the analyses that need it. W_E comes from the weight
     /// <c>embed.W_E</c> when the weights hold it, else from <c>hook_embed</c>.
     /// </summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> RequiredProbes(AnalysisOptions options, bool hasEmbedWeight, bool hasEmbeddedModel)
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> RequiredProbes(AnalysisOptions options, int layer, bool hasEmbedWeight, bool hasEmbeddedModel)
     {
         var needs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Need(string probe, string analysis)
@@ -21,14 +22,14 @@ public static class ModelAnalyzer
             list.Add(analysis);
         }
         var parts = options.Parts;
-        if (parts.HasFlag(AnalysisParts.Embedding) && !hasEmbedWeight) Need(ProbeNames.Embed, "embedding Fourier norms");
-        if (parts.HasFlag(AnalysisParts.Attention)) Need(AttentionAnalysis.ProbeFor(options.Attention), "attention maps");
-        if (parts.HasFlag(AnalysisParts.Neurons)) Need(ProbeNames.MlpPost, "neuron maps and FVE");
-        if (parts.HasFlag(AnalysisParts.Logits)) Need(ProbeNames.Logits, "logit Fourier norms and losses");
+        if (parts.HasFlag(AnalysisParts.Embedding) && !hasEmbedWeight) Need(HookNames.Embed, "embedding Fourier norms");
+        if (parts.HasFlag(AnalysisParts.Attention)) Need(AttentionAnalysis.ProbeFor(options.Attention, layer), "attention maps");
+        if (parts.HasFlag(AnalysisParts.Neurons)) Need(HookNames.MlpPost(layer), "neuron maps and FVE");
+        if (parts.HasFlag(AnalysisParts.Logits)) Need(HookNames.Logits, "logit Fourier norms and losses");
         if (parts.HasFlag(AnalysisParts.ClockPizza))
         {
-            Need(ProbeNames.Logits, "distance irrelevance");
-            if (hasEmbeddedModel) Need(ProbeNames.Embed, "gradient symmetricity");
+            Need(HookNames.Logits, "distance irrelevance");
+            if (hasEmbeddedModel) Need(HookNames.Embed, "gradient symmetricity");
         }
         return needs.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal);
     }
@@ -43,8 +44,8 @@ public static class ModelAnalyzer
         var probes = model.Probes;
         int p = probes.P;
         model.Run?.RequireSameP(probes, model.Name);
-        bool hasEmbedWeight = model.Weights?.TryGet(WeightNames.Embed, out _) == true;
-        var required = RequiredProbes(options, hasEmbedWeight, model.EmbeddedModel != null);
+        bool hasEmbedWeight = model.Weights?.TryGet(ParameterNames.Embed, out _) == true;
+        var required = RequiredProbes(options, model.Layer, hasEmbedWeight, model.EmbeddedModel != null);
         var present = probes.Names.ToHashSet(StringComparer.Ordinal);
         var missing = required.Where(kv => !present.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         if (missing.Count > 0) throw new MissingProbesException(model.Name, missing);
@@ -67,7 +68,7 @@ public static class ModelAnalyzer
         if (parts.HasFlag(AnalysisParts.Attention))
         {
             Report("attention", 0);
-            attention = AttentionAnalysis.Analyze(probes, options.Attention);
+            attention = AttentionAnalysis.Analyze(probes, options.Attention, model.Layer);
             Report("attention", 1);
         }
 
@@ -75,7 +76,7 @@ public static class ModelAnalyzer
         if (parts.HasFlag(AnalysisParts.Neurons))
         {
             Report("neurons", 0);
-            var post = probes.Get(ProbeNames.MlpPost);
+            var post = probes.Get(HookNames.MlpPost(model.Layer));
             var acts = ProbeViews.PositionSlice(post, p, ProbeViews.EqualsPosition);
             neurons = NeuronFourierAnalysis.Analyze(basis, acts, ProbeViews.Width(post), options.ShownNeurons, options.KeyFrequencies,
                 f => Report("neurons", f));
@@ -97,7 +98,7 @@ public static class ModelAnalyzer
             GradientSymmetricityResult? sg = null;
             if (model.EmbeddedModel is { } embedded)
             {
-                sg = GradientSymmetricity.Compute(embedded, probes.Get(ProbeNames.Embed), p, options.GradientSymmetricity);
+                sg = GradientSymmetricity.Compute(embedded, probes.Get(HookNames.Embed), p, options.GradientSymmetricity);
             }
             clockPizza = ClockPizzaVerdict.Decide(q, sg, options.ClockPizza);
             Report("clock vs pizza", 1);

@@ -37,14 +37,21 @@ public static class CliRunner
 
     private static int Fail(Exception e)
     {
-        // BitOnnxException is every failure the library knows a user can fix; IO errors come from paths a user gave.
+        // BitOnnxException is every failure the library knows a user can cause and fix; IO errors come from paths the user
+        // gave. Anything else is a bug: one line says so, and where the details are.
         var known = e is BitOnnxException or IOException or UnauthorizedAccessException;
-        var message = known ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
+        var message = known
+            ? e.Message
+            : $"internal error ({e.GetType().Name}: {OneLine(e.Message)}). This is a bug in bitonnx: please report it with the command you ran and what BITONNX_DEBUG=1 prints.";
         AnsiConsole.Console.Profile.Out.Writer.Flush();
-        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine($"error: {OneLine(message)}");
         if (Environment.GetEnvironmentVariable("BITONNX_DEBUG") == "1") Console.Error.WriteLine(e);
         return ExitError;
     }
+
+    /// <summary>Messages are one line: a multi-line message (a list of missing probes) is joined with "; ".</summary>
+    private static string OneLine(string message) =>
+        string.Join("; ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
 
 /// <summary>A command-line input that cannot be acted on; the message says what to do instead.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BitOnnx.Core;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Export;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -58,24 +59,12 @@ public static class ModularAdditionPredictor
     /// <summary>A data view with no rows and the input schema (A, B: Int32): what Model.Save records as the input.</summary>
     public static IDataView EmptyInput(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ModularAdditionInput>());
 
-    /// <summary>The modulus a pair-signature model was exported for, from its metadata.</summary>
-    public static int ModulusOf(byte[] onnxModel) =>
-        int.Parse(RequirePairSignature(onnxModel).Metadata[TransformerExporter.MetadataPrefix + "p"], CultureInfo.InvariantCulture);
-
     private static OnnxModel RequirePairSignature(byte[] onnxModel)
     {
-        OnnxModel model;
-        try
-        {
-            model = OnnxModel.FromBytes(onnxModel);
-        }
-        catch (Exception e) when (e is not BitOnnxException)
-        {
-            throw new BitOnnxException($"These bytes are not an ONNX model ({e.Message}); pass a file written by bitonnx export.", e);
-        }
+        var model = OnnxModel.FromBytes(onnxModel);
         var inputs = model.Inputs.Select(i => i.Name).ToHashSet();
         if (!inputs.SetEquals([ModularAdditionColumns.A, ModularAdditionColumns.B]) ||
-            !model.Metadata.ContainsKey(TransformerExporter.MetadataPrefix + "p"))
+            ExportMetadata.Read(model, "the model").Input != ExportMetadata.PairInput)
             throw new BitOnnxException($"This ONNX model takes {string.Join(", ", inputs)}, not A and B; export it with bitonnx export --signature pair (or -o model.zip for the ML.NET model).");
         return model;
     }

@@ -60,7 +60,7 @@ public sealed class CheckpointSeriesTests
         config["p"] = 7;
         File.WriteAllText(Path.Combine(copy, "config.json"), config.ToJsonString());
 
-        var e = Assert.ThrowsException<InvalidDataException>(() => CheckpointSeries.Measure(AnalysisRun.Load(copy), [1]));
+        var e = Assert.ThrowsException<AnalysisInputException>(() => CheckpointSeries.Measure(AnalysisRun.Load(copy), [1]));
         StringAssert.Contains(e.Message, "P mismatch");
         StringAssert.Contains(e.Message, "P = 11");
         StringAssert.Contains(e.Message, "p = 7");

@@ -1,6 +1,7 @@
 using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Tests.Synthetic;
+using BitOnnx.Core.Model;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -75,7 +76,7 @@ public class ClockPizzaTests
             });
             var probes = model.Probes();
             var q = DistanceIrrelevance.Compute(ProbeViews.Logits(probes), 37);
-            var sg = GradientSymmetricity.Compute(model, probes.Get(ProbeNames.Embed), 37, new GradientSymmetricityOptions());
+            var sg = GradientSymmetricity.Compute(model, probes.Get(HookNames.Embed), 37, new GradientSymmetricityOptions());
             var result = ClockPizzaVerdict.Decide(q, sg, new ClockPizzaThresholds());
             if (algorithm == SyntheticAlgorithm.Clock)
             {
@@ -114,7 +115,7 @@ public class ClockPizzaTests
         var u = Enumerable.Range(0, p * d).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var v = Enumerable.Range(0, p * d).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var model = new LinearEmbeddedModel(p, d, u, v);
-        var embed = new ProbeTensor(ProbeNames.Embed, Enumerable.Range(0, p * p * 3 * d).Select(i => (float)Math.Sin(i)).ToArray(), [p * p, 3, d]);
+        var embed = new ProbeTensor(HookNames.Embed, Enumerable.Range(0, p * p * 3 * d).Select(i => (float)Math.Sin(i)).ToArray(), [p * p, 3, d]);
         var options = new GradientSymmetricityOptions { Samples = 40, Seed = 3 };
         var result = GradientSymmetricity.Compute(model, embed, p, options);
         double expected = result.Triples.Average(t =>

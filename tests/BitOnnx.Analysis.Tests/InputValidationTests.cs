@@ -1,6 +1,7 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Analysis.Tests.Synthetic;
+using BitOnnx.Core.Model;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -14,11 +15,11 @@ public class InputValidationTests
     [TestMethod]
     public void MissingProbesAreAllNamedWithTheExportFlagThatAddsThem()
     {
-        var probes = Small().Probes().Remove(ProbeNames.MlpPost).Remove(ProbeNames.AttentionPattern);
+        var probes = Small().Probes().Remove(HookNames.MlpPost(0)).Remove(HookNames.Pattern(0));
         var e = Assert.ThrowsException<MissingProbesException>(() => ModelAnalyzer.Analyze(new ModelInputs("binary", probes)));
-        CollectionAssert.AreEquivalent(new[] { ProbeNames.MlpPost, ProbeNames.AttentionPattern }, e.MissingProbes.ToArray());
+        CollectionAssert.AreEquivalent(new[] { HookNames.MlpPost(0), HookNames.Pattern(0) }, e.MissingProbes.ToArray());
         StringAssert.Contains(e.Message, "binary");
-        StringAssert.Contains(e.Message, "blocks.0.mlp.hook_post (needed by: neuron maps and FVE)");
+        StringAssert.Contains(e.Message, "blocks.0.mlp.hook_post (for neuron maps and FVE)");
         StringAssert.Contains(e.Message, "--probes all");
         StringAssert.Contains(e.Message, "--probes blocks.0.attn.hook_pattern,blocks.0.mlp.hook_post");
     }
@@ -26,7 +27,7 @@ public class InputValidationTests
     [TestMethod]
     public void OnlyTheChosenAnalysesAskForProbes()
     {
-        var probes = Small().Probes().Remove(ProbeNames.MlpPost).Remove(ProbeNames.AttentionPattern);
+        var probes = Small().Probes().Remove(HookNames.MlpPost(0)).Remove(HookNames.Pattern(0));
         var options = new AnalysisOptions { Parts = AnalysisParts.Embedding | AnalysisParts.Logits | AnalysisParts.ClockPizza };
         var result = ModelAnalyzer.Analyze(new ModelInputs("binary", probes), options);
         Assert.IsNull(result.Neurons);
@@ -37,7 +38,7 @@ public class InputValidationTests
     public void EmbeddingWeightReplacesTheHookEmbedProbe()
     {
         var model = Small();
-        var probes = model.Probes().Remove(ProbeNames.Embed);
+        var probes = model.Probes().Remove(HookNames.Embed);
         var options = new AnalysisOptions { Parts = AnalysisParts.Embedding };
         Assert.ThrowsException<MissingProbesException>(() => ModelAnalyzer.Analyze(new ModelInputs("m", probes), options));
         var result = ModelAnalyzer.Analyze(new ModelInputs("m", probes, model.Weights()), options);
@@ -51,7 +52,7 @@ public class InputValidationTests
         File.WriteAllText(Path.Combine(dir.Path, "config.json"),
             """{"p": 113, "preset": "li2024", "quant": "binary", "seed": 0, "train_fraction": 0.3, "d_model": 128, "n_heads": 4, "d_mlp": 512}""");
         var run = TrainingRun.Load(dir.Path);
-        var e = Assert.ThrowsException<InvalidDataException>(() => ModelAnalyzer.Analyze(new ModelInputs("binary", Small().Probes(), Run: run)));
+        var e = Assert.ThrowsException<AnalysisInputException>(() => ModelAnalyzer.Analyze(new ModelInputs("binary", Small().Probes(), Run: run)));
         StringAssert.Contains(e.Message, "P mismatch");
         StringAssert.Contains(e.Message, "p = 113");
         StringAssert.Contains(e.Message, "P = 17");
@@ -60,8 +61,8 @@ public class InputValidationTests
     [TestMethod]
     public void ProbeThatDoesNotCoverAllInputsIsRejectedWithItsShape()
     {
-        var probes = new InMemoryProbeSource(5).Add(ProbeNames.Logits, new float[24 * 5], 24, 5);
-        var e = Assert.ThrowsException<InvalidDataException>(() => ProbeViews.Logits(probes));
+        var probes = new InMemoryProbeSource(5).Add(HookNames.Logits, new float[24 * 5], 24, 5);
+        var e = Assert.ThrowsException<BitOnnx.Onnx.Contract.ModelContractException>(() => ProbeViews.Logits(probes));
         StringAssert.Contains(e.Message, "[24, 5]");
         StringAssert.Contains(e.Message, "P*P = 25");
     }
@@ -69,6 +70,6 @@ public class InputValidationTests
     [TestMethod]
     public void TensorWhoseDataDisagreesWithItsShapeIsRejected()
     {
-        Assert.ThrowsException<InvalidDataException>(() => new InMemoryProbeSource(3).Add(ProbeNames.Logits, new float[10], 9, 3));
+        Assert.ThrowsException<InvalidOperationException>(() => new InMemoryProbeSource(3).Add(HookNames.Logits, new float[10], 9, 3));
     }
 }

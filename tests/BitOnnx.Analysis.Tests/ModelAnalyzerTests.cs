@@ -4,6 +4,7 @@ using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Analysis.Tests.Synthetic;
 using BitOnnx.Core.Data;
+using BitOnnx.Core.Model;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -63,7 +64,7 @@ public class ModelAnalyzerTests
     public void CorrectAnswerVariantOfGradientSymmetricityUsesCEqualAPlusB()
     {
         var model = new SyntheticFourierModel(Spec);
-        var result = GradientSymmetricity.Compute(model, model.Probes().Get(ProbeNames.Embed), 23,
+        var result = GradientSymmetricity.Compute(model, model.Probes().Get(HookNames.Embed), 23,
             new GradientSymmetricityOptions { Logit = SymmetricityLogit.CorrectAnswer, Samples = 30 });
         Assert.IsTrue(result.Triples.All(t => t.C == (t.A + t.B) % 23));
         Assert.IsTrue(result.Triples.Count is > 20 and <= 30);

@@ -4,6 +4,7 @@ using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Tests.Synthetic;
 using BitOnnx.Core.Data;
+using BitOnnx.Core.Model;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -90,14 +91,14 @@ public class ProgressMeasureTests
         var rng = new Random(9);
         float[] R(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
         var weights = new InMemoryWeightSource()
-            .Add(WeightNames.MlpOut, R(dMlp * dModel), dMlp, dModel)
-            .Add(WeightNames.Unembed, R(dModel * p), dModel, p)
+            .Add(ParameterNames.MlpOut(0), R(dMlp * dModel), dMlp, dModel)
+            .Add(ParameterNames.Unembed, R(dModel * p), dModel, p)
             .Add("extra", [1f, 2f], 2);
         var cp = new CheckpointInputs(0, new InMemoryProbeSource(p), weights);
         var basis = new FourierBasis(p);
         var norms = ProgressMeasures.NeuronLogitFourierNorms(basis, cp);
-        weights.TryGet(WeightNames.MlpOut, out var wo);
-        weights.TryGet(WeightNames.Unembed, out var wu);
+        weights.TryGet(ParameterNames.MlpOut(0), out var wo);
+        weights.TryGet(ParameterNames.Unembed, out var wu);
         for (int r = 0; r < p; r++)
         {
             double s = 0;

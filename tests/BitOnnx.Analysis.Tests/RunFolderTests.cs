@@ -37,7 +37,7 @@ public class RunFolderTests
     public void MissingConfigSaysWhatARunFolderIs()
     {
         using var dir = new TempDir();
-        var e = Assert.ThrowsException<FileNotFoundException>(() => TrainingRun.Load(dir.Path));
+        var e = Assert.ThrowsException<BitOnnx.Core.Training.RunFolderException>(() => TrainingRun.Load(dir.Path));
         StringAssert.Contains(e.Message, "config.json");
         StringAssert.Contains(e.Message, "bitonnx train");
     }
@@ -49,14 +49,14 @@ public class RunFolderTests
         File.WriteAllText(Path.Combine(dir.Path, "config.json"),
             """{"p": 5, "preset": "li2024", "quant": "binary", "seed": 1, "train_fraction": 0.3, "d_model": 8, "n_heads": 1, "d_mlp": 8}""");
         File.WriteAllText(Path.Combine(dir.Path, "split.json"), """{"seed": 1, "train_fraction": 0.3, "train": [3, 25]}""");
-        var e = Assert.ThrowsException<InvalidDataException>(() => TrainingRun.Load(dir.Path));
+        var e = Assert.ThrowsException<BitOnnx.Core.Training.RunFolderException>(() => TrainingRun.Load(dir.Path));
         StringAssert.Contains(e.Message, "train[1]");
     }
 
     [TestMethod]
     public void MetricsWithAWrongHeaderNameTheExpectedOne()
     {
-        var e = Assert.ThrowsException<InvalidDataException>(() => TrainingMetrics.Parse("epoch,loss\n1,2\n", "m.csv"));
+        var e = Assert.ThrowsException<RunFolderException>(() => MetricsRow.ParseFile("epoch,loss\n1,2\n", "m.csv"));
         StringAssert.Contains(e.Message, "epoch,train_loss,test_loss,test_acc");
     }
 }

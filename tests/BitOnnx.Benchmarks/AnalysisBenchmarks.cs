@@ -7,6 +7,7 @@ using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Tests.Synthetic;
+using BitOnnx.Core.Model;
 
 namespace BitOnnx.Benchmarks;
 
@@ -33,7 +34,7 @@ public class AnalysisBenchmarks
         _model = new SyntheticFourierModel(new SyntheticModelSpec { P = 113, DModel = 128, NHeads = 4, DMlp = 512, Noise = 0.1 });
         _probes = _model.Probes();
         _weights = _model.Weights();
-        _neuronActivations = ProbeViews.PositionSlice(_probes.Get(ProbeNames.MlpPost), 113, ProbeViews.EqualsPosition);
+        _neuronActivations = ProbeViews.PositionSlice(_probes.Get(HookNames.MlpPost(0)), 113, ProbeViews.EqualsPosition);
         _checkpoint = [new CheckpointInputs(10000, _probes, _weights)];
         _train = SyntheticTraining.TrainRows(113, 0.3, 0);
     }

@@ -156,6 +156,6 @@ public sealed class ExportPredictVerifyTests
         var eye = new float[p * p];
         for (int i = 0; i < p; i++) eye[i * p + i] = 1f;
         g.Output(g.Node("Gather", [g.Initializer("eye", eye, [p, p]), sum], output: "logits"), BitOnnx.Onnx.TensorElementType.Float, ["batch", p]);
-        return new BitOnnx.Onnx.OnnxModel(g.Build(new Dictionary<string, string> { ["bitonnx.p"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+        return new BitOnnx.Onnx.OnnxModel(g.Build(new BitOnnx.Onnx.Contract.ExportMetadata(p).Entries()));
     }
 }

@@ -130,9 +130,9 @@ public class GraphBuilderTests
     [TestMethod]
     public void LoadOfNonModelsSaysWhatIsWrong()
     {
-        Assert.ThrowsException<InvalidDataException>(() => OnnxModel.FromBytes([]));
-        Assert.ThrowsException<InvalidDataException>(() => OnnxModel.FromBytes([0xFF, 0xFF, 0xFF, 0xFF, 0x0F]));
-        Assert.ThrowsException<FileNotFoundException>(() => OnnxModel.Load("/nonexistent/model.onnx"));
+        Assert.ThrowsException<OnnxFormatException>(() => OnnxModel.FromBytes([]));
+        Assert.ThrowsException<OnnxFormatException>(() => OnnxModel.FromBytes([0xFF, 0xFF, 0xFF, 0xFF, 0x0F]));
+        Assert.ThrowsException<OnnxFormatException>(() => OnnxModel.Load("/nonexistent/model.onnx"));
     }
 
     private static ModelProto BuildSample()

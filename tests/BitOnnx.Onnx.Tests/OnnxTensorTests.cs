@@ -53,11 +53,11 @@ public class OnnxTensorTests
         StringAssert.Contains(wrongType.Message, "Int8");
 
         tensor.RawData = ByteString.CopyFrom(1, 2, 3);
-        Assert.ThrowsException<InvalidDataException>(() => OnnxTensor.ToArray<sbyte>(tensor));
+        Assert.ThrowsException<OnnxFormatException>(() => OnnxTensor.ToArray<sbyte>(tensor));
 
         var external = OnnxTensor.FromArray("e", new[] { 1f }, [1]);
         external.DataLocation = TensorProto.Types.DataLocation.External;
-        Assert.ThrowsException<NotSupportedException>(() => OnnxTensor.ToArray<float>(external));
+        Assert.ThrowsException<OnnxFormatException>(() => OnnxTensor.ToArray<float>(external));
     }
 
     [TestMethod]

@@ -1,4 +1,5 @@
 using BitOnnx.Analysis.Inputs;
+using BitOnnx.Core.Model;
 
 namespace BitOnnx.Analysis.Analyses;
 
@@ -21,13 +22,13 @@ public sealed record AttentionResult(AttentionQuantity Quantity, double[][] Maps
 public static class AttentionAnalysis
 {
     /// <summary>The probe a quantity comes from.</summary>
-    public static string ProbeFor(AttentionQuantity quantity) =>
-        quantity == AttentionQuantity.Pattern ? ProbeNames.AttentionPattern : ProbeNames.AttentionScores;
+    public static string ProbeFor(AttentionQuantity quantity, int layer) =>
+        quantity == AttentionQuantity.Pattern ? HookNames.Pattern(layer) : HookNames.AttnScores(layer);
 
-    /// <summary>Extracts the maps from the probe source.</summary>
-    public static AttentionResult Analyze(IProbeSource probes, AttentionQuantity quantity)
+    /// <summary>Extracts the maps of block <paramref name="layer"/> from the probe source.</summary>
+    public static AttentionResult Analyze(IProbeSource probes, AttentionQuantity quantity, int layer)
     {
-        var t = probes.Get(ProbeFor(quantity));
+        var t = probes.Get(ProbeFor(quantity, layer));
         return new AttentionResult(quantity, ProbeViews.AttentionMaps(t, probes.P, ProbeViews.EqualsPosition, 0));
     }
 }

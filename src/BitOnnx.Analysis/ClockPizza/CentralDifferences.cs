@@ -35,7 +35,7 @@ public static class CentralDifferences
             }
             var y = f(batch, 2 * count);
             if (y.Length % (2 * count) != 0)
-                throw new InvalidDataException($"The function returned {y.Length} values for a batch of {2 * count}.");
+                throw new InvalidOperationException($"The function returned {y.Length} values for a batch of {2 * count}.");
             int o = y.Length / (2 * count);
             if (grad is null)
             {
@@ -44,7 +44,7 @@ public static class CentralDifferences
             }
             else if (o != outputs)
             {
-                throw new InvalidDataException($"The function returned {o} outputs per row, earlier {outputs}.");
+                throw new InvalidOperationException($"The function returned {o} outputs per row, earlier {outputs}.");
             }
             for (int j = 0; j < count; j++)
                 for (int k = 0; k < o; k++)

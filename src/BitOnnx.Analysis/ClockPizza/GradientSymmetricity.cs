@@ -56,7 +56,7 @@ public static class GradientSymmetricity
         int nCtx = model.NCtx, d = model.DModel;
         if (embedded.Shape.Length != 3 || embedded.Shape[0] != p * p || embedded.Shape[1] != nCtx || embedded.Shape[2] != d)
         {
-            throw new InvalidDataException(
+            throw new AnalysisInputException(
                 $"hook_embed has shape {embedded.ShapeText}; the embedded-input model expects [{p * p}, {nCtx}, {d}].");
         }
         int rowSize = nCtx * d;

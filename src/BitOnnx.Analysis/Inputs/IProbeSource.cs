@@ -2,7 +2,7 @@ namespace BitOnnx.Analysis.Inputs;
 
 /// <summary>
 /// Activations of ONE model over all P*P inputs (a, b) in row-major order: row a*P+b holds tokens [a, b, =],
-/// with <c>=</c> the token P. Probe names and shapes follow TransformerLens (see <see cref="ProbeNames"/>).
+/// with <c>=</c> the token P. Probe names and shapes follow TransformerLens (Core's HookNames).
 /// The integrator backs this by running an ONNX export with probe outputs under ONNX Runtime.
 /// </summary>
 public interface IProbeSource
@@ -13,6 +13,6 @@ public interface IProbeSource
     /// <summary>Probe names this source can provide.</summary>
     IReadOnlyCollection<string> Names { get; }
 
-    /// <summary>The named probe; throws <see cref="KeyNotFoundException"/> for a name not in <see cref="Names"/>.</summary>
+    /// <summary>The named probe; throws <see cref="MissingProbesException"/> for a name not in <see cref="Names"/>.</summary>
     ProbeTensor Get(string name);
 }

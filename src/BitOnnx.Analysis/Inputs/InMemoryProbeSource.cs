@@ -39,5 +39,5 @@ public sealed class InMemoryProbeSource : IProbeSource
     public ProbeTensor Get(string name) =>
         _probes.TryGetValue(name, out var probe)
             ? probe
-            : throw new KeyNotFoundException($"Probe '{name}' is not in this source; it has: {string.Join(", ", _probes.Keys)}.");
+            : throw new MissingProbesException("in memory", name);
 }

@@ -15,15 +15,17 @@ public sealed class MissingProbesException : BitOnnxException
         MissingProbes = missingByProbe.Keys.ToArray();
     }
 
+    /// <summary>The exception for one probe a caller asked for by name.</summary>
+    public MissingProbesException(string modelName, string probe)
+        : this(modelName, new Dictionary<string, IReadOnlyList<string>> { [probe] = ["what was asked"] })
+    {
+    }
+
     /// <summary>Names of the missing probes.</summary>
     public IReadOnlyList<string> MissingProbes { get; }
 
-    private static string BuildMessage(string modelName, IReadOnlyDictionary<string, IReadOnlyList<string>> missing)
-    {
-        var lines = missing.Select(kv => $"  {kv.Key} (needed by: {string.Join(", ", kv.Value)})");
-        return $"Model '{modelName}' lacks probe outputs the analysis needs:{Environment.NewLine}"
-             + string.Join(Environment.NewLine, lines) + Environment.NewLine
-             + "Export the model with them: `bitonnx export ... --probes all` or "
-             + $"`bitonnx export ... --probes {string.Join(",", missing.Keys)}`.";
-    }
+    private static string BuildMessage(string modelName, IReadOnlyDictionary<string, IReadOnlyList<string>> missing) =>
+        $"Model '{modelName}' lacks probe outputs the analysis needs: " +
+        string.Join(", ", missing.Select(kv => $"{kv.Key} (for {string.Join(", ", kv.Value)})")) +
+        $"; export the model with them: bitonnx export ... --probes all, or --probes {string.Join(",", missing.Keys)}.";
 }

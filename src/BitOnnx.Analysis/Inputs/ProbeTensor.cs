@@ -25,7 +25,7 @@ public sealed record ProbeTensor(string Name, float[] Data, int[] Shape)
     {
         if (Data.LongLength != ElementCount)
         {
-            throw new InvalidDataException(
+            throw new InvalidOperationException(
                 $"Tensor '{Name}' has {Data.LongLength} values but its shape {ShapeText} implies {ElementCount}.");
         }
         return this;

@@ -1,3 +1,5 @@
+using BitOnnx.Core.Model;
+using BitOnnx.Onnx.Contract;
 namespace BitOnnx.Analysis.Inputs;
 
 /// <summary>
@@ -12,7 +14,7 @@ public static class ProbeViews
     /// <summary>Last-position logits as [P*P, P] (accepts [P*P, P] or [P*P, pos, P], then the last position).</summary>
     public static float[] Logits(IProbeSource source)
     {
-        var t = source.Get(ProbeNames.Logits);
+        var t = source.Get(HookNames.Logits);
         int p = source.P;
         RequireBatch(t, p);
         if (t.Shape.Length == 2)
@@ -77,7 +79,7 @@ public static class ProbeViews
     public static double[] NumberEmbedding(IProbeSource probes, IWeightSource? weights, out int dModel)
     {
         int p = probes.P;
-        if (weights != null && weights.TryGet(WeightNames.Embed, out var we))
+        if (weights != null && weights.TryGet(ParameterNames.Embed, out var we))
         {
             if (we.Shape.Length != 2 || we.Shape[0] < p)
                 throw ShapeError(we, $"[d_vocab >= {p}, d_model]");
@@ -86,7 +88,7 @@ public static class ProbeViews
             for (int i = 0; i < e.Length; i++) e[i] = we.Data[i];
             return e;
         }
-        var embed = probes.Get(ProbeNames.Embed);
+        var embed = probes.Get(HookNames.Embed);
         RequireBatch(embed, p);
         dModel = Width(embed);
         var rows = new double[p * dModel];
@@ -117,7 +119,7 @@ public static class ProbeViews
     {
         if (t.Shape.Length == 0 || t.Shape[0] != p * p)
         {
-            throw new InvalidDataException(
+            throw new ModelContractException(
                 $"Probe '{t.Name}' has shape {t.ShapeText}, but the analysis needs all P*P = {p * p} inputs (P = {p}) " +
                 "as its batch, in row-major (a, b) order. Run the model over the full input grid.");
         }
@@ -129,6 +131,6 @@ public static class ProbeViews
             throw ShapeError(t, $"{expected} along axis {axis} ({meaning})");
     }
 
-    private static InvalidDataException ShapeError(ProbeTensor t, string expected) =>
+    private static ModelContractException ShapeError(ProbeTensor t, string expected) =>
         new($"Tensor '{t.Name}' has shape {t.ShapeText}; expected {expected}.");
 }

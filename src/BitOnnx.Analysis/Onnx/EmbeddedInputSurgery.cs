@@ -1,5 +1,7 @@
 using BitOnnx.Analysis.Inputs;
+using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Proto;
 
 namespace BitOnnx.Analysis.Onnx;
@@ -17,25 +19,23 @@ public static class EmbeddedInputSurgery
     {
         var proto = model.Proto.Clone();
         var g = proto.Graph;
-        int index = IndexOfProducer(g, ProbeNames.Embed);
+        int index = IndexOfProducer(g, HookNames.Embed);
         if (index < 0)
-            throw new InvalidDataException($"Model '{name}' has no node producing '{ProbeNames.Embed}', so its logits cannot be taken as a function of the token embeddings. Export it with probes (bitonnx export ... --probes all) or pass an --embedded-input --double export.");
+            throw new ModelContractException($"Model '{name}' has no node producing '{HookNames.Embed}', so its logits cannot be taken as a function of the token embeddings. Export it with probes (bitonnx export ... --probes all) or pass an --embedded-input --double export.");
         var producer = g.Node[index];
         var (element, width) = EmbedType(g, producer, name);
         dModel = width;
 
-        g.Node[index] = new NodeProto { Name = "embedded_as_hook_embed", OpType = "Identity", Input = { ModularAdditionGraph.EmbeddedInput }, Output = { ProbeNames.Embed } };
+        g.Node[index] = new NodeProto { Name = "embedded_as_hook_embed", OpType = "Identity", Input = { ModelContract.Embedded }, Output = { HookNames.Embed } };
         g.Input.Clear();
-        g.Input.Add(TensorValue(ModularAdditionGraph.EmbeddedInput, element, [Dim.Symbolic("batch"), ModularAdditionGraph.NCtx, width]));
-        var logits = g.Output.FirstOrDefault(o => o.Name == ProbeNames.Logits)
-            ?? throw new InvalidDataException($"Model '{name}' has no output 'logits'.");
+        g.Input.Add(TensorValue(ModelContract.Embedded, element, [Dim.Symbolic("batch"), ModularAdditionGraph.NCtx, width]));
+        var logits = g.Output.FirstOrDefault(o => o.Name == HookNames.Logits)
+            ?? throw new ModelContractException($"Model '{name}' has no output 'logits'.");
         g.Output.Clear();
         g.Output.Add(logits);
         Prune(g, name);
-        // The export says bitonnx.input = tokens; the rewritten model takes the embeddings (one entry per key).
-        var input = proto.MetadataProps.FirstOrDefault(m => m.Key == "bitonnx.input");
-        if (input is null) proto.MetadataProps.Add(new StringStringEntryProto { Key = "bitonnx.input", Value = ModularAdditionGraph.EmbeddedInput });
-        else input.Value = ModularAdditionGraph.EmbeddedInput;
+        // The export says it takes tokens; the rewritten model takes the embeddings.
+        (ExportMetadata.Read(model, name) with { Input = ModelContract.Embedded }).WriteInto(proto);
         return new OnnxModel(proto);
     }
 
@@ -63,8 +63,8 @@ public static class EmbeddedInputSurgery
         var orphans = needed.Where(t => !producers.ContainsKey(t) && !available.Contains(t)).Order(StringComparer.Ordinal).ToArray();
         if (orphans.Length > 0)
         {
-            throw new InvalidDataException(
-                $"Model '{name}': its logits depend on {string.Join(", ", orphans)} other than through '{ProbeNames.Embed}', " +
+            throw new ModelContractException(
+                $"Model '{name}': its logits depend on {string.Join(", ", orphans)} other than through '{HookNames.Embed}', " +
                 "so they are not a function of the token embeddings alone. Export an embedded-input model instead (bitonnx export --embedded-input --double).");
         }
         var usedInitializers = g.Initializer.Where(t => needed.Contains(t.Name)).ToArray();
@@ -97,11 +97,11 @@ public static class EmbeddedInputSurgery
     /// <summary>Element type and d_model of hook_embed: from its declared output or value_info, else from the gathered table.</summary>
     private static (TensorElementType Element, int DModel) EmbedType(GraphProto g, NodeProto producer, string name)
     {
-        var declared = g.Output.Concat(g.ValueInfo).FirstOrDefault(v => v.Name == ProbeNames.Embed)?.Type?.TensorType;
+        var declared = g.Output.Concat(g.ValueInfo).FirstOrDefault(v => v.Name == HookNames.Embed)?.Type?.TensorType;
         if (declared?.Shape is { Dim.Count: 3 } s && s.Dim[2].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
             return ((TensorElementType)declared.ElemType, checked((int)s.Dim[2].DimValue));
         if (producer.OpType == "Gather" && g.Initializer.FirstOrDefault(t => t.Name == producer.Input[0]) is { Dims.Count: 2 } table)
             return (OnnxTensor.ElementTypeOf(table), checked((int)table.Dims[1]));
-        throw new InvalidDataException($"Model '{name}': cannot tell the width of '{ProbeNames.Embed}' (declare it as an output, or gather it from a [d_vocab, d_model] initializer).");
+        throw new ModelContractException($"Model '{name}': cannot tell the width of '{HookNames.Embed}' (declare it as an output, or gather it from a [d_vocab, d_model] initializer).");
     }
 }

@@ -1,5 +1,6 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Analysis.Onnx;
@@ -57,11 +58,11 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
     /// </summary>
     public static OnnxEmbeddedLogits FromTokenModel(OnnxModel model, string name, bool promoteToDouble = true, ModelSessionOptions? options = null)
     {
-        int p = ModularAdditionGraph.ReadP(model, name, requireTokens: true);
+        int p = ModularAdditionGraph.Read(model, name).P;
         var rewritten = EmbeddedInputSurgery.Apply(model, name, out int dModel);
         if (rewritten.Graph.Node.Any(n => n.OpType == "DynamicQuantizeLinear"))
         {
-            throw new InvalidDataException(
+            throw new ModelContractException(
                 $"Model '{name}' rounds its activations to 8 bits on every call (DynamicQuantizeLinear, --weights int8-dynamic), so its logits are " +
                 "piecewise constant in the embeddings and central differences measure the rounding, not the model. Analyse the float, int8 or int2 " +
                 "export of the same checkpoint, or give an embedded-input export (bitonnx export --embedded-input --double).");
@@ -87,15 +88,15 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
     /// <summary>Uses an embedded-input export as it is (input <c>embedded</c> [batch, 3, d_model]).</summary>
     public static OnnxEmbeddedLogits FromEmbeddedExport(OnnxModel model, string name, ModelSessionOptions? options = null)
     {
-        int p = ModularAdditionGraph.ReadP(model, name, requireTokens: false);
-        var input = model.Inputs.FirstOrDefault(i => i.Name == ModularAdditionGraph.EmbeddedInput)
-            ?? throw new InvalidDataException(
-                $"Model '{name}' has no input '{ModularAdditionGraph.EmbeddedInput}'; export it with `bitonnx export ... --embedded-input --double`.");
+        int p = ExportMetadata.ReadP(model, name);
+        var input = model.Inputs.FirstOrDefault(i => i.Name == ModelContract.Embedded)
+            ?? throw new ModelContractException(
+                $"Model '{name}' has no input '{ModelContract.Embedded}'; export it with `bitonnx export ... --embedded-input --double`.");
         if (input.Shape is not { Count: 3 } shape || shape[2].Size is not long width || shape[1].Size is long n && n != ModularAdditionGraph.NCtx)
-            throw new InvalidDataException($"Model '{name}': input '{input.Name}' has shape {Dim.Format(input.Shape)}; expected [batch, {ModularAdditionGraph.NCtx}, d_model].");
+            throw new ModelContractException($"Model '{name}': input '{input.Name}' has shape {Dim.Format(input.Shape)}; expected [batch, {ModularAdditionGraph.NCtx}, d_model].");
         bool isDouble = input.ElementType == TensorElementType.Double;
         if (!isDouble && input.ElementType != TensorElementType.Float)
-            throw new InvalidDataException($"Model '{name}': input '{input.Name}' is {input.ElementType}; expected float or double.");
+            throw new ModelContractException($"Model '{name}': input '{input.Name}' is {input.ElementType}; expected float or double.");
         return new OnnxEmbeddedLogits(model, ModelSession.FromModel(model, name, options), p, (int)width, isDouble,
             $"embedded-input export '{name}', {(isDouble ? "float64" : "float32")}");
     }
@@ -105,7 +106,7 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
     {
         var model = OnnxModel.Load(path);
         name ??= Path.GetFileName(path);
-        return model.Inputs.Any(i => i.Name == ModularAdditionGraph.EmbeddedInput)
+        return model.Inputs.Any(i => i.Name == ModelContract.Embedded)
             ? FromEmbeddedExport(model, name, options)
             : FromTokenModel(model, name, options: options);
     }
@@ -119,7 +120,7 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
         var (all, shape) = _session.RunEmbedded(embedded, batch);
         if (shape.Length == 2 && shape[1] == P) return all;
         if (shape.Length == 3 && shape[2] == P) return LastPosition(all, batch, (int)shape[1]);
-        throw new InvalidDataException($"Logits have shape [{string.Join(", ", shape)}]; expected [{batch}, {P}].");
+        throw new InvalidOperationException($"Logits have shape [{string.Join(", ", shape)}]; expected [{batch}, {P}].");
     }
 
     /// <inheritdoc />
@@ -133,5 +134,5 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
     }
 
     private static TensorElementType InputElement(OnnxModel model) =>
-        model.Inputs.First(i => i.Name == ModularAdditionGraph.EmbeddedInput).ElementType;
+        model.Inputs.First(i => i.Name == ModelContract.Embedded).ElementType;
 }

@@ -1,6 +1,8 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
+using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Analysis.Onnx;
@@ -48,9 +50,10 @@ public sealed class OnnxModelInputs : IDisposable
         string name = request.Name ?? Path.GetFileName(request.ModelPath);
         var graph = ModularAdditionGraph.Read(OnnxModel.Load(request.ModelPath), name);
         var weights = new OnnxWeightSource(graph.Model);
-        bool hasEmbedWeight = weights.TryGet(WeightNames.Embed, out _);
+        bool hasEmbedWeight = weights.TryGet(ParameterNames.Embed, out _);
         bool gradients = request.Gradients && options.Parts.HasFlag(AnalysisParts.ClockPizza);
-        var required = ModelAnalyzer.RequiredProbes(options, hasEmbedWeight, gradients);
+        var layer = AnalysedLayer.Resolve(options.Layer, graph.Blocks, name);
+        var required = ModelAnalyzer.RequiredProbes(options, layer, hasEmbedWeight, gradients);
         var probes = new OnnxProbeSource(graph, new OnnxProbeOptions { Outputs = required.Keys.ToArray(), Session = session }, progress);
         var missing = required.Where(kv => !probes.Names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         if (missing.Count > 0) throw new MissingProbesException(name, missing);
@@ -66,7 +69,7 @@ public sealed class OnnxModelInputs : IDisposable
                 if (embedded.P != graph.P)
                 {
                     embedded.Dispose();
-                    throw new InvalidDataException($"P mismatch: embedded-input model '{path}' has P = {embedded.P}, model '{name}' has P = {graph.P}.");
+                    throw new AnalysisInputException($"P mismatch: embedded-input model '{path}' has P = {embedded.P}, model '{name}' has P = {graph.P}.");
                 }
             }
             else
@@ -75,13 +78,13 @@ public sealed class OnnxModelInputs : IDisposable
                 {
                     embedded = OnnxEmbeddedLogits.FromTokenModel(graph.Model, name, options: session);
                 }
-                catch (Exception e) when (e is InvalidDataException or ModelSessionException and not ExecutionProviderUnavailableException)
+                catch (Exception e) when (e is ModelContractException or ModelSessionException and not ExecutionProviderUnavailableException)
                 {
                     skipped = e.Message;
                 }
             }
         }
-        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded), probes, embedded, skipped);
+        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer), probes, embedded, skipped);
     }
 
     /// <inheritdoc />

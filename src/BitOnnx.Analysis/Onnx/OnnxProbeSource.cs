@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Analysis.Onnx;
@@ -66,7 +67,7 @@ public sealed class OnnxProbeSource : IProbeSource
     public ProbeTensor Get(string name)
     {
         if (!_names.Contains(name, StringComparer.Ordinal))
-            throw new KeyNotFoundException($"Model '{Graph.Name}' has no output '{name}'; it has: {string.Join(", ", _names)}.");
+            throw new MissingProbesException(Graph.Name, name);
         return Run()[name];
     }
 
@@ -92,17 +93,10 @@ public sealed class OnnxProbeSource : IProbeSource
     {
         var settings = (_options.Session ?? new ModelSessionOptions()) with { BatchSize = _options.BatchSize };
         var result = new Dictionary<string, ProbeTensor>(StringComparer.Ordinal);
-        try
-        {
-            using var session = ModelSession.FromModel(Graph.Model, Graph.Name, settings);
-            var progress = _progress is null ? null : new Forward(f => _progress.Report(new AnalysisProgress(ProgressStage, f)));
-            foreach (var output in session.Run(GridTokens(P), _names, progress).Values)
-                result[output.Name] = new ProbeTensor(output.Name, output.Data, output.Shape).Validated();
-        }
-        catch (ModelSessionException e) when (e is not ExecutionProviderUnavailableException)
-        {
-            throw new InvalidDataException($"ONNX Runtime could not run model '{Graph.Name}': {e.Message}", e);
-        }
+        using var session = ModelSession.FromModel(Graph.Model, Graph.Name, settings);
+        var progress = _progress is null ? null : new Forward(f => _progress.Report(new AnalysisProgress(ProgressStage, f)));
+        foreach (var output in session.Run(GridTokens(P), _names, progress).Values)
+            result[output.Name] = new ProbeTensor(output.Name, output.Data, output.Shape).Validated();
         return result;
     }
 

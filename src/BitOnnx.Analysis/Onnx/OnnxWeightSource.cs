@@ -1,7 +1,7 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Proto;
 
 namespace BitOnnx.Analysis.Onnx;
@@ -78,7 +78,7 @@ public sealed partial class OnnxWeightSource : IWeightSource
         // int8-dynamic keeps the codes for MatMulInteger and multiplies by NAME.scale after the integer product.
         string scale = weight + ".scale";
         if (!QuantizedInitializers.Has(_model, scale))
-            throw new InvalidDataException($"'{codes}' has no DequantizeLinear consumer and no '{scale}': cannot tell its scale.");
+            throw new OnnxFormatException(null, $"'{codes}' has no DequantizeLinear consumer and no '{scale}': cannot tell its scale.");
         return QuantizedInitializers.Dequantize(_model, codes, scale, weight + ".zero_point");
     }
 
@@ -103,19 +103,7 @@ public sealed partial class OnnxWeightSource : IWeightSource
 
     private static int[] Dims(TensorProto t) => t.Dims.Select(d => checked((int)d)).ToArray();
 
-    private static int? HeadsFromMetadata(OnnxModel model)
-    {
-        if (!model.Metadata.TryGetValue(ModularAdditionGraph.ConfigMetadataKey, out var json)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            return doc.RootElement.TryGetProperty("n_heads", out var h) && h.TryGetInt32(out int heads) && heads > 0 ? heads : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static int? HeadsFromMetadata(OnnxModel model) => ExportMetadata.Read(model, model.Graph.Name).Config?.NHeads;
 
     [GeneratedRegex(@"^(embed\.W_E|pos_embed\.W_pos|unembed\.(W_U|b_U)|ln_final\.[wb]|blocks\.\d+\.(attn\.[Wb]_[QKVO]|mlp\.[Wb]_(in|out)|ln\d\.[wb]))$")]
     private static partial Regex ParameterName();

@@ -20,7 +20,7 @@ public static class QuantizedInitializers
             TensorElementType.Double => Array.ConvertAll(OnnxTensor.ToArray<double>(t), v => (float)v),
             TensorElementType.Int8 => Array.ConvertAll(OnnxTensor.ToArray<sbyte>(t), v => (float)v),
             TensorElementType.UInt8 => Array.ConvertAll(OnnxTensor.ToArray<byte>(t), v => (float)v),
-            var other => throw new InvalidDataException($"Initializer '{name}' holds {other} values, not numbers this reader knows."),
+            var other => throw new OnnxFormatException(null, $"Initializer '{name}' holds {other} values, not numbers this reader knows."),
         };
     }
 
@@ -45,7 +45,7 @@ public static class QuantizedInitializers
         var dims = model.GetInitializer(x).Dims.ToArray();
         int rank = dims.Length, ax = (int)(axis < 0 ? axis + rank : axis);
         if (ax < 0 || ax >= rank || dims[ax] != scales.Length || zeros.Length is not 1 && zeros.Length != scales.Length)
-            throw new InvalidDataException($"DequantizeLinear of '{x}': {scales.Length} scales do not match axis {axis} of [{string.Join(", ", dims)}].");
+            throw new OnnxFormatException(null, $"DequantizeLinear of '{x}': {scales.Length} scales do not match axis {axis} of [{string.Join(", ", dims)}].");
         long inner = 1;
         for (int d = ax + 1; d < rank; d++) inner *= dims[d];
         var result = new float[codes.Length];
@@ -72,16 +72,16 @@ public static class QuantizedInitializers
     public static float[] UnpackNBits(OnnxModel model, NodeProto node, out int k, out int n)
     {
         long Attr(string name) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I
-            ?? throw new InvalidDataException($"MatMulNBits node '{node.Name}' lacks the attribute '{name}'.");
+            ?? throw new OnnxFormatException(null, $"MatMulNBits node '{node.Name}' lacks the attribute '{name}'.");
         k = checked((int)Attr("K"));
         n = checked((int)Attr("N"));
         int bits = checked((int)Attr("bits")), blockSize = checked((int)Attr("block_size"));
-        if (bits is not (2 or 4 or 8)) throw new InvalidDataException($"MatMulNBits node '{node.Name}' has bits = {bits}; 2, 4 or 8 are known.");
+        if (bits is not (2 or 4 or 8)) throw new OnnxFormatException(null, $"MatMulNBits node '{node.Name}' has bits = {bits}; 2, 4 or 8 are known.");
         int blocks = (k + blockSize - 1) / blockSize, blob = blockSize * bits / 8;
         var packed = OnnxTensor.ToArray<byte>(model.GetInitializer(node.Input[1]));
         var scales = AsFloat(model, node.Input[2]);
         if (packed.Length != n * blocks * blob || scales.Length != n * blocks)
-            throw new InvalidDataException($"MatMulNBits node '{node.Name}': {packed.Length} code bytes and {scales.Length} scales do not fit K = {k}, N = {n}, block {blockSize}.");
+            throw new OnnxFormatException(null, $"MatMulNBits node '{node.Name}': {packed.Length} code bytes and {scales.Length} scales do not fit K = {k}, N = {n}, block {blockSize}.");
         string? zeroName = node.Input.Count > 3 && node.Input[3].Length > 0 ? node.Input[3] : null;
         var zeroTensor = zeroName is null ? null : model.GetInitializer(zeroName);
         byte[]? packedZeros = zeroTensor is not null && OnnxTensor.ElementTypeOf(zeroTensor) == TensorElementType.UInt8 ? OnnxTensor.ToArray<byte>(zeroTensor) : null;

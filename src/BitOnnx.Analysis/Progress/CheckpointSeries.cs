@@ -37,12 +37,12 @@ public static class CheckpointSeries
             var loaded = ModelCheckpoint.Load(file.Path);
             if (loaded.Config.P != run.Config.P)
             {
-                throw new InvalidDataException(
+                throw new AnalysisInputException(
                     $"P mismatch: checkpoint '{file.Path}' has P = {loaded.Config.P} but run folder '{run.Path}' says p = {run.Config.P} (config.json).");
             }
             trainRows ??= loaded.Facts.TrainRows.Count > 0
                 ? loaded.Facts.TrainRows
-                : throw new InvalidDataException($"Run folder '{run.Path}' has no split.json and checkpoint '{file.Path}' records no train split.");
+                : throw new AnalysisInputException($"Run folder '{run.Path}' has no split.json and checkpoint '{file.Path}' records no train split.");
             parts.Add(ProgressMeasures.Compute([Probe(loaded, file.Epoch, session)], trainRows, keyFrequencies));
             progress?.Report(new AnalysisProgress(ProgressStage, (i + 1.0) / run.Checkpoints.Count));
         }
@@ -52,7 +52,7 @@ public static class CheckpointSeries
     /// <summary>One checkpoint exported in memory and probed over all P² pairs.</summary>
     public static CheckpointInputs Probe(ModelCheckpoint.Loaded checkpoint, int epoch, ModelSessionOptions? session = null)
     {
-        var probes = ProgressMeasures.RequiredProbes.Where(n => n != ProbeNames.Logits).ToArray();
+        var probes = ProgressMeasures.RequiredProbes.Where(n => n != HookNames.Logits).ToArray();
         var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = ProbeSelection.Of(probes) });
         string name = $"checkpoint at epoch {epoch}";
         var source = new OnnxProbeSource(ModularAdditionGraph.Read(export.Model, name), new OnnxProbeOptions { Session = session });

@@ -3,6 +3,7 @@ using BitOnnx.Analysis.Fourier;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Kernels;
 using BitOnnx.Core.Data;
+using BitOnnx.Core.Model;
 
 namespace BitOnnx.Analysis.Progress;
 
@@ -34,7 +35,7 @@ public sealed record ProgressSeries(
 public static class ProgressMeasures
 {
     /// <summary>Probes every checkpoint must provide.</summary>
-    public static readonly IReadOnlyList<string> RequiredProbes = [ProbeNames.Logits];
+    public static readonly IReadOnlyList<string> RequiredProbes = [HookNames.Logits];
 
     /// <summary>
     /// Computes the measures. <paramref name="keyFrequencies"/> are usually those of the final model (as in the
@@ -57,7 +58,7 @@ public static class ProgressMeasures
         {
             var cp = ordered[i];
             if (cp.Probes.P != p)
-                throw new InvalidDataException($"Checkpoint at epoch {cp.Epoch} has P = {cp.Probes.P}, the first has P = {p}.");
+                throw new AnalysisInputException($"Checkpoint at epoch {cp.Epoch} has P = {cp.Probes.P}, the first has P = {p}.");
             RequireProbes(cp);
             var logits = ProbeViews.Logits(cp.Probes);
             s.TrainLoss[i] = ModularAdditionLoss.Mean(logits, p, trainRows);
@@ -86,12 +87,16 @@ public static class ProgressMeasures
         return s;
     }
 
-    /// <summary>‖(W_L·Fᵀ)[:, r]‖ for each basis row r, with W_L = W_out·W_U [d_mlp, P].</summary>
+    /// <summary>
+    /// ‖(W_L·Fᵀ)[:, r]‖ for each basis row r, with W_L = W_out·W_U [d_mlp, P] of the last block (the MLP whose output the
+    /// unembedding reads directly; Nanda et al.'s one-layer model has only that one).
+    /// </summary>
     public static double[] NeuronLogitFourierNorms(FourierBasis basis, CheckpointInputs cp)
     {
         int p = basis.P;
-        var wOut = ProbeViews.Matrix(RequireWeight(cp, WeightNames.MlpOut), -1, -1, out int dMlp, out int dModel);
-        var wU = ProbeViews.Matrix(RequireWeight(cp, WeightNames.Unembed), dModel, p, out _, out _);
+        var lastBlock = Math.Max(AnalysedLayer.CountBlocks(cp.Weights.Names), 1) - 1;
+        var wOut = ProbeViews.Matrix(RequireWeight(cp, ParameterNames.MlpOut(lastBlock)), -1, -1, out int dMlp, out int dModel);
+        var wU = ProbeViews.Matrix(RequireWeight(cp, ParameterNames.Unembed), dModel, p, out _, out _);
         var wL = new double[dMlp * p];
         MatMul.Multiply(wOut, wU, wL, dMlp, dModel, p, parallel: false);
         // (W_L·Fᵀ)[n, r] = Σ_c W_L[n, c]·F[r, c]; build Fᵀ once.
@@ -133,16 +138,16 @@ public static class ProgressMeasures
     {
         var names = cp.Probes.Names.ToHashSet(StringComparer.Ordinal);
         var missing = new Dictionary<string, IReadOnlyList<string>>();
-        if (!names.Contains(ProbeNames.Logits)) missing[ProbeNames.Logits] = ["progress measures (losses)"];
-        if (!names.Contains(ProbeNames.Embed) && !cp.Weights.TryGet(WeightNames.Embed, out _))
-            missing[ProbeNames.Embed] = ["progress measures (Gini of W_E; or supply the weight embed.W_E)"];
+        if (!names.Contains(HookNames.Logits)) missing[HookNames.Logits] = ["progress measures (losses)"];
+        if (!names.Contains(HookNames.Embed) && !cp.Weights.TryGet(ParameterNames.Embed, out _))
+            missing[HookNames.Embed] = ["progress measures (Gini of W_E; or supply the weight embed.W_E)"];
         if (missing.Count > 0) throw new MissingProbesException($"checkpoint at epoch {cp.Epoch}", missing);
     }
 
     private static ProbeTensor RequireWeight(CheckpointInputs cp, string name) =>
         cp.Weights.TryGet(name, out var w)
             ? w
-            : throw new InvalidDataException(
+            : throw new AnalysisInputException(
                 $"Checkpoint at epoch {cp.Epoch}: the weight source lacks '{name}', which the Gini coefficient of W_L = W_out·W_U needs. " +
                 $"It holds: {string.Join(", ", cp.Weights.Names)}.");
 }

@@ -26,7 +26,7 @@ public sealed record TrainingRun(string Path, RunSettings Config, TrainingMetric
     {
         if (probes.P != Config.P)
         {
-            throw new InvalidDataException(
+            throw new AnalysisInputException(
                 $"P mismatch: run folder '{Path}' says p = {Config.P} (config.json) but model '{modelName}' has P = {probes.P}. " +
                 "Analyse a model exported from this run's checkpoints, or pass the matching run folder.");
         }

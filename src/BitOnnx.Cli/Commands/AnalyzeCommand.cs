@@ -1,6 +1,5 @@
 using System.CommandLine;
 using BitOnnx.Analysis;
-using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Onnx.Runtime;
@@ -30,19 +29,11 @@ public static class AnalyzeCommand
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
-            try
-            {
-                var paths = new[] { r.GetValue(model)! }.Concat(r.GetValue(compare) ?? []).ToArray();
-                var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients));
-                var session = new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(r.GetValue(provider)!) };
-                AnalyzeRun.Execute(requests, r.GetValue(output)!, r.GetValue(title), session);
-                return 0;
-            }
-            catch (Exception e) when (e is MissingProbesException or InvalidDataException or KeyNotFoundException)
-            {
-                // The analysis library states these for the user (missing probes and the export flag, P mismatches).
-                throw new CliException(e.Message);
-            }
+            var paths = new[] { r.GetValue(model)! }.Concat(r.GetValue(compare) ?? []).ToArray();
+            var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients));
+            var session = new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(r.GetValue(provider)!) };
+            AnalyzeRun.Execute(requests, r.GetValue(output)!, r.GetValue(title), session);
+            return 0;
         }));
         return command;
     }

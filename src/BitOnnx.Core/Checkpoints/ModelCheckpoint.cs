@@ -42,15 +42,22 @@ public static class ModelCheckpoint
     public sealed record Loaded(TransformerConfig Config, ParameterSet Parameters, CheckpointFacts Facts,
         IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata)
     {
+        /// <summary>The file it was read from; empty for a checkpoint made in memory.</summary>
+        public string Path { get; init; } = "";
+
         public ModularAdditionData Split() =>
             ModularAdditionData.FromTrainRows(Config.P, Facts.TrainRows, Facts.Seed, Facts.TrainFraction);
     }
 
+    /// <summary>
+    /// Reads a checkpoint written by <see cref="Save"/>. Refuses, naming the tensor, any weight that is not a finite
+    /// number: a model with NaN or infinite weights computes garbage that every later step would faithfully agree on.
+    /// </summary>
     public static Loaded Load(string path)
     {
         var (tensors, metadata) = SafeTensorsFile.Read(path);
         if (!metadata.TryGetValue(ConfigKey, out var configJson))
-            throw new CheckpointException($"'{path}' has no '{ConfigKey}' in its metadata: it was not written by bitonnx train.");
+            throw new CheckpointException(path, $"'{path}' has no '{ConfigKey}' in its metadata: it was not written by bitonnx train.");
         TransformerConfig config;
         try
         {
@@ -58,9 +65,10 @@ public static class ModelCheckpoint
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or ConfigException)
         {
-            throw new CheckpointException($"'{path}' has an unreadable model config: {e.Message}");
+            throw new CheckpointException(path, $"'{path}' has an unreadable model config: {e.Message}", e);
         }
-        var byName = tensors.ToDictionary(t => t.Name);
+        var byName = new Dictionary<string, NamedTensor>();
+        foreach (var t in tensors) byName[t.Name] = t;
         var parameters = ParameterSet.Zeros(config);
         var problems = new List<string>();
         foreach (var info in parameters.Entries)
@@ -70,19 +78,52 @@ public static class ModelCheckpoint
             else tensor.Data.CopyTo(parameters.Slice(info));
         }
         if (problems.Count > 0)
-            throw new CheckpointException($"'{path}' does not match its config: {string.Join("; ", problems)}.");
+            throw new CheckpointException(path, $"'{path}' does not match its config: {string.Join("; ", problems)}.");
+        RequireFinite(path, tensors);
         var facts = new CheckpointFacts(
             ParseLong(metadata, SeedKey, path),
             ParseLong(metadata, EpochKey, path),
-            metadata.TryGetValue(TrainFractionKey, out var f) ? double.Parse(f, CultureInfo.InvariantCulture) : 0,
-            metadata.TryGetValue(TrainRowsKey, out var rows) && rows.Length > 0
-                ? rows.Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray()
-                : []);
-        return new Loaded(config, parameters, facts, byName, metadata);
+            metadata.TryGetValue(TrainFractionKey, out var f) ? ParseFraction(f, path) : 0,
+            metadata.TryGetValue(TrainRowsKey, out var rows) && rows.Length > 0 ? ParseRows(rows, config.P, path) : []);
+        return new Loaded(config, parameters, facts, byName, metadata) { Path = path };
+    }
+
+    /// <summary>Throws naming the first tensor (and its first element) that is NaN or infinite.</summary>
+    public static void RequireFinite(string path, IEnumerable<NamedTensor> tensors)
+    {
+        foreach (var t in tensors)
+        {
+            var i = FirstNonFinite(t.Data);
+            if (i >= 0)
+                throw new CheckpointException(path, string.Create(CultureInfo.InvariantCulture,
+                    $"'{path}': tensor '{t.Name}' holds {t.Data[i]} at element {i}; a model with non-finite weights cannot be used. Retrain it or take an earlier checkpoint."));
+        }
+    }
+
+    private static int FirstNonFinite(float[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
     }
 
     private static long ParseLong(IReadOnlyDictionary<string, string> metadata, string key, string path) =>
         metadata.TryGetValue(key, out var s) && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
             ? v
-            : throw new CheckpointException($"'{path}' has no valid '{key}' in its metadata.");
+            : throw new CheckpointException(path, $"'{path}' has no valid '{key}' in its metadata.");
+
+    private static double ParseFraction(string text, string path) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1
+            ? v
+            : throw new CheckpointException(path, $"'{path}' has '{TrainFractionKey}' = '{text}' in its metadata, not a fraction.");
+
+    private static int[] ParseRows(string text, int p, string path)
+    {
+        var parts = text.Split(',');
+        var rows = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out rows[i]) || rows[i] >= p * p)
+                throw new CheckpointException(path, $"'{path}' has '{TrainRowsKey}' entry '{parts[i]}', not a pair row in 0..{p * p - 1}.");
+        return rows;
+    }
 }

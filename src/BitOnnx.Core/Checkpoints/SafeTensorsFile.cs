@@ -15,6 +15,9 @@ public static class SafeTensorsFile
 {
     private const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>A name given twice is a corrupt header, not a choice between two tensors.</summary>
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
     public static void Write(string path, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         var list = tensors.ToList();
@@ -57,21 +60,21 @@ public static class SafeTensorsFile
 
     public static (IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
-        if (!File.Exists(path)) throw new CheckpointException($"Checkpoint '{path}' does not exist.");
+        if (!File.Exists(path)) throw new CheckpointException(path, $"Checkpoint '{path}' does not exist; give the model.safetensors of a run folder.");
         var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 8) throw new CheckpointException($"'{path}' is not a safetensors file: it has only {bytes.Length} bytes.");
+        if (bytes.Length < 8) throw new CheckpointException(path, $"'{path}' is not a safetensors file: it has only {bytes.Length} bytes.");
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > bytes.Length)
-            throw new CheckpointException($"'{path}' is not a safetensors file or is truncated: its header claims {headerLength} bytes.");
+            throw new CheckpointException(path, $"'{path}' is not a safetensors file or is truncated: its header claims {headerLength} bytes of the file's {bytes.Length}.");
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(bytes.AsSpan(8, (int)headerLength))?.AsObject()
-                ?? throw new CheckpointException($"'{path}' has an empty safetensors header.");
+            header = JsonNode.Parse(bytes.AsSpan(8, (int)headerLength), documentOptions: StrictJson) as JsonObject
+                ?? throw new CheckpointException(path, $"'{path}' has a safetensors header that is not a JSON object.");
         }
         catch (JsonException e)
         {
-            throw new CheckpointException($"'{path}' has a corrupt safetensors header: {e.Message}");
+            throw new CheckpointException(path, $"'{path}' has a corrupt safetensors header: {e.Message}", e);
         }
         var dataStart = 8 + (long)headerLength;
         var metadata = new Dictionary<string, string>();
@@ -80,7 +83,12 @@ public static class SafeTensorsFile
         {
             if (name == "__metadata__")
             {
-                foreach (var (key, value) in node!.AsObject()) metadata[key] = value?.GetValue<string>() ?? "";
+                if (node is not JsonObject entries)
+                    throw new CheckpointException(path, $"'{path}' has a __metadata__ entry that is not an object of strings.");
+                foreach (var (key, value) in entries)
+                    metadata[key] = value is JsonValue v && v.TryGetValue(out string? text)
+                        ? text
+                        : throw new CheckpointException(path, $"'{path}': metadata '{key}' is not a string.");
                 continue;
             }
             tensors.Add(ReadTensor(path, name, node, bytes, dataStart));
@@ -88,27 +96,40 @@ public static class SafeTensorsFile
         return (tensors, metadata);
     }
 
+    /// <summary>One tensor's header entry, every field checked: dtype F32, a shape of non-negative dims, offsets that fit.</summary>
     private static NamedTensor ReadTensor(string path, string name, JsonNode? node, byte[] bytes, long dataStart)
     {
-        try
+        CheckpointException Malformed(string what) => new(path, $"Tensor '{name}' in '{path}' {what}; the file is not a safetensors checkpoint or is corrupt.");
+        if (node is not JsonObject entry) throw Malformed("has a header entry that is not an object");
+        if (entry["dtype"] is not JsonValue dtypeNode || !dtypeNode.TryGetValue(out string? dtype)) throw Malformed("has no dtype");
+        if (dtype != "F32") throw new CheckpointException(path, $"Tensor '{name}' in '{path}' has dtype {dtype}; only F32 is supported.");
+        if (entry["shape"] is not JsonArray dims) throw Malformed("has no shape array");
+        var shapeDims = new int[dims.Count];
+        long size = 1;
+        for (var i = 0; i < dims.Count; i++)
         {
-            var dtype = node!["dtype"]!.GetValue<string>();
-            if (dtype != "F32") throw new CheckpointException($"Tensor '{name}' in '{path}' has dtype {dtype}; only F32 is supported.");
-            var shape = new Shape(node["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray());
-            var offsets = node["data_offsets"]!.AsArray();
-            long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
-            if (begin < 0 || end < begin || end - begin != 4L * shape.Size || dataStart + end > bytes.Length)
-                throw new CheckpointException($"Tensor '{name}' in '{path}' has data offsets [{begin}, {end}] that do not fit shape {shape} or the file (truncated?).");
-            var data = new float[shape.Size];
-            MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(dataStart + begin), (int)(end - begin))).CopyTo(data);
-            return new NamedTensor(name, shape, data);
+            if (dims[i] is not JsonValue dim || !dim.TryGetValue(out int d) || d < 0) throw Malformed($"has shape entry {dims[i]?.ToJsonString() ?? "null"}, not a size");
+            shapeDims[i] = d;
+            size *= d;
+            if (size > int.MaxValue) throw Malformed("has a shape of more than 2^31 elements");
         }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
-        {
-            throw new CheckpointException($"Tensor '{name}' in '{path}' has a malformed header entry: {e.Message}");
-        }
+        var shape = new Shape(shapeDims);
+        if (entry["data_offsets"] is not JsonArray { Count: 2 } offsets
+            || offsets[0] is not JsonValue first || !first.TryGetValue(out long begin)
+            || offsets[1] is not JsonValue second || !second.TryGetValue(out long end))
+            throw Malformed("has no data_offsets [begin, end]");
+        if (begin < 0 || end < begin || end - begin != 4L * shape.Size || dataStart + end > bytes.Length)
+            throw new CheckpointException(path, $"Tensor '{name}' in '{path}' has data offsets [{begin}, {end}] that do not fit shape {shape} or the file (truncated?).");
+        var data = new float[shape.Size];
+        MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(dataStart + begin), (int)(end - begin))).CopyTo(data);
+        return new NamedTensor(name, shape, data);
     }
 }
 
 /// <summary>A checkpoint that is missing, corrupt, or does not match what was asked of it.</summary>
-public sealed class CheckpointException(string message) : BitOnnxException(message);
+public sealed class CheckpointException : InvalidFileException
+{
+    public CheckpointException(string path, string message) : base(path, message) { }
+
+    public CheckpointException(string path, string message, Exception inner) : base(path, message, inner) { }
+}

@@ -47,7 +47,6 @@ public sealed record TransformerConfig
     [JsonIgnore] public int DVocab => P + 1;
     /// <summary>Unembed outputs: one logit per residue.</summary>
     [JsonIgnore] public int DVocabOut => P;
-    [JsonIgnore] public int EqualsToken => P;
     [JsonIgnore] public int AttentionWidth => NHeads * DHead;
     [JsonIgnore] public float ScoreScale => 1f / MathF.Sqrt(AttentionScale == AttentionScale.InverseSqrtDHead ? DHead : DModel);
 

@@ -92,7 +92,7 @@ public sealed class RunFolder(string path)
     public void WriteStop(StopRecord stop) => AtomicFile.WriteText(StopFile, stop.ToJson());
 
     /// <summary>Why the run stopped, or null while it has not (or was written before stop.json existed).</summary>
-    public StopRecord? ReadStop() => File.Exists(StopFile) ? StopRecord.Parse(File.ReadAllText(StopFile)) : null;
+    public StopRecord? ReadStop() => File.Exists(StopFile) ? StopRecord.Parse(File.ReadAllText(StopFile), StopFile) : null;
 
     public void ClearStop()
     {
@@ -103,18 +103,17 @@ public sealed class RunFolder(string path)
     public RunSettings ReadSettings() =>
         File.Exists(ConfigFile)
             ? RunSettings.Parse(File.ReadAllText(ConfigFile), ConfigFile)
-            : throw new FileNotFoundException($"'{Path}' has no config.json: is it a run folder written by `bitonnx train`?", ConfigFile);
+            : throw new RunFolderException(ConfigFile, $"'{Path}' has no config.json: it is not a run folder written by bitonnx train.");
 
     /// <summary>The split <see cref="WriteSplit"/> wrote, its rows checked against <paramref name="p"/>; null when absent.</summary>
     public RunSplit? ReadSplit(int p) => File.Exists(SplitFile) ? RunSplit.Parse(File.ReadAllText(SplitFile), SplitFile, p) : null;
 
     /// <summary>metrics.csv as curves, header checked; null when absent.</summary>
-    public TrainingMetrics? ReadCurves() => File.Exists(MetricsFile) ? TrainingMetrics.Parse(File.ReadAllText(MetricsFile), MetricsFile) : null;
+    public TrainingMetrics? ReadCurves() => File.Exists(MetricsFile) ? TrainingMetrics.From(ReadMetrics()) : null;
 
+    /// <summary>The rows of metrics.csv (none when it is absent), header and values checked.</summary>
     public IReadOnlyList<MetricsRow> ReadMetrics() =>
-        File.Exists(MetricsFile)
-            ? File.ReadLines(MetricsFile).Skip(1).Where(l => l.Length > 0).Select(MetricsRow.Parse).ToList()
-            : [];
+        File.Exists(MetricsFile) ? MetricsRow.ParseFile(File.ReadAllText(MetricsFile), MetricsFile) : [];
 
     /// <summary>Rewrites metrics.csv with exactly these rows (used when a run starts or resumes).</summary>
     public void WriteMetrics(IEnumerable<MetricsRow> rows) =>

@@ -31,39 +31,39 @@ public sealed record RunSettings(int P, string Preset, string Quant, long Seed, 
         {
             var doc = JsonDocument.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: expected a JSON object at the top level.");
+                throw new RunFolderException(path, $"{path}: expected a JSON object at the top level.");
             return doc;
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not valid JSON: {e.Message}", e);
+            throw new RunFolderException(path, $"{path} is not valid JSON: {e.Message}", e);
         }
     }
 
     private static JsonElement Require(JsonElement root, string key, string path) =>
-        root.TryGetProperty(key, out var v) ? v : throw new InvalidDataException($"{path} lacks \"{key}\".");
+        root.TryGetProperty(key, out var v) ? v : throw new RunFolderException(path, $"{path} lacks \"{key}\".");
 
     internal static int RequireInt(JsonElement root, string key, string path)
     {
         var v = Require(root, key, path);
-        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw new InvalidDataException($"{path}: \"{key}\" must be an integer.");
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw new RunFolderException(path, $"{path}: \"{key}\" must be an integer.");
     }
 
     internal static long RequireLong(JsonElement root, string key, string path)
     {
         var v = Require(root, key, path);
-        return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long i) ? i : throw new InvalidDataException($"{path}: \"{key}\" must be an integer.");
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long i) ? i : throw new RunFolderException(path, $"{path}: \"{key}\" must be an integer.");
     }
 
     internal static double RequireDouble(JsonElement root, string key, string path)
     {
         var v = Require(root, key, path);
-        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new InvalidDataException($"{path}: \"{key}\" must be a number.");
+        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new RunFolderException(path, $"{path}: \"{key}\" must be a number.");
     }
 
     private static string RequireString(JsonElement root, string key, string path)
     {
         var v = Require(root, key, path);
-        return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new InvalidDataException($"{path}: \"{key}\" must be a string.");
+        return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new RunFolderException(path, $"{path}: \"{key}\" must be a string.");
     }
 }

@@ -11,16 +11,16 @@ public sealed record RunSplit(long Seed, double TrainFraction, int[] Train)
         using var doc = RunSettings.ParseDocument(json, path);
         var root = doc.RootElement;
         if (!root.TryGetProperty("train", out var train) || train.ValueKind != JsonValueKind.Array)
-            throw new InvalidDataException($"{path} lacks the array \"train\" of row indices a*P+b.");
+            throw new RunFolderException(path, $"{path} lacks the array \"train\" of row indices a*P+b.");
         var rows = new int[train.GetArrayLength()];
         int i = 0;
         foreach (var e in train.EnumerateArray())
         {
             if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out int row) || row < 0 || row >= p * p)
-                throw new InvalidDataException($"{path}: train[{i}] = {e} is not a row index in 0..{p * p - 1} (P = {p}).");
+                throw new RunFolderException(path, $"{path}: train[{i}] = {e} is not a row index in 0..{p * p - 1} (P = {p}).");
             rows[i++] = row;
         }
-        if (rows.Distinct().Count() != rows.Length) throw new InvalidDataException($"{path}: \"train\" repeats row indices.");
+        if (rows.Distinct().Count() != rows.Length) throw new RunFolderException(path, $"{path}: \"train\" repeats row indices.");
         return new RunSplit(RunSettings.RequireLong(root, "seed", path), RunSettings.RequireDouble(root, "train_fraction", path), rows);
     }
 }

@@ -38,12 +38,29 @@ public sealed record StopRecord(StopReason Reason, int Epoch, double? TestAccura
         ["stop_at_acc"] = StopAtAccuracy,
     }.ToJsonString();
 
-    public static StopRecord Parse(string json)
+    /// <summary>Parses stop.json text; <paramref name="path"/> names the file in errors.</summary>
+    public static StopRecord Parse(string json, string path)
     {
-        var node = JsonNode.Parse(json)!.AsObject();
-        var name = (string)node["stop_reason"]!;
-        var reason = Enum.GetValues<StopReason>().First(r => ReasonName(r) == name);
-        return new StopRecord(reason, (int)node["epoch"]!, (double?)node["test_acc"], (double?)node["stop_at_acc"]);
+        RunFolderException Bad(string what) => new(path, $"{path} {what}; it is not a stop.json written by bitonnx train (delete it and resume the run).");
+        JsonObject node;
+        try
+        {
+            node = JsonNode.Parse(json) as JsonObject ?? throw Bad("is not a JSON object");
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            throw Bad("is not valid JSON");
+        }
+        var name = node["stop_reason"] is JsonValue v && v.TryGetValue(out string? text) ? text : throw Bad("has no stop_reason");
+        var reason = Enum.GetValues<StopReason>().Where(r => ReasonName(r) == name).Select(r => (StopReason?)r).FirstOrDefault()
+            ?? throw Bad($"has stop_reason '{name}', not one of {string.Join(", ", Enum.GetValues<StopReason>().Select(ReasonName))}");
+        var epoch = node["epoch"] is JsonValue e && e.TryGetValue(out int n) && n >= 0 ? n : throw Bad("has no epoch");
+        return new StopRecord(reason, epoch, Fraction(node["test_acc"], "test_acc"), Fraction(node["stop_at_acc"], "stop_at_acc"));
+
+        double? Fraction(JsonNode? value, string key) =>
+            value is null ? null
+            : value is JsonValue number && number.TryGetValue(out double d) && double.IsFinite(d) ? d
+            : throw Bad($"has {key} {value.ToJsonString()}, not a number");
     }
 
     public override string ToString() => Reason switch

@@ -172,7 +172,7 @@ public sealed class Trainer
     private static float[] Moment(ModelCheckpoint.Loaded loaded, string name, ParameterInfo info) =>
         loaded.Tensors.TryGetValue(name, out var t) && t.Shape.Equals(info.Shape)
             ? t.Data
-            : throw new CheckpointException($"The resume state lacks optimizer tensor '{name}' {info.Shape}.");
+            : throw new CheckpointException(loaded.Path, $"The resume state '{loaded.Path}' lacks optimizer tensor '{name}' {info.Shape}; start the run again without --resume.");
 
     private CheckpointFacts Facts(ModularAdditionData data, int epoch) =>
         new(_options.Seed, epoch, _options.TrainFraction, data.TrainRows);

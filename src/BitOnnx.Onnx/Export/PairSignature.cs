@@ -1,3 +1,5 @@
+using BitOnnx.Onnx.Contract;
+
 namespace BitOnnx.Onnx.Export;
 
 /// <summary>
@@ -6,10 +8,8 @@ namespace BitOnnx.Onnx.Export;
 /// </summary>
 internal static class PairSignature
 {
-    public const string A = "A";
-    public const string B = "B";
-    public const string Score = "Score";
-    public const string PredictedSum = "PredictedSum";
+    private const string A = ModelContract.PairA;
+    private const string B = ModelContract.PairB;
 
     /// <summary>The tokens [batch, 3] built from the inputs A and B, each checked against 0..P−1.</summary>
     public static TensorRef Tokens(GraphWriter w, int p)
@@ -41,9 +41,9 @@ internal static class PairSignature
     /// <summary>Score = softmax(logits) and PredictedSum = ArgMax(logits) beside the logits themselves.</summary>
     public static void Outputs(GraphWriter w, TensorRef logits, int p)
     {
-        var score = w.Node("Softmax", [logits], Score, new NodeAttributes { { "axis", -1L } });
+        var score = w.Node("Softmax", [logits], ModelContract.Score, new NodeAttributes { { "axis", -1L } });
         // [batch], not [batch, 1]: ML.NET reads a symbolic batch as 1, so this becomes Vector<Int64, 1> (not 1 × 1).
-        var predicted = w.Node("ArgMax", [logits], PredictedSum, new NodeAttributes { { "axis", 1L }, { "keepdims", 0L } });
+        var predicted = w.Node("ArgMax", [logits], ModelContract.PredictedSum, new NodeAttributes { { "axis", 1L }, { "keepdims", 0L } });
         w.G.Output(score, w.Element, ["batch", p]);
         w.G.Output(predicted, TensorElementType.Int64, ["batch"]);
         w.G.Output(logits, w.Element, ["batch", p]);

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Reflection;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
+using BitOnnx.Onnx.Contract;
 
 namespace BitOnnx.Onnx.Export;
 
@@ -14,8 +14,6 @@ public sealed record ExportResult(OnnxModel Model, long Bytes, int BitsPerQuanti
 /// </summary>
 public static class TransformerExporter
 {
-    public const string MetadataPrefix = "bitonnx.";
-
     public static string ExporterVersion =>
         typeof(TransformerExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
@@ -48,7 +46,7 @@ public static class TransformerExporter
             builder.Output(new TensorRef(probe), writer.Element, dims);
         }
 
-        var model = new OnnxModel(builder.Build(Metadata(checkpoint, options, probes)));
+        var model = new OnnxModel(builder.Build(Metadata(checkpoint, options, probes).Entries()));
         var bytes = model.ToBytes().LongLength;
         return new ExportResult(model, bytes, WeightFormats.BitsPerWeight(options.Weights), probes);
     }
@@ -61,26 +59,15 @@ public static class TransformerExporter
         return result;
     }
 
-    private static Dictionary<string, string> Metadata(ModelCheckpoint.Loaded checkpoint, ExportOptions options, IReadOnlyList<string> probes)
-    {
-        var c = checkpoint.Config;
-        string S(long v) => v.ToString(CultureInfo.InvariantCulture);
-        return new Dictionary<string, string>
-        {
-            [MetadataPrefix + "config"] = c.ToJson(),
-            [MetadataPrefix + "preset"] = c.Preset,
-            [MetadataPrefix + "quant"] = c.Quantization.ToString().ToLowerInvariant(),
-            [MetadataPrefix + "quant_scope"] = c.QuantScope.ToString().ToLowerInvariant(),
-            [MetadataPrefix + "p"] = S(c.P),
-            [MetadataPrefix + "weights"] = WeightFormats.Name(options.Weights),
-            [MetadataPrefix + "input"] = options.Signature == GraphSignature.Pair ? "pair"
-                : options.EmbeddedInput ? TransformerGraph.EmbeddedInput : TransformerGraph.TokensInput,
-            [MetadataPrefix + "precision"] = options.DoublePrecision ? "double" : "float",
-            [MetadataPrefix + "probes"] = string.Join(",", probes),
-            [MetadataPrefix + "seed"] = S(checkpoint.Facts.Seed),
-            [MetadataPrefix + "epoch"] = S(checkpoint.Facts.Epoch),
-            [MetadataPrefix + "train_fraction"] = checkpoint.Facts.TrainFraction.ToString("R", CultureInfo.InvariantCulture),
-            [MetadataPrefix + "exporter_version"] = ExporterVersion,
-        };
-    }
+    private static ExportMetadata Metadata(ModelCheckpoint.Loaded checkpoint, ExportOptions options, IReadOnlyList<string> probes) => new(
+        checkpoint.Config.P,
+        checkpoint.Config,
+        WeightFormats.Name(options.Weights),
+        options.Signature == GraphSignature.Pair ? ExportMetadata.PairInput : options.EmbeddedInput ? ModelContract.Embedded : ModelContract.Tokens,
+        options.DoublePrecision ? "double" : "float",
+        probes,
+        checkpoint.Facts.Seed,
+        checkpoint.Facts.Epoch,
+        checkpoint.Facts.TrainFraction,
+        ExporterVersion);
 }

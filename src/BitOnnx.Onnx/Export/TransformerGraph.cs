@@ -1,4 +1,5 @@
 using BitOnnx.Core.Model;
+using BitOnnx.Onnx.Contract;
 
 namespace BitOnnx.Onnx.Export;
 
@@ -12,9 +13,6 @@ namespace BitOnnx.Onnx.Export;
 internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, ParameterSet latent, LinearEmitter linears, bool lastPositionOnly,
     bool precomputedTables = false)
 {
-    public const string TokensInput = "tokens";
-    public const string EmbeddedInput = "embedded";
-
     private readonly Dictionary<string, TensorRef> _parameters = new();
 
     /// <summary>
@@ -27,12 +25,12 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         TensorRef embed;
         if (embeddedInput)
         {
-            var input = w.G.Input(EmbeddedInput, w.Element, ["batch", c.NCtx, c.DModel]);
+            var input = w.G.Input(ModelContract.Embedded, w.Element, ["batch", c.NCtx, c.DModel]);
             embed = w.Node("Identity", [input], HookNames.Embed);
         }
         else
         {
-            var input = tokens ?? w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
+            var input = tokens ?? w.G.Input(ModelContract.Tokens, TensorElementType.Int64, ["batch", c.NCtx]);
             embed = w.Node("Gather", [Embedding(), input], HookNames.Embed, new NodeAttributes { { "axis", 0 } });
         }
         var resid = embed;
@@ -53,7 +51,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
     /// <summary>The graph without probes: block 0 from tables, the last block at the last position.</summary>
     private TensorRef EmitShortcut(TensorRef? tokensMadeElsewhere)
     {
-        var tokens = tokensMadeElsewhere ?? w.G.Input(TokensInput, TensorElementType.Int64, ["batch", c.NCtx]);
+        var tokens = tokensMadeElsewhere ?? w.G.Input(ModelContract.Tokens, TensorElementType.Int64, ["batch", c.NCtx]);
         // Row t·dVocab + token of the embed table is W_E[token] + W_pos[t]; without W_pos every position shares W_E.
         TensorRef table, rows;
         if (c.PositionalEmbedding)

@@ -52,7 +52,7 @@ public static class OnnxTensor
 
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External || tensor.ExternalData.Count > 0)
         {
-            throw new NotSupportedException(
+            throw new OnnxFormatException(null,
                 $"Tensor '{tensor.Name}' keeps its data in an external file; BitOnnx reads only tensors stored inside the model.");
         }
 
@@ -64,7 +64,7 @@ public static class OnnxTensor
             long expectedBytes = count * TensorElementTypes.SizeOf(stored);
             if (raw.Length != expectedBytes)
             {
-                throw new InvalidDataException(
+                throw new OnnxFormatException(null,
                     $"Tensor '{tensor.Name}' has {raw.Length} bytes of raw_data; its shape and type need {expectedBytes}.");
             }
 
@@ -127,7 +127,7 @@ public static class OnnxTensor
     {
         if (stored != expected)
         {
-            throw new InvalidDataException(
+            throw new OnnxFormatException(null,
                 $"Tensor '{tensor.Name}' stores {stored} values; its shape [{string.Join(", ", tensor.Dims)}] needs {expected}.");
         }
     }

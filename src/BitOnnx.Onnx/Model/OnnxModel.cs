@@ -12,7 +12,7 @@ public sealed class OnnxModel
     public OnnxModel(ModelProto proto)
     {
         Proto = proto ?? throw new ArgumentNullException(nameof(proto));
-        if (proto.Graph is null) throw new InvalidDataException("The model has no graph.");
+        if (proto.Graph is null) throw new OnnxFormatException(null, "Not an ONNX model: it has no graph.");
     }
 
     public ModelProto Proto { get; }
@@ -38,20 +38,20 @@ public sealed class OnnxModel
     public static OnnxModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No ONNX model at '{path}'.", path);
+        if (!File.Exists(path)) throw new OnnxFormatException(path, $"ONNX model '{path}' does not exist; give the path of an .onnx file written by bitonnx export.");
         try
         {
             return FromBytes(File.ReadAllBytes(path));
         }
-        catch (InvalidDataException e)
+        catch (OnnxFormatException e)
         {
-            throw new InvalidDataException($"'{path}' is not a readable ONNX model: {e.Message}", e);
+            throw new OnnxFormatException(path, $"'{path}' is not a readable ONNX model: {e.Message}", e);
         }
     }
 
     public static OnnxModel FromBytes(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.IsEmpty) throw new InvalidDataException("The model is empty (0 bytes).");
+        if (bytes.IsEmpty) throw new OnnxFormatException(null, "The model is empty (0 bytes).");
         ModelProto proto;
         try
         {
@@ -59,10 +59,10 @@ public sealed class OnnxModel
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new InvalidDataException($"Not an ONNX ModelProto: {e.Message}", e);
+            throw new OnnxFormatException(null, $"Not an ONNX ModelProto: {e.Message}", e);
         }
 
-        if (proto.Graph is null) throw new InvalidDataException("Not an ONNX model: it has no graph.");
+        if (proto.Graph is null) throw new OnnxFormatException(null, "Not an ONNX model: it has no graph.");
         return new OnnxModel(proto);
     }
 
@@ -94,7 +94,7 @@ public sealed class OnnxModel
 
     public TensorProto GetInitializer(string name) =>
         Graph.Initializer.FirstOrDefault(t => t.Name == name)
-        ?? throw new KeyNotFoundException(
+        ?? throw new OnnxFormatException(null,
             $"Graph '{Graph.Name}' has no initializer '{name}'. It has: {string.Join(", ", Graph.Initializer.Select(t => t.Name))}.");
 
     /// <summary>An initializer's values; <typeparamref name="T"/> must match its element type (float, sbyte, byte, long, ...).</summary>

@@ -1,11 +1,12 @@
 using BitOnnx.Core.Model;
+using BitOnnx.Onnx.Contract;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BitOnnx.Onnx.Runtime;
 
 /// <summary>
 /// THE way to run a modular-addition ONNX model on ONNX Runtime: opens the session with <see cref="SessionDefaults"/>,
-/// reads the model's metadata (<see cref="ModularAdditionMetadata"/>), checks the tokens, and runs token rows [rows, n_ctx] (the
+/// reads the model's metadata (<see cref="ExportMetadata"/>), checks the tokens, and runs token rows [rows, n_ctx] (the
 /// whole P² grid or given rows) in batches, returning logits and any probe by name with its shape. The hot path is
 /// OrtValue-based: inputs and outputs are OrtValues over slices of the caller's and the result's managed arrays, so no
 /// batch is copied; <see cref="CreateBatch"/> pre-allocates them for repeated calls of one shape. Run may be called from
@@ -23,7 +24,7 @@ public sealed partial class ModelSession : IDisposable
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be positive.");
         Name = name;
         Options = options;
-        Metadata = ModularAdditionMetadata.Read(model, name);
+        Metadata = ExportMetadata.Read(model, name);
         using var sessionOptions = SessionDefaults.Create(options);
         try
         {
@@ -48,7 +49,7 @@ public sealed partial class ModelSession : IDisposable
     /// <summary>Opens an .onnx file; the model is named by its file name in errors.</summary>
     public static ModelSession Open(string path, ModelSessionOptions? options = null)
     {
-        if (!File.Exists(path)) throw new ModelSessionException($"ONNX model '{path}' does not exist; give the path of an .onnx file written by bitonnx export.");
+        if (!File.Exists(path)) throw new OnnxFormatException(path, $"ONNX model '{path}' does not exist; give the path of an .onnx file written by bitonnx export.");
         var bytes = File.ReadAllBytes(path);
         return new ModelSession(Parse(bytes, path), bytes, Path.GetFileName(path), options ?? new ModelSessionOptions());
     }
@@ -65,7 +66,7 @@ public sealed partial class ModelSession : IDisposable
 
     public ModelSessionOptions Options { get; }
 
-    public ModularAdditionMetadata Metadata { get; }
+    public ExportMetadata Metadata { get; }
 
     public int P => Metadata.P;
 
@@ -222,7 +223,7 @@ public sealed partial class ModelSession : IDisposable
 
     private string[] ResolveOutputs(IReadOnlyCollection<string>? outputs)
     {
-        var names = (outputs ?? [ModularAdditionMetadata.LogitsOutput]).Distinct(StringComparer.Ordinal).ToArray();
+        var names = (outputs ?? [ModelContract.Logits]).Distinct(StringComparer.Ordinal).ToArray();
         var missing = names.Where(n => Outputs.All(o => o.Name != n)).ToArray();
         if (missing.Length > 0)
         {
@@ -252,7 +253,7 @@ public sealed partial class ModelSession : IDisposable
 
     private void RequireTokenInput()
     {
-        if (Input.Name != TokensInputName)
+        if (Input.Name != ModelContract.Tokens)
             throw new ModelSessionException($"Model '{Name}' takes '{Input.Name}', not token rows; run it with RunEmbedded, or give the token export (bitonnx export without --embedded-input).");
     }
 
@@ -287,9 +288,9 @@ public sealed partial class ModelSession : IDisposable
         {
             return OnnxModel.FromBytes(bytes);
         }
-        catch (InvalidDataException e)
+        catch (OnnxFormatException e)
         {
-            throw new ModelSessionException($"'{name}' is not a readable ONNX model ({OneLine(e.Message)}); give an .onnx file written by bitonnx export.", e);
+            throw new OnnxFormatException(name, $"'{name}' is not a readable ONNX model ({OneLine(e.Message)}); give an .onnx file written by bitonnx export.", e);
         }
     }
 }

@@ -116,9 +116,6 @@ public sealed class TransformerBlock : nn.Module
     private readonly Attention attn;
     private readonly Mlp mlp;
 
-    public Attention Attn => attn;
-    public Mlp Mlp => mlp;
-
     /// <summary>The residual stream after the block at positions offset..: [B, T − offset, dModel].</summary>
     internal Tensor Forward(BlockInput input, long offset, HookRecorder? hooks, int layer)
     {

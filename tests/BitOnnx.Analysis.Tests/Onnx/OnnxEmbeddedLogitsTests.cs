@@ -4,6 +4,7 @@ using BitOnnx.Analysis.Onnx;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Export;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -68,14 +69,14 @@ public sealed class OnnxEmbeddedLogitsTests
 
         var inputs = model.Graph.Inputs;
         Assert.AreEqual(1, inputs.Count);
-        Assert.AreEqual(ModularAdditionGraph.EmbeddedInput, inputs[0].Name);
-        CollectionAssert.AreEqual(new[] { ProbeNames.Logits }, model.Graph.Outputs.Select(o => o.Name).ToArray());
-        Assert.IsFalse(model.Graph.Graph.Node.Any(n => n.Input.Contains(ModularAdditionGraph.TokensInput)), "tokens is gone");
-        Assert.IsFalse(model.Graph.Initializers.Any(i => i.Name == WeightNames.Embed), "W_E is gone with the Gather");
+        Assert.AreEqual(ModelContract.Embedded, inputs[0].Name);
+        CollectionAssert.AreEqual(new[] { HookNames.Logits }, model.Graph.Outputs.Select(o => o.Name).ToArray());
+        Assert.IsFalse(model.Graph.Graph.Node.Any(n => n.Input.Contains(ModelContract.Tokens)), "tokens is gone");
+        Assert.IsFalse(model.Graph.Initializers.Any(i => i.Name == ParameterNames.Embed), "W_E is gone with the Gather");
 
-        var embedded = Array.ConvertAll(probes.Get(ProbeNames.Embed).Data, v => (double)v);
+        var embedded = Array.ConvertAll(probes.Get(HookNames.Embed).Data, v => (double)v);
         var logits = model.Logits(embedded, TinyExports.P * TinyExports.P);
-        var expected = probes.Get(ProbeNames.Logits).Data;
+        var expected = probes.Get(HookNames.Logits).Data;
         double magnitude = expected.Max(v => Math.Abs(v));
         for (int i = 0; i < expected.Length; i++)
             Assert.AreEqual(expected[i], logits[i], 1e-5 * Math.Max(1, magnitude), $"logit {i} ({format})");
@@ -90,10 +91,10 @@ public sealed class OnnxEmbeddedLogitsTests
         var g = proto.Graph;
         g.Node.Add(new BitOnnx.Onnx.Proto.NodeProto { OpType = "Cast", Input = { "tokens" }, Output = { "tokens_f" }, Attribute = { new BitOnnx.Onnx.Proto.AttributeProto { Name = "to", I = 1, Type = BitOnnx.Onnx.Proto.AttributeProto.Types.AttributeType.Int } } });
         g.Node.Add(new BitOnnx.Onnx.Proto.NodeProto { OpType = "ReduceSum", Input = { "tokens_f" }, Output = { "tokens_sum" } });
-        int logits = g.Node.ToList().FindIndex(n => n.Output.Contains(ProbeNames.Logits));
+        int logits = g.Node.ToList().FindIndex(n => n.Output.Contains(HookNames.Logits));
         g.Node[logits].Output[0] = "logits_raw";
-        g.Node.Add(new BitOnnx.Onnx.Proto.NodeProto { OpType = "Add", Input = { "logits_raw", "tokens_sum" }, Output = { ProbeNames.Logits } });
-        var e = Assert.ThrowsException<InvalidDataException>(() => OnnxEmbeddedLogits.FromTokenModel(new BitOnnx.Onnx.OnnxModel(proto), "odd"));
+        g.Node.Add(new BitOnnx.Onnx.Proto.NodeProto { OpType = "Add", Input = { "logits_raw", "tokens_sum" }, Output = { HookNames.Logits } });
+        var e = Assert.ThrowsException<ModelContractException>(() => OnnxEmbeddedLogits.FromTokenModel(new BitOnnx.Onnx.OnnxModel(proto), "odd"));
         StringAssert.Contains(e.Message, "tokens");
         StringAssert.Contains(e.Message, "--embedded-input --double");
     }
@@ -102,7 +103,7 @@ public sealed class OnnxEmbeddedLogitsTests
     public void AGraphThatRoundsItsActivationsIsRefusedWithTheReason()
     {
         var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.Binary), WeightFormat.Int8Dynamic, ProbeSelection.Of("hook_embed"));
-        var e = Assert.ThrowsException<InvalidDataException>(() => OnnxEmbeddedLogits.FromTokenModel(export, "dyn"));
+        var e = Assert.ThrowsException<ModelContractException>(() => OnnxEmbeddedLogits.FromTokenModel(export, "dyn"));
         StringAssert.Contains(e.Message, "DynamicQuantizeLinear");
         StringAssert.Contains(e.Message, "--embedded-input --double");
     }

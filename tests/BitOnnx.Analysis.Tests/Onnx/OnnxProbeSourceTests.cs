@@ -3,6 +3,7 @@ using BitOnnx.Analysis.Onnx;
 using BitOnnx.Core.Model;
 using BitOnnx.Engine.Model;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Export;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -23,7 +24,7 @@ public sealed class OnnxProbeSourceTests
         var cache = ActivationCache.Run(checkpoint.Config, checkpoint.Parameters, TinyExports.EngineTokens(TinyExports.P));
 
         Assert.AreEqual(TinyExports.P, source.P);
-        foreach (var name in ProbeNames.All) Assert.IsTrue(source.Names.Contains(name), $"{name} is an output of a --probes all export");
+        foreach (var name in HookNames.For(checkpoint.Config, 1).Select(h => h.Name)) Assert.IsTrue(source.Names.Contains(name), $"{name} is an output of a --probes all export");
         foreach (var name in source.Names)
         {
             var onnx = source.Get(name);
@@ -45,16 +46,16 @@ public sealed class OnnxProbeSourceTests
     {
         var model = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None));
         var graph = ModularAdditionGraph.Read(model, "tiny");
-        var whole = new OnnxProbeSource(graph, new OnnxProbeOptions { BatchSize = 1000, Outputs = [ProbeNames.MlpPost, ProbeNames.Logits] });
+        var whole = new OnnxProbeSource(graph, new OnnxProbeOptions { BatchSize = 1000, Outputs = [HookNames.MlpPost(0), HookNames.Logits] });
         var reports = new List<AnalysisProgress>();
-        var pieces = new OnnxProbeSource(graph, new OnnxProbeOptions { BatchSize = 7, Outputs = [ProbeNames.MlpPost, ProbeNames.Logits] }, new SyncProgress(reports));
-        CollectionAssert.AreEquivalent(new[] { ProbeNames.MlpPost, ProbeNames.Logits }, pieces.Names.ToArray());
+        var pieces = new OnnxProbeSource(graph, new OnnxProbeOptions { BatchSize = 7, Outputs = [HookNames.MlpPost(0), HookNames.Logits] }, new SyncProgress(reports));
+        CollectionAssert.AreEquivalent(new[] { HookNames.MlpPost(0), HookNames.Logits }, pieces.Names.ToArray());
         Assert.IsNull(pieces.InferenceTime, "nothing runs before a probe is asked for");
-        CollectionAssert.AreEqual(whole.Get(ProbeNames.MlpPost).Data, pieces.Get(ProbeNames.MlpPost).Data);
-        Assert.AreSame(pieces.Get(ProbeNames.Logits), pieces.Get(ProbeNames.Logits));
+        CollectionAssert.AreEqual(whole.Get(HookNames.MlpPost(0)).Data, pieces.Get(HookNames.MlpPost(0)).Data);
+        Assert.AreSame(pieces.Get(HookNames.Logits), pieces.Get(HookNames.Logits));
         Assert.AreEqual(1.0, reports[^1].Fraction);
         Assert.AreEqual(Math.Ceiling(121 / 7.0) + 1, reports.Count, "one report per batch after the first at 0");
-        Assert.ThrowsException<KeyNotFoundException>(() => pieces.Get(ProbeNames.Embed));
+        Assert.ThrowsException<MissingProbesException>(() => pieces.Get(HookNames.Embed));
     }
 
     [TestMethod]
@@ -66,8 +67,8 @@ public sealed class OnnxProbeSourceTests
         Assert.AreEqual(TinyExports.P, ModularAdditionGraph.Read(new OnnxModel(bare), "bare").P);
 
         var wrong = model.Proto.Clone();
-        wrong.MetadataProps.First(m => m.Key == ModularAdditionGraph.PMetadataKey).Value = "13";
-        var e = Assert.ThrowsException<InvalidDataException>(() => ModularAdditionGraph.Read(new OnnxModel(wrong), "wrong"));
+        new ExportMetadata(13).WriteInto(wrong);
+        var e = Assert.ThrowsException<OnnxFormatException>(() => ModularAdditionGraph.Read(new OnnxModel(wrong), "wrong"));
         StringAssert.Contains(e.Message, "P = 13");
         StringAssert.Contains(e.Message, "11 columns");
     }
@@ -76,7 +77,7 @@ public sealed class OnnxProbeSourceTests
     public void AnEmbeddedInputExportIsRefusedAsATokenModelWithAPointerToTheRightOption()
     {
         var embedded = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), embeddedInput: true, doublePrecision: true);
-        var e = Assert.ThrowsException<InvalidDataException>(() => ModularAdditionGraph.Read(embedded, "emb"));
+        var e = Assert.ThrowsException<ModelContractException>(() => ModularAdditionGraph.Read(embedded, "emb"));
         StringAssert.Contains(e.Message, "'tokens'");
         StringAssert.Contains(e.Message, "--embedded");
     }

@@ -47,7 +47,7 @@ public sealed class OnnxWeightSourceTests
     {
         var model = TinyExports.Export(TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary, QuantScope.All), format, ProbeSelection.None);
         var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
-        foreach (var weight in new[] { WeightNames.Embed, WeightNames.Unembed })
+        foreach (var weight in new[] { ParameterNames.Embed, ParameterNames.Unembed })
         {
             Assert.IsFalse(names.Contains(weight), $"{weight} is not stored as floats ({format})");
             Assert.IsTrue(names.Contains(weight + suffix), $"{weight}{suffix} ({format})");
@@ -61,7 +61,7 @@ public sealed class OnnxWeightSourceTests
         var checkpoint = TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary);
         var outs = Formats.Select(f =>
         {
-            Assert.IsTrue(new OnnxWeightSource(TinyExports.Export(checkpoint, f, ProbeSelection.None)).TryGet(WeightNames.MlpOut, out var w));
+            Assert.IsTrue(new OnnxWeightSource(TinyExports.Export(checkpoint, f, ProbeSelection.None)).TryGet(ParameterNames.MlpOut(0), out var w));
             return w;
         }).ToArray();
         CollectionAssert.AreEqual(new[] { 32, 16 }, outs[0].Shape, "[d_mlp, d_model]");

@@ -1,4 +1,5 @@
 using BitOnnx.Analysis.Inputs;
+using BitOnnx.Core.Model;
 
 namespace BitOnnx.Analysis.Tests.Synthetic;
 
@@ -88,7 +89,7 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
 
     private double Omega(int k) => 2 * Math.PI * k / Spec.P;
 
-    /// <summary>Probes over all P² inputs: every name in <see cref="ProbeNames.All"/> except hook_pre and hook_resid_post.</summary>
+    /// <summary>Probes over all P² inputs: hook_embed, the attention scores and pattern, hook_post at = and the logits.</summary>
     public InMemoryProbeSource Probes()
     {
         var s = Spec;
@@ -108,7 +109,7 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
                     embed[(row * 3 + 2) * d + j] = (float)_embedding[p * d + j];
                 }
             }
-        source.Add(ProbeNames.Embed, embed, pp, 3, d);
+        source.Add(HookNames.Embed, embed, pp, 3, d);
 
         var pattern = new float[pp * h * 9];
         var scores = new float[pp * h * 9];
@@ -126,8 +127,8 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
                 for (int qp = 0; qp < 2; qp++) pattern[(row * h + head) * 9 + qp * 3 + qp] = 1; // earlier queries look at themselves
             }
         }
-        source.Add(ProbeNames.AttentionPattern, pattern, pp, h, 3, 3);
-        source.Add(ProbeNames.AttentionScores, scores, pp, h, 3, 3);
+        source.Add(HookNames.Pattern(0), pattern, pp, h, 3, 3);
+        source.Add(HookNames.AttnScores(0), scores, pp, h, 3, 3);
 
         var post = new float[pp * 3 * m];
         var phaseA = new double[m];
@@ -148,8 +149,8 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
                 post[offset + n] = (float)Math.Max(0, pre);
             }
         }
-        source.Add(ProbeNames.MlpPost, post, pp, 3, m);
-        source.Add(ProbeNames.Logits, Logits(rng), pp, p);
+        source.Add(HookNames.MlpPost(0), post, pp, 3, m);
+        source.Add(HookNames.Logits, Logits(rng), pp, p);
         return source;
     }
 
@@ -181,9 +182,9 @@ public sealed class SyntheticFourierModel : IEmbeddedLogits
                 wU[j * p + c] = (float)v;
             }
         return new InMemoryWeightSource()
-            .Add(WeightNames.Embed, we, p + 1, d)
-            .Add(WeightNames.MlpOut, wOut, m, d)
-            .Add(WeightNames.Unembed, wU, d, p);
+            .Add(ParameterNames.Embed, we, p + 1, d)
+            .Add(ParameterNames.MlpOut(0), wOut, m, d)
+            .Add(ParameterNames.Unembed, wU, d, p);
     }
 
     private float[] Logits(Random rng)

@@ -1,5 +1,6 @@
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Progress;
+using BitOnnx.Core.Model;
 
 namespace BitOnnx.Analysis.Tests.Synthetic;
 
@@ -31,7 +32,7 @@ public static class SyntheticTraining
             }
         }
         var clock = ProbeViews.Logits(model.Probes());
-        var randomEmbedding = finalWeights.TryGet(WeightNames.Embed, out var we)
+        var randomEmbedding = finalWeights.TryGet(ParameterNames.Embed, out var we)
             ? we.Data.Select(_ => (float)(0.8 * SyntheticFourierModel.Gaussian(rng))).ToArray()
             : throw new InvalidOperationException("The synthetic model has no embedding.");
 
@@ -66,7 +67,7 @@ public static class SyntheticTraining
             var data = new float[w.Data.Length];
             for (int i = 0; i < data.Length; i++)
             {
-                double noise = name == WeightNames.Embed ? randomEmbedding[i] : 0.3 * Math.Sin(i * 12.9898);
+                double noise = name == ParameterNames.Embed ? randomEmbedding[i] : 0.3 * Math.Sin(i * 12.9898);
                 data[i] = (float)(size * (circuit * w.Data[i] + (1 - circuit) * noise));
             }
             result.Add(name, data, w.Shape);
@@ -79,11 +80,11 @@ public static class SyntheticTraining
     {
         public int P => p;
 
-        public IReadOnlyCollection<string> Names => [ProbeNames.Logits];
+        public IReadOnlyCollection<string> Names => [HookNames.Logits];
 
         public ProbeTensor Get(string name)
         {
-            if (name != ProbeNames.Logits) throw new KeyNotFoundException($"Synthetic checkpoints only have '{ProbeNames.Logits}'.");
+            if (name != HookNames.Logits) throw new MissingProbesException("synthetic checkpoint", name);
             var data = new float[memorised.Length];
             for (int i = 0; i < data.Length; i++) data[i] = (float)(memory * memorised[i] + circuit * clock[i]);
             return new ProbeTensor(name, data, [p * p, p]);

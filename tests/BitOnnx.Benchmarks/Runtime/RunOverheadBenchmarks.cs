@@ -93,6 +93,6 @@ public class RunOverheadBenchmarks
         var eye = new float[p * p];
         for (int i = 0; i < p; i++) eye[i * p + i] = 1f;
         g.Output(g.Node("Gather", [g.Initializer("eye", eye, [p, p]), sum], output: "logits"), OnnxType.Float, ["batch", p]);
-        return new OnnxModel(g.Build(new Dictionary<string, string> { ["bitonnx.p"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+        return new OnnxModel(g.Build(new BitOnnx.Onnx.Contract.ExportMetadata(p).Entries()));
     }
 }

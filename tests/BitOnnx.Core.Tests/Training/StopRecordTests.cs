@@ -14,7 +14,7 @@ public sealed class StopRecordTests
         var stop = new StopRecord(reason, 2400, 0.9912345678901234, reason == StopReason.AccuracyReached ? 0.99 : null);
         var json = stop.ToJson();
         StringAssert.Contains(json, $"\"stop_reason\":\"{name}\"");
-        Assert.AreEqual(stop, StopRecord.Parse(json));
+        Assert.AreEqual(stop, StopRecord.Parse(json, "stop.json"));
     }
 
     [TestMethod]

@@ -1,8 +1,9 @@
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
 
 namespace BitOnnx.Onnx.Tests.Runtime;
 
-/// <summary>Broken models end in one ModelSessionException with a one-line message, never a crash or a raw ORT error.</summary>
+/// <summary>Broken models end in one BitOnnxException with a one-line message, never a crash or a raw ORT error.</summary>
 [TestClass]
 public class BadModelTests
 {
@@ -47,7 +48,7 @@ public class BadModelTests
     [TestMethod]
     public void MissingFileSaysSo()
     {
-        var e = Assert.ThrowsException<ModelSessionException>(() => ModelSession.Open("/nonexistent/model.onnx"));
+        var e = Assert.ThrowsException<OnnxFormatException>(() => ModelSession.Open("/nonexistent/model.onnx"));
         StringAssert.Contains(e.Message, "'/nonexistent/model.onnx' does not exist");
     }
 
@@ -55,7 +56,7 @@ public class BadModelTests
     public void ModelWithoutLogitsOrWithOtherInputsIsNotAModularAdditionModel()
     {
         var other = OnnxModel.FromBytes(TestModels.AddConstant(3, 1f));
-        StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromModel(other, "add")).Message, "no output named 'logits'");
+        StringAssert.Contains(Assert.ThrowsException<ModelContractException>(() => ModelSession.FromModel(other, "add")).Message, "no output named 'logits'");
 
         var model = OnnxModel.FromBytes(Valid);
         model.Graph.Input[0].Name = "ids";
@@ -64,10 +65,23 @@ public class BadModelTests
         StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromModel(model, "ids")).Message, "takes 'tokens' int64 [batch, 3]");
     }
 
-    private static ModelSessionException Load(byte[] model)
+    private static BitOnnx.Core.BitOnnxException Load(byte[] model)
     {
-        var e = Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromBytes(model, "bad.onnx").Dispose());
+        var e = ThrowsBitOnnx(() => ModelSession.FromBytes(model, "bad.onnx").Dispose());
         Assert.IsFalse(e.Message.Contains('\n'), $"one line: {e.Message}");
         return e;
+    }
+
+    private static BitOnnx.Core.BitOnnxException ThrowsBitOnnx(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (BitOnnx.Core.BitOnnxException e)
+        {
+            return e;
+        }
+        throw new AssertFailedException("expected a BitOnnxException");
     }
 }

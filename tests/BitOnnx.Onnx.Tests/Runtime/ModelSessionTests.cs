@@ -1,3 +1,4 @@
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
@@ -31,19 +32,19 @@ public class ModelSessionTests
     [TestMethod]
     public void MetadataGivesPFromTheModelAndTheLogitsWidthWhenMetadataIsMissing()
     {
-        using var session = ModelSession.FromModel(TestModels.ExactModularAddition(P, new Dictionary<string, string> { ["bitonnx.weights"] = "int2", ["bitonnx.probes"] = "hook_embed,blocks.0.hook_resid_post" }), "m");
+        using var session = ModelSession.FromModel(TestModels.ExactModularAddition(P, new ExportMetadata(P, Weights: "int2", Probes: ["hook_embed", "blocks.0.hook_resid_post"])), "m");
         Assert.AreEqual(P, session.P);
         Assert.AreEqual(3, session.NCtx);
         Assert.AreEqual("int2", session.Metadata.Weights);
-        CollectionAssert.AreEqual(new[] { "hook_embed", "blocks.0.hook_resid_post" }, session.Metadata.Probes.ToArray());
+        CollectionAssert.AreEqual(new[] { "hook_embed", "blocks.0.hook_resid_post" }, session.Metadata.ProbeNames.ToArray());
         Assert.IsNull(session.Metadata.Config, "no bitonnx.config: not a bitonnx export");
 
         var bare = TestModels.ExactModularAddition(P);
         bare.Proto.MetadataProps.Clear();
-        Assert.AreEqual(P, ModularAdditionMetadata.Read(bare, "bare").P);
+        Assert.AreEqual(P, ExportMetadata.Read(bare, "bare").P);
 
-        var wrong = TestModels.ExactModularAddition(P, new Dictionary<string, string> { ["bitonnx.p"] = "13" });
-        StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromModel(wrong, "wrong")).Message, "P = 13 but its logits have 11 columns");
+        var wrong = TestModels.ExactModularAddition(P, new ExportMetadata(13));
+        StringAssert.Contains(Assert.ThrowsException<OnnxFormatException>(() => ModelSession.FromModel(wrong, "wrong")).Message, "P = 13 but its logits have 11 columns");
     }
 
     [TestMethod]

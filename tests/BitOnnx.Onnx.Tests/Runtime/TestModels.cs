@@ -1,3 +1,4 @@
+using BitOnnx.Onnx.Contract;
 using OnnxType = BitOnnx.Onnx.TensorElementType;
 
 namespace BitOnnx.Onnx.Tests.Runtime;
@@ -121,7 +122,7 @@ internal static class TestModels
     /// The smallest modular-addition model: logits = one_hot((a + b) mod P) from tokens [batch, 3] = [a, b, =], with the
     /// metadata bitonnx.p. Its answers are known in closed form, so tests of ModelSession need no trained model.
     /// </summary>
-    public static OnnxModel ExactModularAddition(int p, IReadOnlyDictionary<string, string>? metadata = null)
+    public static OnnxModel ExactModularAddition(int p, ExportMetadata? metadata = null)
     {
         var g = new OnnxGraphBuilder("exact_modular_addition");
         var tokens = g.Input("tokens", OnnxType.Int64, ["batch", 3]);
@@ -132,8 +133,7 @@ internal static class TestModels
         for (int i = 0; i < p; i++) eye[i * p + i] = 1f;
         var logits = g.Node("Gather", [g.Initializer("eye", eye, [p, p]), sum], output: "logits");
         g.Output(logits, OnnxType.Float, ["batch", p]);
-        var meta = new Dictionary<string, string> { ["bitonnx.p"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        foreach (var kv in metadata ?? new Dictionary<string, string>()) meta[kv.Key] = kv.Value;
+        var meta = (metadata ?? new ExportMetadata(p)).Entries();
         return new OnnxModel(g.Build(meta));
     }
 
