@@ -36,9 +36,13 @@ internal static class EngineReference
                     var scale = preset == TransformerConfig.Nanda2023Name && mode == WeightQuantization.Binary ? BinaryScale.AbsMean : BinaryScale.None;
                     yield return TransformerConfig.FromPreset(preset) with { P = p, Quantization = mode, NLayers = layers, BinaryScale = scale };
                 }
+        // Fully quantized (W_E and W_U too), as docs/fully-quantized.md trains them: binary with BitNet's absmean scale.
+        yield return TransformerConfig.Li2024 with { P = p, Quantization = WeightQuantization.Binary, BinaryScale = BinaryScale.AbsMean, QuantScope = QuantScope.All };
+        yield return TransformerConfig.Li2024 with { P = p, Quantization = WeightQuantization.Ternary, QuantScope = QuantScope.All };
     }
 
-    public static string Describe(TransformerConfig c) => $"{c.Preset} {c.Quantization} (scale {c.BinaryScale}) {c.NLayers} layer(s)";
+    public static string Describe(TransformerConfig c) =>
+        $"{c.Preset} {c.Quantization} (scale {c.BinaryScale}, scope {c.QuantScope}) {c.NLayers} layer(s)";
 
     /// <summary>max |a − b| / max |b| over finite entries; infinities must sit at the same places with the same sign.</summary>
     public static double RelativeError(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)

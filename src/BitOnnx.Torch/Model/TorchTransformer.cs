@@ -88,7 +88,7 @@ public sealed class TorchTransformer : nn.Module
         long b = batch.Batch, t = batch.Positions;
         if (hooks is not null)
         {
-            hooks.Record(HookNames.Embed, embed.W_E.index_select(0, batch.Tokens.view(-1)).view(b, t, c.DModel));
+            hooks.Record(HookNames.Embed, Embedding().index_select(0, batch.Tokens.view(-1)).view(b, t, c.DModel));
             if (pos_embed is not null) hooks.Record(HookNames.PosEmbed, pos_embed.W_pos.unsqueeze(0).expand(b, t, c.DModel));
         }
         var input = BlockInput.FromTable(InputTable(), batch);
@@ -104,14 +104,23 @@ public sealed class TorchTransformer : nn.Module
             resid = ln_final.Forward(resid);
             hooks?.Record(HookNames.FinalNormalized, resid);
         }
-        var logits = resid.select(1, -1).mm(unembed.W_U);
+        var logits = resid.select(1, -1).mm(Unembedding());
         hooks?.Record(HookNames.Logits, logits);
         return scope.MoveToOuter(logits);
     }
 
     /// <summary>Block 0's possible inputs: W_E [dVocab, dModel], or with W_pos one copy per position [T·dVocab, dModel].</summary>
-    private Tensor InputTable() =>
-        pos_embed is null
-            ? embed.W_E
-            : pos_embed.W_pos.unsqueeze(1).Plus(embed.W_E.unsqueeze(0)).reshape(-1, Config.DModel);
+    private Tensor InputTable()
+    {
+        var embedding = Embedding();
+        return pos_embed is null ? embedding : pos_embed.W_pos.unsqueeze(1).Plus(embedding.unsqueeze(0)).reshape(-1, Config.DModel);
+    }
+
+    /// <summary>W_E as the forward pass uses it: quantized as a whole tensor, through the STE, when the quant scope is all.</summary>
+    private Tensor Embedding() => Config.QuantScope == QuantScope.All ? Quantized(embed.W_E) : embed.W_E;
+
+    /// <summary>W_U as the forward pass uses it, quantized like W_E when the quant scope is all.</summary>
+    private Tensor Unembedding() => Config.QuantScope == QuantScope.All ? Quantized(unembed.W_U) : unembed.W_U;
+
+    private Tensor Quantized(Tensor latent) => StraightThroughQuantizer.Effective(latent, Config.Quantization, Config.BinaryScale);
 }
