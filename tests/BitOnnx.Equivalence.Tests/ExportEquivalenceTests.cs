@@ -35,7 +35,7 @@ public sealed class ExportEquivalenceTests
         foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
             using var session = ModelSession.FromModel(export.Model, $"{preset}-{mode}-{format}", new ModelSessionOptions { Threads = 1, OptimizationLevel = level });
-            var report = EngineReference.Verify(checkpoint, session, ExportVerification.DefaultTolerance);
+            var report = EngineVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
             Assert.AreEqual(HookNames.For(checkpoint.Config, 1).Count, report.Outputs.Count, "every hook is compared");
             foreach (var output in report.Outputs)
                 Assert.IsTrue(output.Passed, $"{output.Name}: max |Δ| = {output.MaxAbsDifference:E2}, magnitude {output.Magnitude:G3} ({preset}, {mode}, {format}, {level})");
@@ -60,7 +60,7 @@ public sealed class ExportEquivalenceTests
         foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
             using var session = ModelSession.FromModel(export.Model, $"{preset}-{mode}-int8-dynamic", new ModelSessionOptions { Threads = 1, OptimizationLevel = level });
-            var report = EngineReference.Verify(checkpoint, session, ExportVerification.DynamicTolerance);
+            var report = EngineVerification.Run(checkpoint, session, ExportVerification.DynamicTolerance);
             Assert.AreEqual(HookNames.For(checkpoint.Config, 1).Count, report.Outputs.Count, "every hook is compared");
             foreach (var output in report.Outputs)
                 Assert.IsTrue(output.Passed, $"{output.Name}: max |Δ| = {output.MaxAbsDifference:E2}, magnitude {output.Magnitude:G3} ({preset}, {mode}, {level})");
@@ -77,7 +77,7 @@ public sealed class ExportEquivalenceTests
             var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format });
             Assert.IsTrue(export.Model.Graph.Node.Any(n => n.Output.Contains("blocks.0.attn.hook_k.table")), "block 0 reads its keys from a table");
             using var session = ModelSession.FromModel(export.Model, "export");
-            var report = EngineReference.Verify(checkpoint, session, ExportVerification.DefaultTolerance);
+            var report = EngineVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
             Assert.AreEqual(HookNames.Logits, report.Outputs.Single().Name);
             Assert.IsTrue(report.Passed, $"logits max |Δ| = {report.Outputs[0].MaxAbsDifference:E2} ({preset}, {mode}, {format}, {layers} layers)");
             Assert.AreEqual(0, report.PredictionMismatches);
@@ -102,7 +102,7 @@ public sealed class ExportEquivalenceTests
         }
         using (session)
         {
-            var report = EngineReference.Verify(checkpoint, session, 1e-3);
+            var report = EngineVerification.Run(checkpoint, session, 1e-3);
             Assert.IsTrue(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name} {o.MaxAbsDifference:E2}")));
             Assert.AreEqual(0, report.PredictionMismatches);
         }
@@ -114,7 +114,7 @@ public sealed class ExportEquivalenceTests
         var checkpoint = TrainedModels.Load(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary, layers: 2);
         var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = ProbeSelection.Every });
         using var session = ModelSession.FromModel(export.Model, "export");
-        var report = EngineReference.Verify(checkpoint, session, ExportVerification.DefaultTolerance);
+        var report = EngineVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
         Assert.IsTrue(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name} {o.MaxAbsDifference:E2}")));
     }
 

@@ -43,7 +43,7 @@ public sealed class Int2RealSizeTests
         }
 
         using var session = ModelSession.FromModel(export.Model, $"li2024-{mode}-{dModel}", new ModelSessionOptions { Threads = 2, OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
-        var report = EngineReference.Verify(checkpoint, session, ExportVerification.DefaultTolerance, threads: 2);
+        var report = EngineVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance, threads: 2);
 
         Assert.AreEqual(113 * 113, report.Pairs);
         Assert.AreEqual(HookNames.For(config, 1).Count, report.Outputs.Count, "every hook is compared");

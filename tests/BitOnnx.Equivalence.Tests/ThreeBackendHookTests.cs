@@ -37,7 +37,7 @@ public sealed class ThreeBackendHookTests
         var checkpoint = ModelCheckpoint.Load(run.ModelFile);
         var rows = ModularAdditionData.AllRows(P);
 
-        var engine = EngineReference.Activations(checkpoint);
+        var engine = EngineVerification.Activations(checkpoint);
 
         TorchRuntime.SetThreads(1);
         using var model = new TorchTransformer(checkpoint.Config);

@@ -15,7 +15,7 @@ public sealed class VerificationRefusalTests
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
         using var session = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions()).Model, "export");
-        var reference = EngineReference.Activations(checkpoint);
+        var reference = EngineVerification.Activations(checkpoint);
         BitOnnxException e = Assert.ThrowsException<OnnxModelMismatchException>(() => ExportVerification.Run(session, 11, reference, ExportVerification.DefaultTolerance));
         StringAssert.Contains(e.Message, "P = 7 but the checkpoint is for P = 11");
     }
@@ -25,7 +25,7 @@ public sealed class VerificationRefusalTests
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
         using var session = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions()).Model, "export");
-        var partial = EngineReference.Activations(checkpoint).Where(kv => kv.Key != HookNames.Logits).ToDictionary();
+        var partial = EngineVerification.Activations(checkpoint).Where(kv => kv.Key != HookNames.Logits).ToDictionary();
         var e = Assert.ThrowsException<ArgumentException>(() => ExportVerification.Run(session, 7, partial, ExportVerification.DefaultTolerance));
         StringAssert.Contains(e.Message, HookNames.Logits);
     }

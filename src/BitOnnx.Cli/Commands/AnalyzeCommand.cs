@@ -3,6 +3,7 @@ using BitOnnx.Analysis;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Pipelines.Reports;
 
 namespace BitOnnx.Cli.Commands;
 
@@ -22,17 +23,18 @@ public static class AnalyzeCommand
         var noGradients = new Option<bool>("--no-gradients") { Description = "Skip gradient symmetricity (the clock-vs-pizza verdict then rests on distance irrelevance)." };
         var output = new Option<string>("--output", "-o") { Description = "Report folder to write (index.html, summary.json, data/*.csv).", Required = true };
         var title = new Option<string?>("--title") { Description = "Title of the report page." };
+        var layer = new Option<int?>("--layer") { Description = "The block whose attention and MLP are analysed (default: the model's only block; required for deeper models)." };
         var provider = PredictCommand.ProviderOption();
         var command = new Command("analyze", "Analyse exported models through ONNX Runtime and write an interactive report (Fourier analyses, FVE, progress measures, clock vs pizza).")
         {
-            model, compare, names, runs, embedded, noGradients, output, title, provider,
+            model, compare, names, runs, embedded, noGradients, output, title, layer, provider,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
             var paths = new[] { r.GetValue(model)! }.Concat(r.GetValue(compare) ?? []).ToArray();
             var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients));
             var session = new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(r.GetValue(provider)!) };
-            AnalyzeRun.Execute(requests, r.GetValue(output)!, r.GetValue(title), session);
+            AnalyzeAndReport.Run(requests, r.GetValue(output)!, r.GetValue(title), session, new AnalysisOptions { Layer = r.GetValue(layer) }, new ConsoleObserver());
             return 0;
         }));
         return command;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using BitOnnx.Cli.Demo;
+using BitOnnx.Pipelines.Demo;
 
 namespace BitOnnx.Cli.Commands;
 
@@ -21,7 +21,8 @@ public static class DemoCommand
         {
             try
             {
-                return DemoRun.Execute(r.GetValue(output)!, r.GetValue(seed), r.GetValue(threads), r.GetValue(quick));
+                DemoPipeline.Run(new DemoRequest(r.GetValue(output)!, r.GetValue(seed), r.GetValue(threads), r.GetValue(quick)), new ConsoleObserver());
+                return 0;
             }
             catch (OperationCanceledException)
             {

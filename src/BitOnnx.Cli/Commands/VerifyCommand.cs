@@ -4,6 +4,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Onnx.Verification;
+using BitOnnx.Pipelines.Verification;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;

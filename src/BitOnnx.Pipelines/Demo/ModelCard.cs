@@ -5,7 +5,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 
-namespace BitOnnx.Cli.Demo;
+namespace BitOnnx.Pipelines.Demo;
 
 /// <summary>The short card written beside each demo model: how it was made and what it learned.</summary>
 public static class ModelCard

@@ -1,7 +1,7 @@
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 
-namespace BitOnnx.Cli.Demo;
+namespace BitOnnx.Pipelines.Demo;
 
 /// <summary>One model of the demo: what to train and how long.</summary>
 public sealed record DemoModel(string Name, TransformerConfig Config, TrainingOptions Options);

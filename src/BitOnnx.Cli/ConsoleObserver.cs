@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using BitOnnx.Analysis;
+using BitOnnx.Core.Training;
+using BitOnnx.Pipelines.Observers;
+using Spectre.Console;
+
+namespace BitOnnx.Cli;
+
+/// <summary>
+/// Shows a pipeline's work in the terminal: a live progress bar per training job (Ctrl-C cancels it, leaving its run
+/// folder consistent) with a summary row after it, progress rows for analyses, tables and lines.
+/// </summary>
+public sealed class ConsoleObserver : IPipelineObserver
+{
+    public TrainingResult Train(string label, int epochs, Func<IProgress<TrainingProgress>, CancellationToken, TrainingResult> job)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        var watch = Stopwatch.StartNew();
+        TrainingResult? result = null;
+        int? firstEpoch = null;
+        try
+        {
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask(Markup.Escape(label), maxValue: epochs);
+                    var progress = new InlineProgress<TrainingProgress>(p =>
+                    {
+                        firstEpoch ??= p.Epoch;
+                        task.Value = p.Epoch;
+                        task.Description = Markup.Escape(ProgressLine(label, p));
+                    });
+                    result = job(progress, cancel.Token);
+                });
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        watch.Stop();
+        var r = result!;
+        if (r.Interrupted)
+        {
+            AnsiConsole.MarkupLine($"[yellow]Interrupted at epoch {r.Epoch}.[/] The run folder is consistent; continue with [bold]--resume[/].");
+            return r;
+        }
+        var last = r.Metrics.LastOrDefault();
+        var grokked = r.Metrics.FirstOrDefault(m => m.TestAccuracy >= 0.99);
+        var table = new Table().AddColumns("run", "epochs", "train loss", "test loss", "test acc", "epoch ≥ 99%", "ms / epoch");
+        table.AddRow(Markup.Escape(label), r.Epoch.ToString(CultureInfo.InvariantCulture),
+            F(last?.TrainLoss), F(last?.TestLoss), last is null ? "-" : last.TestAccuracy.ToString("P2", CultureInfo.InvariantCulture),
+            grokked?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "not reached",
+            (watch.Elapsed.TotalMilliseconds / Math.Max(1, r.Epoch - (firstEpoch ?? 1) + 1)).ToString("F1", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        if (r.Stop.Reason == StopReason.AccuracyReached)
+            AnsiConsole.MarkupLine($"Stopped early: {Markup.Escape(r.Stop.ToString())}.");
+        return r;
+    }
+
+    /// <summary>
+    /// The bar's text: the epoch trained, and the latest logged losses with the epoch they belong to (logged every
+    /// --log-every epochs, so they are older than the epoch beside them).
+    /// </summary>
+    public static string ProgressLine(string label, TrainingProgress p) =>
+        p.LastLogged is not { } logged
+            ? $"{label}  epoch {p.Epoch}"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{label}  epoch {p.Epoch}  (at {logged.Epoch}: train {logged.TrainLoss:G3}  test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1})");
+
+    public T Analyze<T>(Func<Func<string?, IProgress<AnalysisProgress>>, T> job)
+    {
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var rows = new AnalysisProgressRows(ctx);
+                result = job(rows.For);
+                rows.CompleteAll();
+            });
+        return result;
+    }
+
+    public void Show(ResultTable table)
+    {
+        var view = new Table().AddColumns(table.Columns.Select(Markup.Escape).ToArray());
+        foreach (var row in table.Rows) view.AddRow(row.Select(Markup.Escape).ToArray());
+        AnsiConsole.Write(view);
+    }
+
+    public void Say(string line, bool warning = false) =>
+        AnsiConsole.MarkupLine(warning ? $"[yellow]note:[/] {Markup.Escape(line)}" : Markup.Escape(line));
+
+    private static string F(double? v) => v?.ToString("G4", CultureInfo.InvariantCulture) ?? "-";
+
+    /// <summary>Reports on the job's thread, so the bar shows the epoch just finished.</summary>
+    private sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
+    {
+        public void Report(T value) => handler(value);
+    }
+}
