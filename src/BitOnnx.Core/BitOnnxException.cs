@@ -7,7 +7,14 @@ namespace BitOnnx.Core;
 /// </summary>
 public class BitOnnxException : Exception
 {
-    public BitOnnxException(string message) : base(message) { }
+    public BitOnnxException(string message) : base(OneLine(message)) { }
 
-    public BitOnnxException(string message, Exception inner) : base(message, inner) { }
+    public BitOnnxException(string message, Exception inner) : base(OneLine(message), inner) { }
+
+    /// <summary>
+    /// The text on one line: line breaks (in a quoted parser error, a list of problems) become "; ". Every message of
+    /// this type goes through it, so a front end can print it as one line whatever it quotes.
+    /// </summary>
+    public static string OneLine(string text) =>
+        string.Join("; ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -1,2 +1,2 @@
-global using Microsoft.VisualStudio.TestTools.UnitTesting;
 global using BitOnnx.Pipelines.Verification;
+global using Microsoft.VisualStudio.TestTools.UnitTesting;

@@ -66,6 +66,8 @@ public static class SafeTensorsFile
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > bytes.Length)
             throw new CheckpointException(path, $"'{path}' is not a safetensors file or is truncated: its header claims {headerLength} bytes of the file's {bytes.Length}.");
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(8, (int)headerLength)))
+            throw new CheckpointException(path, $"'{path}' has a safetensors header that is not UTF-8 text: the file is corrupt.");
         JsonObject header;
         try
         {

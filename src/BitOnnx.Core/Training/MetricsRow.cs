@@ -19,6 +19,9 @@ public sealed record MetricsRow(int Epoch, double TrainLoss, double TestLoss, do
     /// </summary>
     public static IReadOnlyList<MetricsRow> ParseFile(string text, string path)
     {
+        // Every row is written with its newline, so a file that does not end in one was cut short (a crash mid-append).
+        if (text.Length > 0 && text[^1] != '\n')
+            throw new RunFolderException(path, $"{path} does not end with a newline: its last row was cut short. Resume the run to rewrite it.");
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToArray();
         if (lines.Length == 0 || lines[0].Trim() != Header)
             throw new RunFolderException(path, $"{path} does not start with the header '{Header}'; it is not a metrics.csv written by bitonnx train.");
