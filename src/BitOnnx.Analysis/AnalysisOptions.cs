@@ -44,11 +44,17 @@ public sealed record AnalysisOptions
     /// <summary>The block to analyse (see <see cref="Inputs.AnalysedLayer"/>); null: the model's only block.</summary>
     public int? Layer { get; init; }
 
-    /// <summary>Neurons whose maps the report shows (Li 2024 fig. 3 shows neuron 0).</summary>
-    public IReadOnlyList<int> ShownNeurons { get; init; } = [0, 1, 2, 3];
+    /// <summary>
+    /// Neurons whose maps the report shows; null: the four whose activation varies most over (a, b) (Li 2024 fig. 3
+    /// shows neuron 0, which in a ternary model may be dead).
+    /// </summary>
+    public IReadOnlyList<int>? ShownNeurons { get; init; }
 
     /// <summary>How many of the largest logit Fourier components to list.</summary>
     public int TopLogitComponents { get; init; } = 20;
+
+    /// <summary>The accuracies below which no algorithm is claimed (<see cref="LearningGate"/>).</summary>
+    public LearningThresholds Learning { get; init; } = new();
 
     /// <summary>Clock-vs-pizza thresholds.</summary>
     public ClockPizzaThresholds ClockPizza { get; init; } = new();

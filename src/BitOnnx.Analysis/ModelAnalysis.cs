@@ -19,18 +19,19 @@ public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource
 /// <param name="Name">Display name.</param>
 /// <param name="P">Modulus.</param>
 /// <param name="Run">The run folder, when known.</param>
+/// <param name="Learning">Whether it learned the task; below the gate no verdict and no key frequencies are claimed.</param>
 /// <param name="Embedding">Embedding Fourier norms and key frequencies.</param>
 /// <param name="Attention">Attention maps.</param>
 /// <param name="Neurons">Neuron maps, FVE, clusters.</param>
 /// <param name="Logits">Logit Fourier norms and losses.</param>
 /// <param name="ClockPizza">Clock-vs-pizza measures and verdict.</param>
 public sealed record ModelAnalysis(
-    string Name, int P, TrainingRun? Run, EmbeddingFourierResult? Embedding, AttentionResult? Attention,
+    string Name, int P, TrainingRun? Run, LearningGate Learning, EmbeddingFourierResult? Embedding, AttentionResult? Attention,
     NeuronFourierResult? Neurons, LogitFourierResult? Logits, ClockPizzaResult? ClockPizza)
 {
-    /// <summary>Key frequencies by the embedding-norm method (empty when not analysed).</summary>
-    public int[] EmbeddingKeyFrequencies => Embedding?.KeyFrequencies ?? [];
+    /// <summary>Key frequencies by the embedding-norm method (empty when not analysed, or not claimed: see <see cref="Learning"/>).</summary>
+    public int[] EmbeddingKeyFrequencies => Learning.AllowsClaims ? Embedding?.KeyFrequencies ?? [] : [];
 
-    /// <summary>Key frequencies by Nanda's per-neuron method (empty when not analysed).</summary>
-    public int[] NeuronKeyFrequencies => Neurons?.KeyFrequencies ?? [];
+    /// <summary>Key frequencies by Nanda's per-neuron method (empty when not analysed, or not claimed: see <see cref="Learning"/>).</summary>
+    public int[] NeuronKeyFrequencies => Learning.AllowsClaims ? Neurons?.KeyFrequencies ?? [] : [];
 }

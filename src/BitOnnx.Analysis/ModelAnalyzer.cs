@@ -25,6 +25,7 @@ public static class ModelAnalyzer
         if (parts.HasFlag(AnalysisParts.Embedding) && !hasEmbedWeight) Need(HookNames.Embed, "embedding Fourier norms");
         if (parts.HasFlag(AnalysisParts.Attention)) Need(AttentionAnalysis.ProbeFor(options.Attention, layer), "attention maps");
         if (parts.HasFlag(AnalysisParts.Neurons)) Need(HookNames.MlpPost(layer), "neuron maps and FVE");
+        Need(HookNames.Logits, "whether the model learned the task");
         if (parts.HasFlag(AnalysisParts.Logits)) Need(HookNames.Logits, "logit Fourier norms and losses");
         if (parts.HasFlag(AnalysisParts.ClockPizza))
         {
@@ -55,6 +56,9 @@ public static class ModelAnalyzer
         IReadOnlyList<int>? train = model.Run?.Split?.Train;
         void Report(string stage, double f) => progress?.Report(new AnalysisProgress(stage, Math.Clamp(f, 0, 1)));
 
+        var logits = ProbeViews.Logits(probes);
+        var learning = LearningGate.Assess(logits, p, train, options.Learning);
+
         EmbeddingFourierResult? embedding = null;
         if (parts.HasFlag(AnalysisParts.Embedding))
         {
@@ -82,28 +86,31 @@ public static class ModelAnalyzer
                 f => Report("neurons", f));
         }
 
-        float[]? logits = parts.HasFlag(AnalysisParts.Logits) || parts.HasFlag(AnalysisParts.ClockPizza) ? ProbeViews.Logits(probes) : null;
         LogitFourierResult? logitResult = null;
         if (parts.HasFlag(AnalysisParts.Logits))
         {
             Report("logits", 0);
-            logitResult = LogitFourierAnalysis.Analyze(basis, logits!, train, options.TopLogitComponents, f => Report("logits", f));
+            logitResult = LogitFourierAnalysis.Analyze(basis, logits, train, options.TopLogitComponents, f => Report("logits", f));
         }
 
         ClockPizzaResult? clockPizza = null;
-        if (parts.HasFlag(AnalysisParts.ClockPizza))
+        if (parts.HasFlag(AnalysisParts.ClockPizza) && !learning.AllowsClaims)
+        {
+            clockPizza = ClockPizzaVerdict.NotLearned(learning);
+        }
+        else if (parts.HasFlag(AnalysisParts.ClockPizza))
         {
             Report("clock vs pizza", 0);
-            var q = DistanceIrrelevance.Compute(logits!, p);
+            var q = DistanceIrrelevance.Compute(logits, p);
             GradientSymmetricityResult? sg = null;
             if (model.EmbeddedModel is { } embedded)
             {
                 sg = GradientSymmetricity.Compute(embedded, probes.Get(HookNames.Embed), p, options.GradientSymmetricity);
             }
-            clockPizza = ClockPizzaVerdict.Decide(q, sg, options.ClockPizza);
+            clockPizza = ClockPizzaVerdict.Decide(q, sg, options.ClockPizza, learning);
             Report("clock vs pizza", 1);
         }
 
-        return new ModelAnalysis(model.Name, p, model.Run, embedding, attention, neurons, logitResult, clockPizza);
+        return new ModelAnalysis(model.Name, p, model.Run, learning, embedding, attention, neurons, logitResult, clockPizza);
     }
 }

@@ -1,3 +1,4 @@
+using BitOnnx.Analysis.Analyses;
 using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Tests.Synthetic;
@@ -77,7 +78,7 @@ public class ClockPizzaTests
             var probes = model.Probes();
             var q = DistanceIrrelevance.Compute(ProbeViews.Logits(probes), 37);
             var sg = GradientSymmetricity.Compute(model, probes.Get(HookNames.Embed), 37, new GradientSymmetricityOptions());
-            var result = ClockPizzaVerdict.Decide(q, sg, new ClockPizzaThresholds());
+            var result = ClockPizzaVerdict.Decide(q, sg, new ClockPizzaThresholds(), Learned);
             if (algorithm == SyntheticAlgorithm.Clock)
             {
                 Assert.IsTrue(q.Value > 0.8, $"clock q = {q.Value}");
@@ -93,17 +94,19 @@ public class ClockPizzaTests
         }
     }
 
+    private static readonly LearningGate Learned = new(LearningStatus.Learned, 1.0, true, 100, new LearningThresholds());
+
     [TestMethod]
     public void VerdictsFollowTheThresholds()
     {
         var t = new ClockPizzaThresholds();
         DistanceIrrelevanceResult Q(double v) => new(v, [], []);
         GradientSymmetricityResult S(double v) => new(v, [], [], 1e-3);
-        Assert.AreEqual(AlgorithmVerdict.Pizza, ClockPizzaVerdict.Decide(Q(0.17), S(0.9937), t).Verdict, "Zhong et al.'s pizza model A");
-        Assert.AreEqual(AlgorithmVerdict.Clock, ClockPizzaVerdict.Decide(Q(0.85), S(0.3336), t).Verdict, "Zhong et al.'s clock model B");
-        Assert.AreEqual(AlgorithmVerdict.Mixed, ClockPizzaVerdict.Decide(Q(0.85), S(0.995), t).Verdict);
-        Assert.AreEqual(AlgorithmVerdict.Clock, ClockPizzaVerdict.Decide(Q(0.9), null, t).Verdict);
-        Assert.AreEqual(AlgorithmVerdict.Undetermined, ClockPizzaVerdict.Decide(null, null, t).Verdict);
+        Assert.AreEqual(AlgorithmVerdict.Pizza, ClockPizzaVerdict.Decide(Q(0.17), S(0.9937), t, Learned).Verdict, "Zhong et al.'s pizza model A");
+        Assert.AreEqual(AlgorithmVerdict.Clock, ClockPizzaVerdict.Decide(Q(0.85), S(0.3336), t, Learned).Verdict, "Zhong et al.'s clock model B");
+        Assert.AreEqual(AlgorithmVerdict.Mixed, ClockPizzaVerdict.Decide(Q(0.85), S(0.995), t, Learned).Verdict);
+        Assert.AreEqual(AlgorithmVerdict.Clock, ClockPizzaVerdict.Decide(Q(0.9), null, t, Learned).Verdict);
+        Assert.AreEqual(AlgorithmVerdict.Undetermined, ClockPizzaVerdict.Decide(null, null, t, Learned).Verdict);
     }
 
     [TestMethod]

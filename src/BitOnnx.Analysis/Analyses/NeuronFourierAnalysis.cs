@@ -43,11 +43,15 @@ public static class NeuronFourierAnalysis
     /// Analyses <paramref name="activations"/> [P·P, d_mlp]. FVE of frequency f for a neuron = Σ Â[x,y]² over
     /// x, y in {const, cos f, sin f} / Σ over all x, y, with Â[0,0] = 0 in both (Li 2024, after Nanda et al. 2023).
     /// </summary>
+    /// <param name="shownNeurons">Neurons whose maps to keep; null: the <see cref="DefaultShown"/> with the largest activation variance.</param>
     public static NeuronFourierResult Analyze(FourierBasis basis, float[] activations, int dMlp,
-        IReadOnlyList<int> shownNeurons, KeyFrequencyOptions options, Action<double>? progress = null)
+        IReadOnlyList<int>? shownNeurons, KeyFrequencyOptions options, Action<double>? progress = null)
     {
         int p = basis.P, pp = p * p, nf = basis.FrequencyCount;
-        var shown = shownNeurons.Where(n => n >= 0 && n < dMlp).Distinct().ToArray();
+        var outside = shownNeurons?.Where(n => n < 0 || n >= dMlp).ToArray() ?? [];
+        if (outside.Length > 0)
+            throw new AnalysisInputException($"Neuron(s) {string.Join(", ", outside)} do not exist: the MLP has neurons 0..{dMlp - 1}.");
+        var shown = shownNeurons?.Distinct().ToArray() ?? MostVarying(activations, dMlp, DefaultShown);
         var spectra = ChannelSpectra.Compute(basis, activations, dMlp, shown, progress);
 
         double maxTotal = spectra.TotalEnergy.DefaultIfEmpty(0).Max();
@@ -111,6 +115,32 @@ public static class NeuronFourierAnalysis
 
         return new NeuronFourierResult(dMlp, nf, fve, best, bestFve, stats, clusters, unclustered, keys,
             Histogram.Of(live, 0, 1, 50), maps);
+    }
+
+    /// <summary>Neurons shown when none are asked for.</summary>
+    public const int DefaultShown = 4;
+
+    /// <summary>
+    /// The <paramref name="count"/> neurons whose activation varies most over (a, b), largest first: the ones that carry
+    /// the most of the MLP's signal, and never a dead one (a dead neuron's variance is 0) unless fewer are alive.
+    /// </summary>
+    public static int[] MostVarying(float[] activations, int dMlp, int count)
+    {
+        int rows = activations.Length / dMlp;
+        var sum = new double[dMlp];
+        var squares = new double[dMlp];
+        for (int row = 0; row < rows; row++)
+            for (int n = 0; n < dMlp; n++)
+            {
+                double v = activations[row * dMlp + n];
+                sum[n] += v;
+                squares[n] += v * v;
+            }
+        return Enumerable.Range(0, dMlp)
+            .Select(n => (Neuron: n, Variance: squares[n] / rows - sum[n] / rows * (sum[n] / rows)))
+            .Where(x => x.Variance > 0)
+            .OrderByDescending(x => x.Variance).ThenBy(x => x.Neuron)
+            .Take(count).Select(x => x.Neuron).ToArray();
     }
 
     private static double Median(double[] sorted) =>

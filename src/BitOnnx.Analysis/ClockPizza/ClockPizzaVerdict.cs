@@ -14,6 +14,9 @@ public enum AlgorithmVerdict
 
     /// <summary>No measure could be computed.</summary>
     Undetermined,
+
+    /// <summary>The model has not learned the task (<see cref="Analyses.LearningGate"/>): there is no algorithm to name.</summary>
+    NotLearned,
 }
 
 /// <summary>
@@ -32,18 +35,28 @@ public sealed record ClockPizzaThresholds
 }
 
 /// <summary>The clock-vs-pizza measures of one model and the verdict.</summary>
-/// <param name="DistanceIrrelevance">q and its table.</param>
+/// <param name="DistanceIrrelevance">q and its table; null when not computed.</param>
 /// <param name="GradientSymmetricity">s_g, when an embedded-input model was available.</param>
 /// <param name="Verdict">The verdict.</param>
-/// <param name="Reason">One sentence saying why.</param>
+/// <param name="Reason">One sentence saying why, with the numbers it rests on.</param>
+/// <param name="Borderline">True when the model's accuracy is between the learning gate's thresholds: the verdict stands, marked.</param>
 public sealed record ClockPizzaResult(DistanceIrrelevanceResult? DistanceIrrelevance, GradientSymmetricityResult? GradientSymmetricity,
-    AlgorithmVerdict Verdict, string Reason);
+    AlgorithmVerdict Verdict, string Reason, bool Borderline = false);
 
-/// <summary>Combines the two measures into a verdict.</summary>
+/// <summary>Combines the two measures into a verdict, for a model that has learned the task.</summary>
 public static class ClockPizzaVerdict
 {
-    /// <summary>Decides from whichever measures are present.</summary>
-    public static ClockPizzaResult Decide(DistanceIrrelevanceResult? q, GradientSymmetricityResult? sg, ClockPizzaThresholds t)
+    /// <summary>The verdict as the report, summary.json and the CSVs write it: clock, pizza, mixed, undetermined, not-learned.</summary>
+    public static string Name(this AlgorithmVerdict verdict) => verdict == AlgorithmVerdict.NotLearned ? "not-learned" : verdict.ToString().ToLowerInvariant();
+
+    /// <summary>No verdict: the measures describe an algorithm only in a model that computes the task.</summary>
+    public static ClockPizzaResult NotLearned(Analyses.LearningGate learning) =>
+        new(null, null, AlgorithmVerdict.NotLearned,
+            $"The model has not learned the task ({learning.Evidence}); there is no algorithm to call clock or pizza, so neither measure is taken.");
+
+    /// <summary>Decides from whichever measures are present; a borderline model's verdict says so.</summary>
+    public static ClockPizzaResult Decide(DistanceIrrelevanceResult? q, GradientSymmetricityResult? sg, ClockPizzaThresholds t,
+        Analyses.LearningGate learning)
     {
         bool? qPizza = q is null || double.IsNaN(q.Value) ? null : q.Value <= t.PizzaMaxDistanceIrrelevance;
         bool? sPizza = sg is null || double.IsNaN(sg.Value) ? null : sg.Value >= t.PizzaMinGradientSymmetricity;
@@ -60,6 +73,10 @@ public static class ClockPizzaVerdict
                 $"From distance irrelevance alone ({qText}); gradient symmetricity needs an embedded-input model."),
             (null, bool b) => (b ? AlgorithmVerdict.Pizza : AlgorithmVerdict.Clock, $"From gradient symmetricity alone ({sText})."),
         };
-        return new ClockPizzaResult(q, sg, verdict, reason);
+        var borderline = learning.Status == Analyses.LearningStatus.Borderline;
+        reason = borderline
+            ? $"Borderline: the model has only partly learned the task ({learning.Evidence}), so the measures may describe a mixture. {reason}"
+            : $"{reason} The model has learned the task ({learning.Evidence}).";
+        return new ClockPizzaResult(q, sg, verdict, reason, borderline);
     }
 }

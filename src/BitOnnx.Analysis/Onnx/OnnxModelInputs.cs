@@ -57,7 +57,7 @@ public sealed class OnnxModelInputs : IDisposable
         var probes = new OnnxProbeSource(graph, new OnnxProbeOptions { Outputs = required.Keys.ToArray(), Session = session }, progress);
         var missing = required.Where(kv => !probes.Names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         if (missing.Count > 0) throw new MissingProbesException(name, missing);
-        request.Run?.RequireSameP(probes, name);
+        request.Run?.RequireModel(graph.Metadata, name);
 
         OnnxEmbeddedLogits? embedded = null;
         string? skipped = null;

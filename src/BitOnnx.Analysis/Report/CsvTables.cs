@@ -1,3 +1,4 @@
+using BitOnnx.Analysis.ClockPizza;
 using System.Globalization;
 using System.Text;
 using BitOnnx.Analysis.Fourier;
@@ -37,7 +38,7 @@ internal static class CsvTables
             Table("embedding_fourier_norms.csv", "row,component,frequency,norm",
                 emb.RowNorms.Select((v, r) => new object[] { r, names[r], basis.Describe(r).Frequency, v }));
             Table("embedding_frequency_norms.csv", "frequency,norm,key",
-                emb.FrequencyNorms.Select((v, i) => new object[] { i + 1, v, emb.KeyFrequencies.Contains(i + 1) ? 1 : 0 }));
+                emb.FrequencyNorms.Select((v, i) => new object[] { i + 1, v, a.EmbeddingKeyFrequencies.Contains(i + 1) ? 1 : 0 }));
         }
         if (a.Attention is { } att)
         {
@@ -58,7 +59,7 @@ internal static class CsvTables
             Table("fve_histogram.csv", "bin_start,bin_end,neurons",
                 n.FveHistogram.Counts.Select((k, i) => new object[] { n.FveHistogram.BinStart(i), n.FveHistogram.BinStart(i + 1), k }));
             Table("neuron_clusters.csv", "frequency,neurons,key",
-                n.ClusterSizes.Select(kv => new object[] { kv.Key, kv.Value, n.KeyFrequencies.Contains(kv.Key) ? 1 : 0 }));
+                n.ClusterSizes.Select(kv => new object[] { kv.Key, kv.Value, a.NeuronKeyFrequencies.Contains(kv.Key) ? 1 : 0 }));
         }
         if (a.Logits is { } l)
         {
@@ -90,7 +91,7 @@ internal static class CsvTables
         {
             if (m.Analysis.ClockPizza is not { } cp) continue;
             sb.Append(string.Join(",", Format(m.Analysis.Name), Format(cp.DistanceIrrelevance?.Value ?? double.NaN),
-                Format(cp.GradientSymmetricity?.Value ?? double.NaN), cp.Verdict.ToString().ToLowerInvariant())).Append('\n');
+                Format(cp.GradientSymmetricity?.Value ?? double.NaN), cp.Verdict.Name())).Append('\n');
         }
         return sb.ToString();
     }

@@ -1,3 +1,4 @@
+using BitOnnx.Analysis.ClockPizza;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -42,7 +43,7 @@ internal static partial class HtmlPage
         for (int i = 0; i < models.Count; i++)
         {
             var a = models[i].Analysis;
-            string verdict = a.ClockPizza?.Verdict.ToString().ToLowerInvariant() ?? "";
+            string verdict = a.ClockPizza?.Verdict.Name() ?? "";
             sb.Append($"<span class=\"chip\" data-model=\"{i}\"><span class=\"dot\"></span>{H(a.Name)}");
             if (verdict.Length > 0) sb.Append($"<span class=\"verdict verdict-{verdict}\">{verdict}</span>");
             sb.Append("</span>");
@@ -59,7 +60,7 @@ internal static partial class HtmlPage
         if (Any(m => m.Analysis.ClockPizza != null)) sb.Append("<a href=\"#clockpizza\">Clock or pizza</a>");
         sb.Append("<a href=\"#methods\">Methods</a></nav>\n");
 
-        sb.Append("<section id=\"summary\"><h2>Summary</h2>").Append(SummaryTable(models)).Append("</section>\n");
+        sb.Append("<section id=\"summary\"><h2>Summary</h2>").Append(LearningNotes(models)).Append(SummaryTable(models)).Append("</section>\n");
 
         if (Any(m => m.LossCurves != null))
         {
@@ -151,15 +152,15 @@ internal static partial class HtmlPage
                 : a.Logits is { } l ? $"{E(l.Loss.AllLoss)} <span class=\"note\">(all pairs)</span>" : "—";
             string acc = a.Logits?.Loss is { } ls ? Pct(ls.TestAccuracy ?? ls.AllAccuracy) : "—";
             string prog = m.Progress is { Epochs.Length: > 0 } s ? $"{E(s.RestrictedLoss[^1])} / {E(s.ExcludedLoss[^1])}" : "—";
-            string verdict = a.ClockPizza?.Verdict.ToString().ToLowerInvariant() ?? "";
+            string verdict = a.ClockPizza?.Verdict.Name() ?? "";
             sb.Append($"<tr><td class=\"name\"><span class=\"swatch\" data-model=\"{i}\"></span>{H(a.Name)}</td>");
             if (runs)
             {
                 sb.Append(a.Run is { } r ? $"<td>{H(r.Config.Preset)} · {H(r.Config.Quant)} · seed {r.Config.Seed}</td>" : "<td>—</td>");
             }
             sb.Append($"<td class=\"num\">{loss}</td><td class=\"num\">{acc}</td>")
-              .Append($"<td class=\"mono\">{Freqs(a.EmbeddingKeyFrequencies, a.Embedding != null)}</td>")
-              .Append($"<td class=\"mono\">{Freqs(a.NeuronKeyFrequencies, a.Neurons != null)}</td>")
+              .Append($"<td class=\"mono\">{Freqs(a, a.EmbeddingKeyFrequencies, a.Embedding != null)}</td>")
+              .Append($"<td class=\"mono\">{Freqs(a, a.NeuronKeyFrequencies, a.Neurons != null)}</td>")
               .Append($"<td class=\"num\">{(a.Neurons is { } n ? F(n.Stats.Median) : "—")}</td>")
               .Append($"<td class=\"num\">{(a.Neurons is { } n2 ? Pct(n2.Stats.FractionAbove085) : "—")}</td>")
               .Append($"<td class=\"num\">{prog}</td>")
@@ -176,7 +177,7 @@ internal static partial class HtmlPage
         foreach (var m in models)
         {
             if (m.Analysis.ClockPizza is not { } cp) continue;
-            string v = cp.Verdict.ToString().ToLowerInvariant();
+            string v = cp.Verdict.Name();
             string how = cp.GradientSymmetricity is { } g
                 ? $" <span class=\"note\">Gradients by central differences (step h = {G(g.Step)}, {G(g.RelativeStep)} × the RMS of the number-token embeddings) through {H(g.Method)}.</span>"
                 : "";
@@ -206,7 +207,22 @@ internal static partial class HtmlPage
         "<p>Every plotted series is also in <span class=\"mono\">data/&lt;model&gt;/*.csv</span>; headline numbers in " +
         "<span class=\"mono\">summary.json</span>.</p></div></section>\n";
 
-    private static string Freqs(int[] f, bool analysed) => !analysed ? "—" : f.Length == 0 ? "none" : string.Join(", ", f);
+    private static string Freqs(ModelAnalysis a, int[] f, bool analysed) =>
+        !analysed ? "—" : !a.Learning.AllowsClaims ? "not claimed" : f.Length == 0 ? "none" : string.Join(", ", f);
+
+    /// <summary>A line per model that has not (or only partly) learned the task, said before any of its numbers.</summary>
+    private static string LearningNotes(IReadOnlyList<ReportModel> models)
+    {
+        var sb = new StringBuilder();
+        foreach (var a in models.Select(m => m.Analysis).Where(a => a.Learning.Status != Analyses.LearningStatus.Learned))
+        {
+            var what = a.Learning.AllowsClaims
+                ? "has only partly learned the task: its verdict and key frequencies are marked borderline"
+                : "has not learned the task: no algorithm verdict and no key frequencies are claimed for it";
+            sb.Append($"<p class=\"warning\"><strong>{H(a.Name)}</strong> {what} ({H(a.Learning.Evidence)}).</p>");
+        }
+        return sb.ToString();
+    }
 
     private static string H(string s) => WebUtility.HtmlEncode(s);
 

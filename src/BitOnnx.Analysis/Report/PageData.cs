@@ -1,3 +1,4 @@
+using BitOnnx.Analysis.ClockPizza;
 using System.Text;
 using System.Text.Json;
 using BitOnnx.Analysis.Fourier;
@@ -73,7 +74,7 @@ internal static class PageData
         {
             w.WriteStartObject();
             Array(w, "rowNorms", e.RowNorms, Digits);
-            Array(w, "keyFrequencies", e.KeyFrequencies);
+            Array(w, "keyFrequencies", a.EmbeddingKeyFrequencies);
             Number(w, "threshold", e.Threshold, Digits);
             Array(w, "neuronKeyFrequencies", a.NeuronKeyFrequencies);
             w.WriteEndObject();
@@ -121,7 +122,7 @@ internal static class PageData
             Array(w, "clusterFrequencies", n.ClusterSizes.Keys);
             Array(w, "clusterSizes", n.ClusterSizes.Values);
             w.WriteNumber("unclustered", n.Unclustered);
-            Array(w, "keyFrequencies", n.KeyFrequencies);
+            Array(w, "keyFrequencies", a.NeuronKeyFrequencies);
             w.WriteStartObject("stats");
             w.WriteNumber("neurons", n.Stats.Neurons);
             w.WriteNumber("dead", n.Stats.Dead);
@@ -175,7 +176,7 @@ internal static class PageData
             w.WriteStartObject();
             Number(w, "distanceIrrelevance", cp.DistanceIrrelevance?.Value, Digits);
             Number(w, "gradientSymmetricity", cp.GradientSymmetricity?.Value, Digits);
-            w.WriteString("verdict", cp.Verdict.ToString().ToLowerInvariant());
+            w.WriteString("verdict", cp.Verdict.Name());
             w.WriteString("reason", cp.Reason);
             if (cp.DistanceIrrelevance is { } q) Array(w, "correctLogits", q.CorrectLogits, Digits);
             w.WriteEndObject();

@@ -1,3 +1,4 @@
+using BitOnnx.Analysis.ClockPizza;
 using System.Text;
 using System.Text.Json;
 using static BitOnnx.Analysis.Report.JsonWriting;
@@ -47,7 +48,24 @@ internal static class SummaryJson
         }
         else w.WriteNullValue();
 
+        var learning = a.Learning;
+        w.WriteStartObject("learning");
+        w.WriteString("status", learning.Status switch
+        {
+            Analyses.LearningStatus.Learned => "learned",
+            Analyses.LearningStatus.Borderline => "borderline",
+            _ => "not-learned",
+        });
+        Number(w, "accuracy", learning.Accuracy);
+        w.WriteBoolean("held_out", learning.HeldOut);
+        w.WriteNumber("pairs", learning.Pairs);
+        Number(w, "learned_at_least", learning.Thresholds.Learned);
+        Number(w, "borderline_at_least", learning.Thresholds.Borderline);
+        w.WriteString("evidence", learning.Evidence);
+        w.WriteEndObject();
+
         w.WriteStartObject("key_frequencies");
+        w.WriteBoolean("claimed", learning.AllowsClaims);
         Array(w, "embedding", a.EmbeddingKeyFrequencies);
         Array(w, "neurons", a.NeuronKeyFrequencies);
         Number(w, "embedding_threshold", a.Embedding?.Threshold);
@@ -142,7 +160,8 @@ internal static class SummaryJson
                 Number(w, "gradient_step", g.Step);
                 Number(w, "gradient_relative_step", g.RelativeStep);
             }
-            w.WriteString("verdict", cp.Verdict.ToString().ToLowerInvariant());
+            w.WriteString("verdict", cp.Verdict.Name());
+            w.WriteBoolean("borderline", cp.Borderline);
             w.WriteString("reason", cp.Reason);
             w.WriteStartObject("thresholds");
             w.WriteNumber("pizza_min_gradient_symmetricity", thresholds.PizzaMinGradientSymmetricity);

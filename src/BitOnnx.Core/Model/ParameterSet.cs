@@ -51,6 +51,13 @@ public sealed class ParameterSet
 
     public ParameterSet ZerosLike() => new(Entries, new float[Data.Length]);
 
+    /// <summary>
+    /// The identity of these weights: sha256 of their float32 bytes in layout order (lowercase hex). An export records it,
+    /// so a model can be matched with the run and the checkpoint it came from.
+    /// </summary>
+    public string Sha256() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Data.AsSpan())));
+
     public ParameterSet Clone() => new(Entries, (float[])Data.Clone());
 
     public bool Contains(string name) => _byName.ContainsKey(name);

@@ -81,6 +81,14 @@ public sealed record TransformerConfig
     public TransformerConfig WithHeadsSplittingModel() =>
         NHeads > 0 && DModel % NHeads == 0 ? this with { DHead = DModel / NHeads } : this;
 
+    /// <summary>The config in a few words, for messages: "li2024 ternary, P = 113, d_model 128, 4 heads of 32, d_mlp 512, 1 layer".</summary>
+    public string Describe()
+    {
+        var quant = Quantization.ToString().ToLowerInvariant() + (QuantScope == QuantScope.All ? " (all weights)" : "")
+            + (Quantization == WeightQuantization.Binary && BinaryScale == BinaryScale.AbsMean ? " absmean" : "");
+        return $"{Preset} {quant}, P = {P}, d_model {DModel}, {NHeads} heads of {DHead}, d_mlp {DMlp}, {NLayers} layer{(NLayers == 1 ? "" : "s")}";
+    }
+
     /// <summary>Every problem with this config, one sentence each; empty when it is valid.</summary>
     public IReadOnlyList<string> Problems()
     {

@@ -20,6 +20,7 @@ namespace BitOnnx.Onnx.Contract;
 /// <param name="Epoch">The checkpoint's epoch.</param>
 /// <param name="TrainFraction">The checkpoint's train fraction.</param>
 /// <param name="ExporterVersion">The version of BitOnnx that wrote the file.</param>
+/// <param name="WeightsSha256">The checkpoint's weights' identity (<see cref="ParameterSet.Sha256"/>).</param>
 public sealed record ExportMetadata(
     int P,
     TransformerConfig? Config = null,
@@ -30,7 +31,8 @@ public sealed record ExportMetadata(
     long? Seed = null,
     long? Epoch = null,
     double? TrainFraction = null,
-    string? ExporterVersion = null)
+    string? ExporterVersion = null,
+    string? WeightsSha256 = null)
 {
     private const string Prefix = "bitonnx.";
     private const string PKey = Prefix + "p";
@@ -46,6 +48,7 @@ public sealed record ExportMetadata(
     private const string EpochKey = Prefix + "epoch";
     private const string TrainFractionKey = Prefix + "train_fraction";
     private const string ExporterVersionKey = Prefix + "exporter_version";
+    private const string WeightsSha256Key = Prefix + "weights_sha256";
 
     /// <summary>The input kind of a pair-signature export (ML.NET).</summary>
     public const string PairInput = "pair";
@@ -84,6 +87,7 @@ public sealed record ExportMetadata(
         Add(EpochKey, Epoch is { } epoch ? S(epoch) : null);
         Add(TrainFractionKey, TrainFraction?.ToString("R", CultureInfo.InvariantCulture));
         Add(ExporterVersionKey, ExporterVersion);
+        Add(WeightsSha256Key, WeightsSha256);
         return entries;
     }
 
@@ -112,7 +116,8 @@ public sealed record ExportMetadata(
             Text(ProbesKey) is { Length: > 0 } list ? list.Split(',') : [],
             Long(SeedKey), Long(EpochKey),
             Text(TrainFractionKey) is { } f && double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction) ? fraction : null,
-            Text(ExporterVersionKey))
+            Text(ExporterVersionKey),
+            Text(WeightsSha256Key))
         {
             All = all,
         };

@@ -69,5 +69,6 @@ public static class TransformerExporter
         checkpoint.Facts.Seed,
         checkpoint.Facts.Epoch,
         checkpoint.Facts.TrainFraction,
-        ExporterVersion);
+        ExporterVersion,
+        checkpoint.Parameters.Sha256());
 }

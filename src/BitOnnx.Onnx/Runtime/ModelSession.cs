@@ -25,6 +25,7 @@ public sealed partial class ModelSession : IDisposable
         Name = name;
         Options = options;
         Metadata = ExportMetadata.Read(model, name);
+        RequireNoNaN(model, name);
         using var sessionOptions = SessionDefaults.Create(options);
         try
         {
@@ -281,6 +282,22 @@ public sealed partial class ModelSession : IDisposable
     });
 
     private static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim().TrimEnd('.');
+
+    /// <summary>
+    /// A weight that is NaN makes every output garbage that ONNX Runtime and the engine would agree on: refused, naming it.
+    /// (Infinities are not refused: a causal mask is −∞ by design.)
+    /// </summary>
+    private static void RequireNoNaN(OnnxModel model, string name)
+    {
+        foreach (var tensor in model.Graph.Initializer.Where(t => OnnxTensor.ElementTypeOf(t) is TensorElementType.Float or TensorElementType.Double))
+        {
+            var nan = OnnxTensor.ElementTypeOf(tensor) == TensorElementType.Float
+                ? Array.FindIndex(OnnxTensor.ToArray<float>(tensor), float.IsNaN)
+                : Array.FindIndex(OnnxTensor.ToArray<double>(tensor), double.IsNaN);
+            if (nan >= 0)
+                throw new OnnxFormatException(name, $"Model '{name}': initializer '{tensor.Name}' holds NaN at element {nan}; a model with non-finite weights cannot be used. Re-export it from a good checkpoint.");
+        }
+    }
 
     private static OnnxModel Parse(byte[] bytes, string name)
     {

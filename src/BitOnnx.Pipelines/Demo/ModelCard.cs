@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BitOnnx.Analysis;
+using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
@@ -42,7 +43,7 @@ public static class ModelCard
         text.AppendLine(I($"| key frequencies (embedding Fourier norms) | {Join(analysis.EmbeddingKeyFrequencies)} |"));
         text.AppendLine(I($"| key frequencies (neuron clusters) | {Join(analysis.NeuronKeyFrequencies)} |"));
         if (analysis.Neurons is { } neurons) text.AppendLine(I($"| median neuron FVE (one frequency, degree 2) | {neurons.Stats.Median:F3} |"));
-        if (analysis.ClockPizza is { } cp) text.AppendLine(I($"| clock vs pizza | {cp.Verdict.ToString().ToLowerInvariant()} |"));
+        if (analysis.ClockPizza is { } cp) text.AppendLine(I($"| clock vs pizza | {cp.Verdict.Name()} |"));
         text.AppendLine();
         text.AppendLine("| file | weights | size | bits per quantized weight |");
         text.AppendLine("|---|---|---|---|");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BitOnnx.Analysis;
+using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Progress;
 using BitOnnx.Analysis.Report;
@@ -65,9 +66,9 @@ public static class AnalyzeAndReport
         {
             var a = m.Analysis;
             var loss = a.Logits?.Loss;
-            return (IReadOnlyList<string>)[a.Name, a.P.ToString(CultureInfo.InvariantCulture), Freqs(a.EmbeddingKeyFrequencies), Freqs(a.NeuronKeyFrequencies),
+            return (IReadOnlyList<string>)[a.Name, a.P.ToString(CultureInfo.InvariantCulture), Freqs(a, a.EmbeddingKeyFrequencies), Freqs(a, a.NeuronKeyFrequencies),
                 F(a.Neurons?.Stats.Median), E(loss?.TestLoss ?? loss?.AllLoss), F(a.ClockPizza?.GradientSymmetricity?.Value),
-                F(a.ClockPizza?.DistanceIrrelevance?.Value), a.ClockPizza?.Verdict.ToString().ToLowerInvariant() ?? "-"];
+                F(a.ClockPizza?.DistanceIrrelevance?.Value), a.ClockPizza?.Verdict.Name() ?? "-"];
         }).ToList();
         observer.Show(new ResultTable("analysis",
             ["model", "P", "key freq. (embedding)", "key freq. (neurons)", "median FVE", "test loss", "s_g", "q", "verdict"], rows));
@@ -78,7 +79,7 @@ public static class AnalyzeAndReport
         observer.Say($"Report: {Path.GetFullPath(files.IndexHtml)} (summary.json, {files.CsvFiles.Count} CSV files in data/).");
     }
 
-    private static string Freqs(int[] f) => f.Length == 0 ? "-" : string.Join(", ", f);
+    private static string Freqs(ModelAnalysis a, int[] f) => !a.Learning.AllowsClaims ? "not claimed" : f.Length == 0 ? "-" : string.Join(", ", f);
 
     private static string F(double? v) => v is double d && !double.IsNaN(d) ? d.ToString("0.000", CultureInfo.InvariantCulture) : "-";
 
