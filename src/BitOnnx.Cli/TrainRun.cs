@@ -10,10 +10,17 @@ namespace BitOnnx.Cli;
 /// <summary>Trains with a live progress bar, Ctrl-C handling and a closing summary; shared by train and demo.</summary>
 public static class TrainRun
 {
+    /// <summary>
+    /// Trains into <paramref name="outputFolder"/>. A fresh start there refuses a folder that holds a run, unless
+    /// <paramref name="force"/>: then that run's files are deleted first, and a line says which run was replaced.
+    /// </summary>
     public static TrainingResult Execute(TransformerConfig config, TrainingOptions options, string outputFolder, bool resume,
-        string? label = null, ITrainingBackend? backend = null)
+        string? label = null, ITrainingBackend? backend = null, bool force = false)
     {
-        var trainer = new Trainer(config, options, new RunFolder(outputFolder), backend ?? EngineBackend.Instance);
+        var run = new RunFolder(outputFolder);
+        var trainer = new Trainer(config, options, run, backend ?? EngineBackend.Instance);
+        if (force && !resume && run.DeleteRun() is { } replaced)
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"Replaced the run at {run.Path} (epoch {replaced}).")));
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -39,11 +46,7 @@ public static class TrainRun
                     {
                         firstEpoch ??= p.Epoch;
                         task.Value = p.Epoch;
-                        var logged = p.LastLogged;
-                        task.Description = Markup.Escape(logged is null
-                            ? $"{name}  epoch {p.Epoch}"
-                            : string.Create(CultureInfo.InvariantCulture,
-                                $"{name}  epoch {p.Epoch}  train {logged.TrainLoss:G3}  test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1}"));
+                        task.Description = Markup.Escape(ProgressLine(name, p));
                     });
                     result = trainer.Run(resume, progress, cancel.Token);
                 });
@@ -72,6 +75,21 @@ public static class TrainRun
             AnsiConsole.MarkupLine($"Stopped early: {Markup.Escape(r.Stop.ToString())}.");
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(folder)}[/] (model.safetensors, metrics.csv, config.json, split.json, stop.json).");
         return r;
+    }
+
+    /// <summary>
+    /// The progress bar's text: the epoch just trained with its own train loss, and the test loss and accuracy with the
+    /// epoch they were measured at (the latest logged one), so that no number is shown beside an epoch it is not from.
+    /// </summary>
+    public static string ProgressLine(string name, TrainingProgress p)
+    {
+        var line = string.Create(CultureInfo.InvariantCulture, $"{name}  epoch {p.Epoch}  train {p.TrainLoss:G3}");
+        return p.LastLogged switch
+        {
+            null => line,
+            { Epoch: var e } logged when e == p.Epoch => string.Create(CultureInfo.InvariantCulture, $"{line}  test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1}"),
+            var logged => string.Create(CultureInfo.InvariantCulture, $"{line}  (epoch {logged.Epoch}: test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1})"),
+        };
     }
 
     private static string F(double? v) => v?.ToString("G4", CultureInfo.InvariantCulture) ?? "-";

@@ -106,7 +106,8 @@ public static class DemoRun
                 return;
             }
         }
-        if (TrainRun.Execute(model.Config, model.Options, run.Path, resume: false, model.Name).Interrupted) throw new OperationCanceledException();
+        // Anything else in the folder is not this model's run: replaced, and TrainRun says so.
+        if (TrainRun.Execute(model.Config, model.Options, run.Path, resume: false, model.Name, force: true).Interrupted) throw new OperationCanceledException();
     }
 
     private static string Kib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F1} KiB");
