@@ -10,6 +10,7 @@ public static class BitOnnxCommand
         new("bitonnx: train binary, ternary and full-precision transformers on modular addition, export them to ONNX, and look inside them.")
         {
             TrainCommand.Create(),
+            SweepCommand.Create(),
             ExportCommand.Create(),
             PredictCommand.Create(),
             VerifyCommand.Create(),

@@ -23,6 +23,7 @@ public sealed class ParseErrorTests
     [TestMethod]
     [DataRow("train")]
     [DataRow("export")]
+    [DataRow("sweep")]
     public void HelpStillWorks(string command)
     {
         var r = CliProcess.Run(command, "--help");
