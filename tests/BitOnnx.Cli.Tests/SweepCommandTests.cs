@@ -175,6 +175,9 @@ public sealed class SweepCommandTests
         Assert.AreEqual(0, r.ExitCode, r.Error);
         StringAssert.Contains(r.Out, "\"grid\": {\"--quant\": [\"binary\", \"ternary\"], \"--lr\": [\"1e-3\", \"1e-2\"]}");
         foreach (var option in SweepArguments.Options) StringAssert.Contains(r.Out, option.Name);
+        var root = CliProcess.Run("--help");
+        StringAssert.Contains(root.Out, "sweep <spec>");
+        Assert.IsFalse(root.Out.Contains("\"grid\"", StringComparison.Ordinal), "the example stays in the sweep's own help");
     }
 
     /// <summary>A spec file with these contents, in a folder of its own.</summary>

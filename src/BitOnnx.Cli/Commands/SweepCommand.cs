@@ -14,7 +14,8 @@ namespace BitOnnx.Cli.Commands;
 /// </summary>
 public static class SweepCommand
 {
-    private const string Example = """
+    /// <summary>What `bitonnx sweep --help` shows after the options: a spec, its cells, the commands.</summary>
+    public const string Example = """
         A spec (JSON): train arguments shared by every cell, a grid whose product gives the points, and the seeds.
           {"base": "--preset li2024 --p 113 --epochs 10000 --threads 1 --log-every 10 --stop-at-acc 0.99",
            "grid": {"--quant": ["binary", "ternary"], "--lr": ["1e-3", "1e-2"]},
@@ -35,7 +36,7 @@ public static class SweepCommand
     {
         var spec = new Argument<string>("spec") { Description = "The sweep spec, a JSON file (see below)." };
         var options = new CommandLineOptions(SweepArguments.Options);
-        var command = new Command("sweep", "Train a grid of models times seeds as numbered cells: here, or as a Slurm job array or a Kubernetes Indexed Job.\n\n" + Example) { spec };
+        var command = new Command("sweep", "Train a grid of models times seeds as numbered cells: here, or as a Slurm job array or a Kubernetes Indexed Job.") { spec };
         options.AddTo(command);
         command.SetAction(r => CliRunner.Guard(() =>
         {

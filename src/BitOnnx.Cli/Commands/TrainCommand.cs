@@ -14,7 +14,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var options = new CommandLineOptions(TrainArguments.Options);
-        var command = new Command("train", "Train one model on modular addition and write a run folder. A folder that already holds a run is refused unless --resume (continue it) or --force (replace it) is given.");
+        var command = new Command("train", "Train one model on modular addition and write a run folder.");
         options.AddTo(command);
         command.SetAction(r => CliRunner.Guard(() =>
         {

@@ -42,7 +42,10 @@ public sealed record CellStatus(CellState State, int? Epoch, string? Error)
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException)
         {
-            throw new Arguments.UsageException($"{path} is not a cell status written by bitonnx sweep ({e.Message}); delete it to run the cell again.");
+            throw new CellStatusException($"{path} is not a cell status written by bitonnx sweep ({e.Message}); delete it to run the cell again.");
         }
     }
 }
+
+/// <summary>A status.json that bitonnx sweep did not write; the message names it and how to go on.</summary>
+public sealed class CellStatusException(string message) : Core.BitOnnxException(message);

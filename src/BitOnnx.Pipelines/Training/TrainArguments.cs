@@ -29,7 +29,7 @@ public static class TrainArguments
     private static readonly string[] Scales = Names<BinaryScale>();
     private static readonly string[] Scopes = Names<QuantScope>();
 
-    public static OptionSpec<string> Out { get; } = new("--out", "Run folder to write (model.safetensors, metrics.csv, config.json, split.json).",
+    public static OptionSpec<string> Out { get; } = new("--out", "Run folder to write (model.safetensors, metrics.csv, config.json, split.json); one that holds a run is refused without --resume or --force.",
         null, "the run folder is a path", "FOLDER", Text(), "-o");
     public static FlagSpec Resume { get; } = new("--resume", "Continue the run in --out from its last saved epoch (same settings).");
     public static FlagSpec Force { get; } = new("--force", "Replace the run that --out already holds (its files are deleted first, and the command says so).");

@@ -48,6 +48,16 @@ public sealed class SweepWorkerTests
     }
 
     [TestMethod]
+    public void AStatusFileTheSweepDidNotWriteIsNamed()
+    {
+        var folder = Folder();
+        Directory.CreateDirectory(folder.CellDirectory(0));
+        File.WriteAllText(folder.StatusFile(0), "{\"state\":\"maybe\"}");
+        var e = Assert.ThrowsException<CellStatusException>(() => SweepWorker.Run(folder, 0));
+        Assert.AreEqual($"{folder.StatusFile(0)} is not a cell status written by bitonnx sweep (state 'maybe'); delete it to run the cell again.", e.Message);
+    }
+
+    [TestMethod]
     public void AFolderOfAnotherSpecOrAnIndexOutOfRangeIsRefused()
     {
         var folder = Folder();
