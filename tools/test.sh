@@ -16,6 +16,17 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "tools/test.sh: note: chromium not found (install the package 'chromium' as root); the report-page test will be inconclusive"
   fi
 fi
+# The sweep's Slurm test submits the emitted job array to a local Slurm it starts (munged, slurmctld, slurmd): install
+# Debian's slurm-wlm and munge when missing and we are root (under a minute, once).
+if ! [ -x /usr/sbin/slurmctld ] || ! [ -x /usr/sbin/munged ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tools/test.sh: installing slurm-wlm and munge for the Slurm sweep test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge) >/dev/null 2>&1 \
+      || echo "tools/test.sh: note: could not install slurm-wlm and munge; the Slurm sweep test will be inconclusive"
+  else
+    echo "tools/test.sh: note: slurmctld or munged not found (install slurm-wlm and munge as root); the Slurm sweep test will be inconclusive"
+  fi
+fi
 dotnet test BitOnnx.sln -c Release "$@"
 # One style (.editorconfig): fails, naming each file, when the code was not formatted with `dotnet format BitOnnx.sln`.
 dotnet format BitOnnx.sln --verify-no-changes -v quiet

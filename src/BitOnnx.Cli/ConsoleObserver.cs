@@ -68,14 +68,19 @@ public sealed class ConsoleObserver : IPipelineObserver
     }
 
     /// <summary>
-    /// The bar's text: the epoch trained, and the latest logged losses with the epoch they belong to (logged every
-    /// --log-every epochs, so they are older than the epoch beside them).
+    /// The progress bar's text: the epoch just trained with its own train loss, and the test loss and accuracy with the
+    /// epoch they were measured at (the latest logged one), so that no number is shown beside an epoch it is not from.
     /// </summary>
-    public static string ProgressLine(string label, TrainingProgress p) =>
-        p.LastLogged is not { } logged
-            ? $"{label}  epoch {p.Epoch}"
-            : string.Create(CultureInfo.InvariantCulture,
-                $"{label}  epoch {p.Epoch}  (at {logged.Epoch}: train {logged.TrainLoss:G3}  test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1})");
+    public static string ProgressLine(string name, TrainingProgress p)
+    {
+        var line = string.Create(CultureInfo.InvariantCulture, $"{name}  epoch {p.Epoch}  train {p.TrainLoss:G3}");
+        return p.LastLogged switch
+        {
+            null => line,
+            { Epoch: var e } logged when e == p.Epoch => string.Create(CultureInfo.InvariantCulture, $"{line}  test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1}"),
+            var logged => string.Create(CultureInfo.InvariantCulture, $"{line}  (epoch {logged.Epoch}: test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1})"),
+        };
+    }
 
     public T Analyze<T>(Func<Func<string?, IProgress<AnalysisProgress>>, T> job)
     {

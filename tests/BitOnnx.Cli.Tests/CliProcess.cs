@@ -12,6 +12,13 @@ public static class CliProcess
     /// <summary>Runs bitonnx with extra environment variables (null for none).</summary>
     public static Result Run(IReadOnlyDictionary<string, string>? environment, string[] args)
     {
+        using var running = Start(environment, args);
+        return running.Wait(TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary>Starts bitonnx and returns at once; its output is read as it comes, so a full pipe never blocks it.</summary>
+    public static Running Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -23,12 +30,31 @@ public static class CliProcess
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["NO_COLOR"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
+        var process = Process.Start(start)!;
         process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5))) { process.Kill(true); Assert.Fail($"bitonnx {string.Join(' ', args)} timed out"); }
-        return new Result(process.ExitCode, output.Result, error.Result);
+        return new Running(process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync(), args);
+    }
+
+    /// <summary>A bitonnx process started by <see cref="Start"/>.</summary>
+    public sealed class Running(Process process, Task<string> output, Task<string> error, string[] args) : IDisposable
+    {
+        public Process Process { get; } = process;
+
+        public Result Wait(TimeSpan timeout)
+        {
+            if (!Process.WaitForExit(timeout))
+            {
+                Process.Kill(true);
+                Assert.Fail($"bitonnx {string.Join(' ', args)} timed out");
+            }
+            return new Result(Process.ExitCode, output.Result, error.Result);
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(true);
+            Process.Dispose();
+        }
     }
 
     /// <summary>The checkout the tests run from: the first folder above the test binaries that holds BitOnnx.sln.</summary>

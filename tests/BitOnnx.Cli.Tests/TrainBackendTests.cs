@@ -24,6 +24,27 @@ public sealed class TrainBackendTests
         Assert.AreEqual(first, second, 1e-4 * first, "first-epoch train loss, from the same seed");
     }
 
+    /// <summary>
+    /// Fully quantized (W_E and W_U too) trains on TorchSharp as on the engine: the same first-epoch loss from the same
+    /// seed, and losses within the backends' float32 drift for five epochs (TrainingEquivalenceTests bounds it).
+    /// </summary>
+    [TestMethod]
+    [DataRow("ternary", "none")]
+    [DataRow("binary", "absmean")]
+    public void BothBackendsTrainTheFullyQuantizedModelAlike(string quant, string scale)
+    {
+        string[] all = ["--p", "23", "--quant", quant, "--binary-scale", scale, "--quant-scope", "all", "--epochs", "5", "--log-every", "1", "--threads", "1"];
+        var engine = CliProcess.TempFolder();
+        var torch = CliProcess.TempFolder();
+        var e = CliProcess.Run(["train", .. all, "--backend", "engine", "--out", engine]);
+        var t = CliProcess.Run(["train", .. all, "--backend", "torchsharp", "--out", torch]);
+        Assert.AreEqual(0, e.ExitCode, e.Error);
+        Assert.AreEqual(0, t.ExitCode, t.Error);
+        Assert.AreEqual(TrainLoss(engine, 1), TrainLoss(torch, 1), 1e-6 * TrainLoss(engine, 1), "first epoch, from identical weights");
+        for (var epoch = 2; epoch <= 5; epoch++)
+            Assert.AreEqual(TrainLoss(engine, epoch), TrainLoss(torch, epoch), 2e-3 * TrainLoss(engine, epoch), $"epoch {epoch}");
+    }
+
     [TestMethod]
     public void HelpSaysTheEngineIsTheFasterDefault()
     {

@@ -1,3 +1,6 @@
+using BitOnnx.Core.Training;
+using BitOnnx.Pipelines.Training;
+
 namespace BitOnnx.Cli.Tests;
 
 [TestClass]
@@ -18,10 +21,10 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
-    [DataRow("--p", "1", "p must be at least 2")]
+    [DataRow("--p", "1", "--p '1' is out of range; P is the modulus, a whole number from 2 to 46000.")]
     [DataRow("--n-heads", "3", "n_heads (3) must divide d_model (8)")]
-    [DataRow("--epochs", "0", "epochs must be positive")]
-    [DataRow("--n-layers", "0", "n_layers must be at least 1")]
+    [DataRow("--epochs", "0", "--epochs '0' is out of range; the number of epochs is a whole number, 1 or more.")]
+    [DataRow("--n-layers", "0", "--n-layers '0' is out of range")]
     [DataRow("--quant-scope", "all", "quant_scope all quantizes the embedding and unembedding, so it needs binary or ternary weights")]
     public void InvalidSettingsFailWithOneClearLine(string option, string value, string message)
     {
@@ -30,22 +33,69 @@ public sealed class TrainCommandTests
         var i = Array.IndexOf(args, option);
         if (i >= 0) args[i + 1] = value; else args = [.. args, option, value];
         var r = CliProcess.Run(args);
-        Assert.AreNotEqual(0, r.ExitCode);
+        Assert.AreEqual(2, r.ExitCode, "a usage error");
         StringAssert.Contains(r.Error, message);
         Assert.AreEqual(1, r.Error.Trim().Split('\n').Length, $"one line, no stack trace: {r.Error}");
         Assert.IsFalse(Directory.Exists(run) && Directory.EnumerateFiles(run, "*", SearchOption.AllDirectories).Any(), "no partial files");
     }
 
+    /// <summary>
+    /// The bad values of the library's table (one per option, at least), each through the real command line: one
+    /// `error:` line naming the option, the value and what is allowed, exit code 2, nothing written.
+    /// </summary>
     [TestMethod]
-    [DataRow("--preset", "gpt2")]
-    [DataRow("--quant", "quaternary")]
-    [DataRow("--quant-scope", "everything")]
-    public void UnknownChoicesListTheValidOnes(string option, string value)
+    [DynamicData(nameof(BadValueOfEachOption))]
+    public void EveryBadValueOfEveryOptionIsOneErrorLine(string option, string value, string allowed)
     {
-        var r = CliProcess.Run("train", option, value, "--out", CliProcess.TempFolder());
-        Assert.AreNotEqual(0, r.ExitCode);
-        StringAssert.Contains(r.Error + r.Out, value);
-        Assert.IsFalse((r.Error + r.Out).Contains("   at ", StringComparison.Ordinal), "no stack trace");
+        var run = CliProcess.TempFolder();
+        string[] args = ["train", .. Tiny, "--out", run];
+        var i = Array.IndexOf(args, option);
+        if (i >= 0) args[i + 1] = value; else args = [.. args, option, value];
+        var r = CliProcess.Run(args);
+        Assert.AreEqual(2, r.ExitCode, r.Error);
+        var lines = r.Error.Trim().Split('\n');
+        Assert.AreEqual(1, lines.Length, r.Error);
+        StringAssert.StartsWith(lines[0], "error: ");
+        StringAssert.Contains(lines[0], $"'{value}'");
+        StringAssert.Contains(lines[0], option == "--resume" || option == "--force" ? "see `bitonnx train --help`" : allowed);
+        if (option is not ("--resume" or "--force")) StringAssert.Contains(lines[0], option);
+        Assert.AreEqual("", r.Out, "nothing but the error");
+        Assert.IsFalse(Directory.Exists(run), "nothing written");
+    }
+
+    /// <summary>Each option of the table with a bad value for it: a flag's "value" is a stray word after it.</summary>
+    public static IEnumerable<object[]> BadValueOfEachOption()
+    {
+        var bad = new Dictionary<string, string>
+        {
+            ["--preset"] = "gpt2",
+            ["--quant"] = "quaternary",
+            ["--binary-scale"] = "absmax",
+            ["--quant-scope"] = "everything",
+            ["--p"] = "abc",
+            ["--d-model"] = "0",
+            ["--n-heads"] = "-2",
+            ["--d-head"] = "1.5",
+            ["--d-mlp"] = "many",
+            ["--n-layers"] = "0",
+            ["--epochs"] = "99999999999",
+            ["--seed"] = "-1",
+            ["--train-fraction"] = "1",
+            ["--lr"] = "0",
+            ["--weight-decay"] = "-0.5",
+            ["--warmup"] = "-1",
+            ["--log-every"] = "0",
+            ["--checkpoint-every"] = "-10",
+            ["--threads"] = "0",
+            ["--stop-at-acc"] = "1.5",
+            ["--grokfast"] = "0.98",
+            ["--out"] = "",
+            ["--resume"] = "yes",
+            ["--force"] = "please",
+            ["--backend"] = "cuda",
+        };
+        CollectionAssert.AreEquivalent(TrainArguments.Options.Select(o => o.Name).ToList(), bad.Keys.ToList(), "a bad value for every option");
+        return TrainArguments.Options.Select(o => new object[] { o.Name, bad[o.Name], o.Allowed });
     }
 
     [TestMethod]
@@ -88,8 +138,8 @@ public sealed class TrainCommandTests
     {
         var run = CliProcess.TempFolder();
         var r = CliProcess.Run(["train", .. Tiny, "--stop-at-acc", value, "--out", run]);
-        Assert.AreNotEqual(0, r.ExitCode);
-        StringAssert.Contains(r.Error, "stop-at-acc must be in (0, 1]");
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Error, $"--stop-at-acc '{value}' is out of range; the accuracy to stop at is a fraction above 0 and at most 1");
         Assert.AreEqual(1, r.Error.Trim().Split('\n').Length, $"one line, no stack trace: {r.Error}");
     }
 
@@ -105,8 +155,8 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
-    [DataRow("0.98", "--grokfast takes ALPHA,LAMBDA")]
-    [DataRow("1.2,2", "grokfast alpha must be in [0, 1)")]
+    [DataRow("0.98", "--grokfast '0.98' is not two numbers ALPHA,LAMBDA")]
+    [DataRow("1.2,2", "--grokfast '1.2,2' is out of range; Grokfast's filter is ALPHA,LAMBDA with ALPHA at least 0 and below 1")]
     public void BadGrokfastFailsWithOneClearLine(string value, string message)
     {
         var r = CliProcess.Run(["train", .. Tiny, "--grokfast", value, "--out", CliProcess.TempFolder()]);
@@ -120,7 +170,74 @@ public sealed class TrainCommandTests
     {
         var r = CliProcess.Run("train", "--help");
         Assert.AreEqual(0, r.ExitCode);
-        foreach (var option in new[] { "--preset", "--quant", "--binary-scale", "--epochs", "--seed", "--log-every", "--checkpoint-every", "--resume", "--threads", "--stop-at-acc", "--grokfast" })
-            StringAssert.Contains(r.Out, option);
+        foreach (var option in TrainArguments.Options)
+        {
+            StringAssert.Contains(r.Out, option.Name);
+            StringAssert.Contains(r.Out, option.Help[..Math.Min(30, option.Help.Length)], "help text (wrapped lines keep the start whole)");
+        }
+        StringAssert.Contains(r.Out, "--warmup <N>");
+        StringAssert.Contains(r.Out, "[default: 10 for nanda2023, 0 for li2024]");
     }
+
+    /// <summary>`train --out` on a finished run, without --resume or --force, is refused and changes no byte of it.</summary>
+    [TestMethod]
+    public void TrainOnAFinishedRunIsRefusedAndLeavesItsFilesByteIdentical()
+    {
+        var run = CliProcess.TempFolder();
+        string[] args = ["train", .. Tiny, "--epochs", "20", "--log-every", "10", "--checkpoint-every", "10", "--out", run];
+        Assert.AreEqual(0, CliProcess.Run(args).ExitCode);
+        var before = Hashes(run);
+        Assert.IsTrue(before.Count >= 8, "config, split, metrics, model, resume, stop and two checkpoints");
+
+        var again = CliProcess.Run([.. args[..^2], "--seed", "3", "--out", run]);
+        Assert.AreEqual(1, again.ExitCode);
+        Assert.AreEqual($"error: '{Path.GetFullPath(run)}' already holds a run (epoch 20); continue it with --resume, replace it with --force, or choose another output folder.",
+            again.Error.Trim());
+        CollectionAssert.AreEquivalent(before.ToList(), Hashes(run).ToList(), "every file byte-identical, none added or removed");
+    }
+
+    /// <summary>--force deletes the old run's files first and says so; the new run is what a fresh folder would hold.</summary>
+    [TestMethod]
+    public void ForceReplacesTheRunAndSaysSo()
+    {
+        var run = CliProcess.TempFolder();
+        Assert.AreEqual(0, CliProcess.Run(["train", .. Tiny, "--epochs", "30", "--log-every", "10", "--checkpoint-every", "10", "--out", run]).ExitCode);
+        var fresh = CliProcess.TempFolder();
+        string[] replacement = ["train", .. Tiny, "--epochs", "20", "--log-every", "10", "--seed", "4"];
+        Assert.AreEqual(0, CliProcess.Run([.. replacement, "--out", fresh]).ExitCode);
+
+        var forced = CliProcess.Run([.. replacement, "--out", run, "--force"]);
+        Assert.AreEqual(0, forced.ExitCode, forced.Error);
+        Assert.AreEqual($"Replaced the run at {Path.GetFullPath(run)} (epoch 30).", forced.Out.Split('\n')[0].Trim());
+        Assert.IsFalse(Directory.Exists(Path.Combine(run, "checkpoints")) && Directory.EnumerateFiles(Path.Combine(run, "checkpoints")).Any(),
+            "the old run's checkpoints went with it");
+        CollectionAssert.AreEquivalent(Hashes(fresh).ToList(), Hashes(run).ToList(), "the folder holds exactly the new run");
+    }
+
+    /// <summary>A folder that exists but holds no run (no config.json) is written into without --force.</summary>
+    [TestMethod]
+    public void AFolderWithoutARunIsWrittenInto()
+    {
+        var run = CliProcess.TempFolder();
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
+        Assert.AreEqual(0, CliProcess.Run(["train", .. Tiny, "--epochs", "3", "--out", run]).ExitCode);
+        Assert.AreEqual("mine", File.ReadAllText(Path.Combine(run, "notes.txt")));
+        Assert.IsTrue(File.Exists(Path.Combine(run, "model.safetensors")));
+    }
+
+    /// <summary>Each number on the progress line stands beside the epoch it belongs to.</summary>
+    [TestMethod]
+    public void TheProgressLineShowsTheEpochItsNumbersBelongTo()
+    {
+        var logged = new MetricsRow(10, 3.59, 4.25, 0.125);
+        Assert.AreEqual("m  epoch 19  train 3.2  (epoch 10: test 4.25  acc 12.5 %)", ConsoleObserver.ProgressLine("m", new TrainingProgress(19, 100, 3.2, logged)));
+        Assert.AreEqual("m  epoch 10  train 3.59  test 4.25  acc 12.5 %", ConsoleObserver.ProgressLine("m", new TrainingProgress(10, 100, 3.59, logged)));
+        Assert.AreEqual("m  epoch 1  train 4.71", ConsoleObserver.ProgressLine("m", new TrainingProgress(1, 100, 4.71, null)));
+    }
+
+    /// <summary>Each file under the folder, by relative path, with its SHA-256.</summary>
+    private static Dictionary<string, string> Hashes(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(
+            f => Path.GetRelativePath(folder, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
 }

@@ -45,11 +45,11 @@ public sealed record LearningGate(LearningStatus Status, double Accuracy, bool H
     /// <summary>One clause with the numbers: "test accuracy 8.50% over 8,939 held-out pairs, below 90%".</summary>
     public string Evidence => string.Create(CultureInfo.InvariantCulture,
         $"{(HeldOut ? "test" : "all-pairs")} accuracy {Accuracy:P2} over {Pairs:N0} {(HeldOut ? "held-out " : "")}pairs") + Status switch
-    {
-        LearningStatus.Learned => string.Create(CultureInfo.InvariantCulture, $", at least {Thresholds.Learned:P0}"),
-        LearningStatus.Borderline => string.Create(CultureInfo.InvariantCulture, $", between {Thresholds.Borderline:P0} and {Thresholds.Learned:P0}"),
-        _ => string.Create(CultureInfo.InvariantCulture, $", below {Thresholds.Borderline:P0}"),
-    };
+        {
+            LearningStatus.Learned => string.Create(CultureInfo.InvariantCulture, $", at least {Thresholds.Learned:P0}"),
+            LearningStatus.Borderline => string.Create(CultureInfo.InvariantCulture, $", between {Thresholds.Borderline:P0} and {Thresholds.Learned:P0}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $", below {Thresholds.Borderline:P0}"),
+        };
 
     /// <summary>Measures last-position <paramref name="logits"/> [P², P] on the complement of <paramref name="train"/> (or all pairs).</summary>
     public static LearningGate Assess(float[] logits, int p, IReadOnlyList<int>? train, LearningThresholds thresholds)

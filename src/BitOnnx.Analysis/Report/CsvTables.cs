@@ -1,6 +1,6 @@
-using BitOnnx.Analysis.ClockPizza;
 using System.Globalization;
 using System.Text;
+using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Core.Checkpoints;
 

@@ -1,8 +1,8 @@
-using BitOnnx.Analysis.ClockPizza;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using BitOnnx.Analysis.ClockPizza;
 
 namespace BitOnnx.Analysis.Report;
 

@@ -1,6 +1,6 @@
-using BitOnnx.Analysis.ClockPizza;
 using System.Text;
 using System.Text.Json;
+using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Analysis.Fourier;
 using static BitOnnx.Analysis.Report.JsonWriting;
 

@@ -1,6 +1,6 @@
-using BitOnnx.Analysis.ClockPizza;
 using System.Text;
 using System.Text.Json;
+using BitOnnx.Analysis.ClockPizza;
 using static BitOnnx.Analysis.Report.JsonWriting;
 
 namespace BitOnnx.Analysis.Report;

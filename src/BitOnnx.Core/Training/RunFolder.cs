@@ -36,6 +36,44 @@ public sealed class RunFolder(string path)
                 .OrderBy(x => x.Epoch)
                 .ToList();
 
+    /// <summary>Whether the folder holds a run: config.json, written first when a run starts, is what makes it one.</summary>
+    public bool HoldsRun => File.Exists(ConfigFile);
+
+    /// <summary>
+    /// The epoch the run's files stand at: where it stopped (stop.json), else its last logged epoch; null when the folder
+    /// holds no run or its files cannot be read (a message that names the epoch is then written without it).
+    /// </summary>
+    public int? StateEpoch()
+    {
+        if (!HoldsRun) return null;
+        try
+        {
+            return ReadStop()?.Epoch ?? ReadMetrics().LastOrDefault()?.Epoch ?? 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Damaged files leave the epoch unknown; whether the folder holds a run does not depend on them.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the files of the run this folder holds (those named above, never others a user keeps beside them), so
+    /// that a new run starts clean. Returns the epoch the deleted run stood at, or null when it held no run.
+    /// </summary>
+    public int? DeleteRun()
+    {
+        if (!HoldsRun) return null;
+        var epoch = StateEpoch() ?? 0;
+        foreach (var (_, file) in Checkpoints()) File.Delete(file);
+        // config.json last: a deletion cut short still leaves a folder that says it holds a run.
+        foreach (var file in new[] { StopFile, ResumeFile, ModelFile, MetricsFile, SplitFile, ConfigFile })
+        {
+            if (File.Exists(file)) File.Delete(file);
+        }
+        return epoch;
+    }
+
     /// <summary>Creates the folder and checks that it can be written, before any training time is spent.</summary>
     public void EnsureWritable()
     {
@@ -121,3 +159,6 @@ public sealed class RunFolder(string path)
 
     public void AppendMetrics(MetricsRow row) => File.AppendAllText(MetricsFile, row.ToCsv() + "\n");
 }
+
+/// <summary>A new run was asked to start in a folder that already holds one; the message says how to go on.</summary>
+public sealed class RunExistsException(string message) : BitOnnxException(message);

@@ -45,13 +45,19 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Trains from scratch, or from the run's resume state when <paramref name="resume"/> is set. With
+    /// Trains from scratch, or from the run's resume state when <paramref name="resume"/> is set. A fresh start refuses
+    /// a folder that already holds a run (<see cref="RunExistsException"/>): continue it, or delete it first with
+    /// <see cref="RunFolder.DeleteRun"/>. With
     /// <see cref="TrainingOptions.StopAtAccuracy"/> it stops after the first logged epoch whose test accuracy reaches
     /// it; resuming such a run continues only if the state it resumes from does not reach the (possibly new) threshold.
     /// </summary>
     public TrainingResult Run(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         _run.EnsureWritable();
+        if (!resume && _run.HoldsRun)
+            throw new RunExistsException(_run.StateEpoch() is { } at
+                ? $"'{_run.Path}' already holds a run (epoch {at}); continue it with --resume, replace it with --force, or choose another output folder."
+                : $"'{_run.Path}' already holds a run; continue it with --resume, replace it with --force, or choose another output folder.");
         var (setup, startEpoch, metrics) = resume ? LoadResumeState() : FreshState();
         _run.ClearStop();
         var data = setup.Data;

@@ -118,6 +118,8 @@ public static class DemoPipeline
                 resume = true;
             }
         }
+        // Anything else in the folder is not this model's run: replaced, and said so.
+        if (!resume && run.DeleteRun() is { } replaced) observer.Say($"{model.Name}: replaced the run at {run.Path} (epoch {replaced}), which is not this model's.");
         var trainer = new Trainer(model.Config, model.Options, run, EngineBackend.Instance);
         var result = observer.Train(model.Name, model.Options.Epochs, (progress, cancel) => trainer.Run(resume, progress, cancel));
         if (result.Interrupted) throw new OperationCanceledException();

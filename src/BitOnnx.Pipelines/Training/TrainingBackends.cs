@@ -3,9 +3,9 @@ using BitOnnx.Engine.Training;
 using BitOnnx.Torch;
 using BitOnnx.Torch.Training;
 
-namespace BitOnnx.Cli;
+namespace BitOnnx.Pipelines.Training;
 
-/// <summary>The backends <c>bitonnx train --backend</c> offers; both write the same run folder and checkpoints.</summary>
+/// <summary>The backends <c>bitonnx train --backend</c> and a sweep's cells offer; both write the same run folder and checkpoints.</summary>
 public static class TrainingBackends
 {
     public static string Default => EngineBackend.Instance.Name;

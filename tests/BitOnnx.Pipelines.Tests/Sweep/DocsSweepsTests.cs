@@ -1,0 +1,56 @@
+using BitOnnx.Pipelines.Sweep;
+using BitOnnx.Pipelines.Training;
+
+namespace BitOnnx.Pipelines.Tests.Sweep;
+
+/// <summary>The sweeps the docs cite hold every cell they say, with the train arguments the docs' tables were made by.</summary>
+[TestClass]
+public sealed class DocsSweepsTests
+{
+    private static SweepPlan Plan(string name) => SweepPlan.Of(SweepSpec.Read(Path.Combine(RepositoryRoot(), "docs", "sweeps", name)));
+
+    [TestMethod]
+    public void ReproductionIsFiveModelsTimesFiveSeeds()
+    {
+        var plan = Plan("reproduction.json");
+        Assert.AreEqual(25, plan.Cells.Count);
+        const string Run = "--p 113 --epochs 10000 --threads 1 --log-every 10 --stop-at-acc 0.99";
+        Assert.AreEqual($"{Run} --preset li2024 --quant binary --seed 0", plan.Cells[0].Arguments);
+        Assert.AreEqual($"{Run} --preset li2024 --quant ternary --seed 4", plan.Cells[9].Arguments);
+        Assert.AreEqual("--p 113 --threads 1 --log-every 10 --stop-at-acc 0.99 --preset nanda2023 --quant none --epochs 25000 --seed 2", plan.Cells[12].Arguments);
+        Assert.AreEqual($"{Run} --preset li2024 --quant binary --binary-scale absmean --quant-scope all --seed 0", plan.Cells[15].Arguments);
+        Assert.AreEqual($"{Run} --preset li2024 --quant ternary --quant-scope all --seed 4", plan.Cells[24].Arguments);
+        Assert.AreEqual(25_000, TrainArguments.Build(plan.Cells[12].Arguments + " --out x").Options.Epochs);
+    }
+
+    [TestMethod]
+    public void FullyQuantizedIsItsTwoModelsTimesFiveSeeds()
+    {
+        var plan = Plan("fully-quantized.json");
+        var reproduction = Plan("reproduction.json");
+        CollectionAssert.AreEqual(reproduction.Cells.Skip(15).Select(c => c.Arguments).ToArray(), plan.Cells.Select(c => c.Arguments).ToArray(),
+            "the same runs as the fully quantized cells of reproduction.json");
+    }
+
+    [TestMethod]
+    public void SpeedIsThreeSettingsTimesThreeModelsTimesThreeSeeds()
+    {
+        var plan = Plan("speed.json");
+        Assert.AreEqual(27, plan.Cells.Count);
+        const string Run = "--p 113 --threads 1 --log-every 10 --stop-at-acc 0.99";
+        Assert.AreEqual($"{Run} --grokfast 0.98,2 --epochs 5000 --preset li2024 --quant binary --seed 0", plan.Cells[0].Arguments);
+        Assert.AreEqual($"{Run} --lr 1e-2 --epochs 10000 --preset nanda2023 --quant none --seed 1", plan.Cells[16].Arguments);
+        Assert.AreEqual($"{Run} --lr 1e-2 --grokfast 0.9,1 --epochs 5000 --preset li2024 --quant ternary --seed 2", plan.Cells[23].Arguments);
+        var nanda = TrainArguments.Build(plan.Cells[16].Arguments + " --out x");
+        Assert.AreEqual((1e-2, 10, 10_000), (nanda.Options.Optimizer.LearningRate, nanda.Options.Optimizer.WarmupSteps, nanda.Options.Epochs));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "BitOnnx.sln"))) return folder.FullName;
+        }
+        throw new AssertFailedException($"no BitOnnx.sln in {AppContext.BaseDirectory} or any folder above it");
+    }
+}
