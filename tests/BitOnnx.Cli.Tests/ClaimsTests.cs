@@ -112,6 +112,22 @@ public sealed class ClaimsTests
         StringAssert.Contains(r.Error, "weights at epoch 20");
     }
 
+    [TestMethod]
+    public void OutputsThatCannotBeWrittenAreRefusedBeforeTheWork()
+    {
+        var (run, onnx) = Ungrokked.Value;
+        var file = Path.Combine(CliProcess.TempFolder(), "a-file");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "not a folder");
+        var analyze = CliProcess.Run("analyze", onnx, "--run", run, "-o", file);
+        Assert.AreEqual(1, analyze.ExitCode);
+        Assert.AreEqual("error: Cannot write the report folder '" + file + "': it is a file; give a folder (it is created if missing).", analyze.Error.Trim());
+        Assert.IsFalse(analyze.Out.Contains("probing", StringComparison.Ordinal), "no analysis ran: " + analyze.Out);
+        var export = CliProcess.Run("export", Path.Combine(run, "model.safetensors"), "-o", Path.Combine(file, "model.onnx"));
+        Assert.AreEqual(1, export.ExitCode);
+        StringAssert.Contains(export.Error, "is a file, not a folder");
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))

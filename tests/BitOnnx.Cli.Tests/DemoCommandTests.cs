@@ -31,6 +31,21 @@ public sealed class DemoCommandTests
         var text = summary.RootElement.GetRawText();
         foreach (var name in new[] { "li2024-binary", "li2024-ternary", "nanda2023-fp" }) StringAssert.Contains(text, name);
 
+        // Each card's command rebuilds its model byte for byte (the quick models differ from the defaults in width, P,
+        // learning rate, split and logging: the card must say all of it).
+        foreach (var name in new[] { "li2024-binary", "nanda2023-fp" })
+        {
+            var line = File.ReadAllLines(Path.Combine(output, "models", name + ".md")).Single(l => l.Contains("the same run on its own: "));
+            var args = line[(line.IndexOf("bitonnx train ", StringComparison.Ordinal) + "bitonnx train ".Length)..].Split(' ');
+            var rebuilt = CliProcess.TempFolder();
+            var outAt = Array.IndexOf(args, "--out");
+            args[outAt + 1] = rebuilt;
+            var train = CliProcess.Run(["train", .. args]);
+            Assert.AreEqual(0, train.ExitCode, train.Error);
+            CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(output, "runs", name, "model.safetensors")),
+                File.ReadAllBytes(Path.Combine(rebuilt, "model.safetensors")), $"{name}: {line}");
+        }
+
         // A rerun reuses the finished runs instead of training again.
         var again = CliProcess.Run("demo", "--quick", "-o", output);
         Assert.AreEqual(0, again.ExitCode, again.Error);

@@ -104,7 +104,7 @@ public sealed class TrainCommandTests
         var file = Path.GetTempFileName();
         var r = CliProcess.Run(["train", .. Tiny, "--out", Path.Combine(file, "run")]);
         Assert.AreNotEqual(0, r.ExitCode);
-        StringAssert.Contains(r.Error, "Cannot write to output folder");
+        StringAssert.Contains(r.Error, "Cannot write the run folder");
     }
 
     [TestMethod]

@@ -72,8 +72,8 @@ internal static partial class HtmlPage
         if (Any(m => m.Analysis.Embedding != null))
         {
             Section(sb, "embedding", "2 · Fourier components of the embedding",
-                "Norm of each Fourier component of W<sub>E</sub>[:P], ‖F·W<sub>E</sub>‖ per basis row (cos and sin side by side per frequency). " +
-                "Key frequencies (marked, with the threshold dotted) stand out of the noise floor: 6 robust standard deviations above the median " +
+                "Norm of the Fourier components of W<sub>E</sub>[:P] per frequency, √(‖cos row‖² + ‖sin row‖²) of F·W<sub>E</sub> (each part in the hover). " +
+                "Key frequencies (red, with the threshold dotted on the same quantity) stand out of the noise floor: 6 robust standard deviations above the median " +
                 "frequency norm and at least 20% of the largest; triangles mark the key frequencies found from neuron clusters. " +
                 "Li 2024 fig. 2, Nanda et al. 2023 fig. 3.",
                 Grid("embedding", m => m.Analysis.Embedding != null));
@@ -90,7 +90,7 @@ internal static partial class HtmlPage
             Section(sb, "maps", "3 · Attention and neuron activations over (a, b)",
                 "Attention of each head from <span class=\"mono\">=</span> to <span class=\"mono\">a</span>, and MLP neuron activations at " +
                 "<span class=\"mono\">=</span>, as functions of the inputs; below, the norms of a neuron's 2-D Fourier components " +
-                "(Â = F·A·Fᵀ, Â[0,0] = 0). Use the menus to switch head or neuron. Li 2024 fig. 3.", body.ToString());
+                "(Â = F·A·Fᵀ, Â[0,0] = 0). The neurons shown are those whose activation varies most (or those asked for with --neurons); use the menus to switch head or neuron. Quantities that are never negative (patterns, activations, norms) use a sequential scale over their own range; signed ones a diverging scale centred on 0. Li 2024 fig. 3.", body.ToString());
         }
         if (Any(m => m.Analysis.Logits != null))
         {

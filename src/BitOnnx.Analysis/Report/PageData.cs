@@ -44,6 +44,7 @@ internal static class PageData
         w.WriteString("slug", slug);
         w.WriteString("color", color);
         w.WriteNumber("p", a.P);
+        w.WriteBoolean("learned", a.Learning.AllowsClaims);
         Strings(w, "basisNames", basis.RowNames());
 
         w.WritePropertyName("loss");
@@ -74,6 +75,7 @@ internal static class PageData
         {
             w.WriteStartObject();
             Array(w, "rowNorms", e.RowNorms, Digits);
+            Array(w, "frequencyNorms", e.FrequencyNorms, Digits);
             Array(w, "keyFrequencies", a.EmbeddingKeyFrequencies);
             Number(w, "threshold", e.Threshold, Digits);
             Array(w, "neuronKeyFrequencies", a.NeuronKeyFrequencies);

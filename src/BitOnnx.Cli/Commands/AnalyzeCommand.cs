@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BitOnnx.Analysis;
 using BitOnnx.Analysis.Onnx;
+using BitOnnx.Core.Checkpoints;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipelines.Reports;
@@ -23,21 +24,36 @@ public static class AnalyzeCommand
         var noGradients = new Option<bool>("--no-gradients") { Description = "Skip gradient symmetricity (the clock-vs-pizza verdict then rests on distance irrelevance)." };
         var output = new Option<string>("--output", "-o") { Description = "Report folder to write (index.html, summary.json, data/*.csv).", Required = true };
         var title = new Option<string?>("--title") { Description = "Title of the report page." };
+        var neurons = new Option<string?>("--neurons") { Description = "Neurons whose maps the report shows, comma-separated (e.g. 3,17,42); default: the four whose activation varies most." };
         var layer = new Option<int?>("--layer") { Description = "The block whose attention and MLP are analysed (default: the model's only block; required for deeper models)." };
         var provider = PredictCommand.ProviderOption();
         var command = new Command("analyze", "Analyse exported models through ONNX Runtime and write an interactive report (Fourier analyses, FVE, progress measures, clock vs pizza).")
         {
-            model, compare, names, runs, embedded, noGradients, output, title, layer, provider,
+            model, compare, names, runs, embedded, noGradients, output, title, neurons, layer, provider,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
             var paths = new[] { r.GetValue(model)! }.Concat(r.GetValue(compare) ?? []).ToArray();
             var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients));
+            // Checked before any model is opened: a report that cannot be written fails now, not after the analysis.
+            OutputPath.RequireFolder(r.GetValue(output)!, "the report folder");
             var session = new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(r.GetValue(provider)!) };
-            AnalyzeAndReport.Run(requests, r.GetValue(output)!, r.GetValue(title), session, new AnalysisOptions { Layer = r.GetValue(layer) }, new ConsoleObserver());
+            AnalyzeAndReport.Run(requests, r.GetValue(output)!, r.GetValue(title), session, new AnalysisOptions { Layer = r.GetValue(layer), ShownNeurons = Neurons(r.GetValue(neurons)) }, new ConsoleObserver());
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>"3,17,42" as neuron indices; null when not given.</summary>
+    public static IReadOnlyList<int>? Neurons(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var neurons = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out neurons[i]))
+                throw new CliException($"--neurons '{text}': '{parts[i]}' is not a neuron index; give whole numbers 0 or more, comma-separated, as in --neurons 3,17,42.");
+        return neurons;
     }
 
     /// <summary>Pairs the per-model lists with the models, in order; checks files and folders exist.</summary>

@@ -31,6 +31,7 @@ public static class ExportCommand
         command.SetAction(r => CliRunner.Guard(() =>
         {
             var path = r.GetValue(output)!;
+            OutputPath.RequireFile(path, "the exported model");
             var weightFormat = WeightFormats.Parse(r.GetValue(weights)!);
             var mlnet = (r.GetValue(format) ?? (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "mlnet" : "onnx")) == "mlnet";
             if (mlnet) return ExportMlNet(r.GetValue(checkpoint)!, path, weightFormat, r.GetValue(probes)!, r.GetValue(embedded), r.GetValue(precision));

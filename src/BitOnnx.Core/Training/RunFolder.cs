@@ -75,20 +75,7 @@ public sealed class RunFolder(string path)
     }
 
     /// <summary>Creates the folder and checks that it can be written, before any training time is spent.</summary>
-    public void EnsureWritable()
-    {
-        try
-        {
-            Directory.CreateDirectory(Path);
-            var probe = System.IO.Path.Combine(Path, $".write-test-{Guid.NewGuid():N}");
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException($"Cannot write to output folder '{Path}': {e.Message}");
-        }
-    }
+    public void EnsureWritable() => OutputPath.RequireFolder(Path, "the run folder");
 
     public static string SettingsJson(TransformerConfig config, TrainingOptions options)
     {

@@ -5,6 +5,7 @@ using BitOnnx.Analysis.ClockPizza;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
+using BitOnnx.Pipelines.Training;
 
 namespace BitOnnx.Pipelines.Demo;
 
@@ -31,7 +32,7 @@ public static class ModelCard
         text.AppendLine();
         text.AppendLine("```bash");
         text.AppendLine(demoCommand);
-        text.AppendLine(I($"# the same run on its own: bitonnx train --preset {c.Preset} --quant {quant} --p {c.P} --epochs {o.Epochs} --seed {o.Seed} --checkpoint-every {o.CheckpointEvery} --out runs/{model.Name}"));
+        text.AppendLine($"# the same run on its own: {TrainCommandLine.For(c, o, $"runs/{model.Name}")}");
         text.AppendLine("```");
         text.AppendLine();
         text.AppendLine("| fact | value |");

@@ -36,7 +36,8 @@
     consoleError.apply(console, arguments);
   };
 
-  // ColorBrewer RdBu, blue for negative, white at 0, red for positive.
+  // Diverging (ColorBrewer RdBu: blue negative, white at 0, red positive) only where the sign matters; a quantity that
+  // is never negative gets a sequential scale (Viridis) from its smallest to its largest value.
   var RDBU = [[0, '#053061'], [0.1, '#2166ac'], [0.2, '#4393c3'], [0.3, '#92c5de'], [0.4, '#d1e5f0'], [0.5, '#f7f7f7'],
     [0.6, '#fddbc7'], [0.7, '#f4a582'], [0.8, '#d6604d'], [0.9, '#b2182b'], [1, '#67001f']];
   var INK = '#1c2733', MUTED = '#5b6875', GRID = '#eef1f4', AXIS = '#c9d1da';
@@ -61,13 +62,15 @@
     return z;
   }
 
-  function absMax(flat) {
-    var m = 0;
+  function extent(flat) {
+    var lo = Infinity, hi = -Infinity;
     for (var i = 0; i < flat.length; i++) {
       var v = flat[i];
-      if (v !== null && Math.abs(v) > m) m = Math.abs(v);
+      if (v === null || !isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
-    return m > 0 ? m : 1;
+    return lo <= hi ? [lo, hi] : [0, 1];
   }
 
   function positive(values) {
@@ -113,14 +116,32 @@
     }, extra || {});
   }
 
+  // o.signed: the quantity's sign matters (scores, logits), so 0 is white and the scale symmetric; otherwise the scale
+  // runs over the data's own range. Each trace records both ranges for the page check (zRange, dataRange).
   function heatmapTrace(flat, p, o) {
-    var m = absMax(flat);
-    return {
-      type: 'heatmap', z: grid(flat, p), x: o.x || range(p), y: o.y || range(p),
-      zmin: -m, zmax: m, zmid: 0, colorscale: RDBU, visible: o.visible !== false,
+    var e = extent(flat);
+    var trace = {
+      type: 'heatmap', z: grid(flat, p), x: o.x || range(p), y: o.y || range(p), visible: o.visible !== false,
       colorbar: { thickness: 11, len: 0.86, outlinewidth: 0, tickfont: { size: 10 }, title: { text: o.zTitle, side: 'right', font: { size: 11, color: MUTED } } },
       hovertemplate: o.hover + '<extra></extra>'
     };
+    if (o.signed) {
+      var m = Math.max(Math.abs(e[0]), Math.abs(e[1])) || 1;
+      Object.assign(trace, { zmin: -m, zmax: m, zmid: 0, colorscale: RDBU });
+    } else {
+      Object.assign(trace, { zmin: e[0], zmax: e[1] > e[0] ? e[1] : e[0] + 1, colorscale: 'Viridis' });
+    }
+    trace.meta = { signed: !!o.signed, zRange: [trace.zmin, trace.zmax], dataRange: e };
+    return trace;
+  }
+
+  // Records, on the plot's div, the colour range and data range of each heatmap it holds: a headless browser reads
+  // them to check that every scale spans its data.
+  function recordScales(div, traces) {
+    var scales = traces.filter(function (t) { return t.type === 'heatmap'; }).map(function (t) {
+      return (t.meta.signed ? 'signed' : 'sequential') + ':' + t.meta.zRange.join(',') + ':' + t.meta.dataRange.join(',');
+    });
+    if (scales.length) div.setAttribute('data-color-scales', scales.join(' '));
   }
 
   function heatmapLayout(xTitle, yTitle, names) {
@@ -181,6 +202,7 @@
   var pending = [];
 
   function draw(div, traces, lay) {
+    recordScales(div, traces);
     var done = Plotly.newPlot(div, traces, lay, CONFIG).then(function () {
       status.rendered++;
       div.classList.add('rendered');
@@ -205,33 +227,30 @@
       ], lay);
     },
 
+    // One bar per frequency: the norm the key-frequency threshold is computed on, so the dotted line and the bars that
+    // cross it are the same quantity; the cos and sin parts are in the hover.
     embedding: function (div, m) {
-      var e = m.embedding, p = m.p, nf = Math.floor(p / 2);
+      var e = m.embedding, p = m.p, nf = e.frequencyNorms.length;
       var keys = {};
       e.keyFrequencies.forEach(function (f) { keys[f] = true; });
-      var f = [], cos = [], sin = [], cosColor = [], sinColor = [];
+      var f = [], parts = [], colors = [];
       for (var k = 1; k <= nf; k++) {
         var nyquist = p % 2 === 0 && k === p / 2;
         f.push(k);
-        cos.push(e.rowNorms[nyquist ? p - 1 : 2 * k - 1]);
-        sin.push(nyquist ? 0 : e.rowNorms[2 * k]);
-        cosColor.push(keys[k] ? KEY : '#2f6db5');
-        sinColor.push(keys[k] ? '#ec9a8a' : '#8fb3de');
+        parts.push([e.rowNorms[nyquist ? p - 1 : 2 * k - 1], nyquist ? 0 : e.rowNorms[2 * k]]);
+        colors.push(keys[k] ? KEY : PLAIN);
       }
-      header(div, m, '\u2016F\u00B7W<sub>E</sub>[:P]\u2016 per Fourier component',
-        'key frequencies: ' + (e.keyFrequencies.length ? e.keyFrequencies.join(', ') : 'none') +
+      header(div, m, '\u2016F\u00B7W<sub>E</sub>[:P]\u2016 per frequency',
+        'key frequencies: ' + (e.keyFrequencies.length ? e.keyFrequencies.join(', ') : (m.learned ? 'none' : 'not claimed (the model has not learned the task)')) +
         ' \u00B7 by neuron clusters: ' + (e.neuronKeyFrequencies.length ? e.neuronKeyFrequencies.join(', ') : 'none'));
-      var lay = layout('frequency f', 'norm', { barmode: 'group', bargap: 0.15 });
-      lay.xaxis.range = [-1, nf + 1];
+      var lay = layout('frequency f', '\u221A(\u2016cos\u2016\u00B2 + \u2016sin\u2016\u00B2)', { bargap: 0.2 });
+      lay.xaxis.range = [0, nf + 1];
       lay.annotations = e.keyFrequencies.map(function (k) {
-        return { x: k, y: Math.max(cos[k - 1], sin[k - 1]), text: String(k), showarrow: false, yanchor: 'bottom', font: { size: 11, color: KEY } };
+        return { x: k, y: e.frequencyNorms[k - 1], text: String(k), showarrow: false, yanchor: 'bottom', font: { size: 11, color: KEY } };
       });
       lay.shapes = [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: e.threshold, y1: e.threshold, line: { color: MUTED, width: 1, dash: 'dot' } }];
-      var traces = [
-        { type: 'bar', x: [0], y: [e.rowNorms[0]], name: 'constant', marker: { color: '#9aa5b1' }, hovertemplate: 'constant: %{y:.4g}<extra></extra>' },
-        { type: 'bar', x: f, y: cos, name: 'cos', marker: { color: cosColor }, hovertemplate: 'cos %{x}: %{y:.4g}<extra></extra>' },
-        { type: 'bar', x: f, y: sin, name: 'sin', marker: { color: sinColor }, hovertemplate: 'sin %{x}: %{y:.4g}<extra></extra>' }
-      ];
+      var traces = [{ type: 'bar', x: f, y: e.frequencyNorms, width: 0.8, name: 'frequency norm', marker: { color: colors }, customdata: parts,
+        hovertemplate: 'f = %{x}: %{y:.4g} (cos %{customdata[0]:.3g}, sin %{customdata[1]:.3g})<extra></extra>' }];
       if (e.neuronKeyFrequencies.length) {
         traces.push({ type: 'scatter', mode: 'markers', x: e.neuronKeyFrequencies, y: e.neuronKeyFrequencies.map(function () { return 0; }),
           name: 'key by neuron clusters', cliponaxis: false, marker: { symbol: 'triangle-up', size: 9, color: INK },
@@ -246,7 +265,7 @@
       return heatmapSet(div, m, a.heads,
         a.heads.map(function (_, h) { return 'head ' + h; }),
         a.heads.map(function (_, h) { return what + ' from = to a, head ' + h; }),
-        { xTitle: 'b', yTitle: 'a', zTitle: a.quantity, hover: 'a=%{y}, b=%{x}<br>' + a.quantity + ' %{z:.4g}' });
+        { xTitle: 'b', yTitle: 'a', zTitle: a.quantity, hover: 'a=%{y}, b=%{x}<br>' + a.quantity + ' %{z:.4g}', signed: a.quantity !== 'pattern' });
     },
 
     neuron: function (div, m) {
@@ -301,7 +320,8 @@
         (n.keyFrequencies.length ? n.keyFrequencies.join(', ') : 'none'));
       var lay = layout('frequency f', 'neurons');
       lay.xaxis.range = [0, Math.floor(m.p / 2) + 1];
-      return draw(div, [{ type: 'bar', x: n.clusterFrequencies, y: n.clusterSizes, name: 'neurons',
+      // Bars 0.8 of a frequency wide, at their frequency: a cluster is one frequency, not a band.
+      return draw(div, [{ type: 'bar', x: n.clusterFrequencies, y: n.clusterSizes, width: 0.8, name: 'neurons',
         marker: { color: n.clusterFrequencies.map(function (f) { return keys[f] ? KEY : PLAIN; }) },
         hovertemplate: 'f = %{x}: %{y} neurons<extra></extra>' }], lay);
     },
@@ -340,7 +360,7 @@
       var c = m.clockPizza;
       var q = c.distanceIrrelevance === null ? '\u2014' : c.distanceIrrelevance.toFixed(3);
       header(div, m, 'logit of the correct answer', 'distance irrelevance q = ' + q + ' \u00B7 verdict: ' + c.verdict);
-      var trace = heatmapTrace(c.correctLogits, m.p, { zTitle: 'correct logit', hover: 'a+b\u2261%{y}, a\u2212b\u2261%{x}<br>correct logit %{z:.4g}' });
+      var trace = heatmapTrace(c.correctLogits, m.p, { signed: true, zTitle: 'correct logit', hover: 'a+b\u2261%{y}, a\u2212b\u2261%{x}<br>correct logit %{z:.4g}' });
       return draw(div, [trace], heatmapLayout('(a \u2212 b) mod P', '(a + b) mod P', null));
     },
 
