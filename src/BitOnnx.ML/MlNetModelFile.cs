@@ -39,4 +39,16 @@ public static class MlNetModelFile
             throw new InvalidFileException(path, $"'{path}' is an ML.NET model without a Score vector of class probabilities; give a model zip written by bitonnx export -o model.zip.");
         return (model, vector.Size);
     }
+
+    /// <summary>The logits [rows, P] the model gives the pairs (a, b), scored through ML.NET's Transform, in row order.</summary>
+    public static float[] Logits(MLContext ml, ITransformer model, int p, IReadOnlyList<(int A, int B)> pairs)
+    {
+        var rows = pairs.Select(x => new ModularAdditionInput { A = x.A, B = x.B });
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
+        var logits = new float[pairs.Count * p];
+        var i = 0;
+        foreach (var row in scored.GetColumn<float[]>(ModularAdditionColumns.Logits))
+            row.CopyTo(logits, p * i++);
+        return logits;
+    }
 }

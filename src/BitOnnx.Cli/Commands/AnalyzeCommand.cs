@@ -1,8 +1,8 @@
 using System.CommandLine;
 using BitOnnx.Analysis;
 using BitOnnx.Analysis.Onnx;
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Analysis.Runs;
+using BitOnnx.Core.Checkpoints;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipelines.Reports;
 

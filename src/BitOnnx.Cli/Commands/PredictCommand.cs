@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using BitOnnx.Core.Data;
+using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Onnx.Verification;
+using BitOnnx.Pipelines.Models;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
@@ -12,7 +14,7 @@ public static class PredictCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "An .onnx file written by bitonnx export." };
+        var model = new Argument<string>("model") { Description = "A model written by bitonnx export: an .onnx file (any signature) or an ML.NET model .zip." };
         var a = new Argument<string?>("a") { Description = "First addend, 0..P-1.", Arity = ArgumentArity.ZeroOrOne };
         var b = new Argument<string?>("b") { Description = "Second addend, 0..P-1.", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Evaluate all P*P pairs and print the accuracy." };
@@ -20,12 +22,12 @@ public static class PredictCommand
         var command = new Command("predict", "Predict (a + b) mod P with an exported model on ONNX Runtime.") { model, a, b, all, provider };
         command.SetAction(r => CliRunner.Guard(() =>
         {
-            using var session = OpenSession(r.GetValue(model)!, r.GetValue(provider)!);
+            using var session = Open(r.GetValue(model)!, r.GetValue(provider)!);
             var p = session.P;
             if (r.GetValue(all))
             {
                 var rows = ModularAdditionData.AllRows(p);
-                var logits = session.Run(Array.ConvertAll(ModularAdditionData.Tokens(p, rows), t => (long)t))["logits"].Data;
+                var logits = session.Run(Array.ConvertAll(ModularAdditionData.Tokens(p, rows), t => (long)t), [HookNames.Logits])[HookNames.Logits];
                 var targets = ModularAdditionData.Targets(p, rows);
                 var hits = rows.Count(r => ExportVerification.ArgMax(logits.AsSpan(r * p, p)) == targets[r]);
                 AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy over all {rows.Length} pairs: {hits}/{rows.Length} = {(double)hits / rows.Length:P2}"));
@@ -33,7 +35,7 @@ public static class PredictCommand
             }
             var first = Operand(r.GetValue(a), "a", p);
             var second = Operand(r.GetValue(b), "b", p);
-            var output = session.Run([first, second, p])["logits"].Data;
+            var output = session.Run([first, second, p], [HookNames.Logits])[HookNames.Logits];
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({first} + {second}) mod {p} = {ExportVerification.ArgMax(output)}"));
             return 0;
         }));
@@ -51,10 +53,11 @@ public static class PredictCommand
         return provider;
     }
 
-    public static ModelSession OpenSession(string path, string provider)
+    /// <summary>Any file bitonnx export writes; an ML.NET zip runs on ML.NET's CPU scoring whatever the provider.</summary>
+    public static ExportedModel Open(string path, string provider)
     {
-        if (!File.Exists(path)) throw new CliException($"ONNX model '{path}' does not exist.");
-        return ModelSession.Open(path, new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(provider) });
+        if (!File.Exists(path)) throw new CliException($"Model '{path}' does not exist; give an .onnx file or a model .zip written by bitonnx export.");
+        return ExportedModel.Open(path, new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(provider) });
     }
 
     private static long Operand(string? text, string name, int p)

@@ -17,7 +17,7 @@ public static class VerifyCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "An .onnx file written by bitonnx export." };
+        var model = new Argument<string>("model") { Description = "A model written by bitonnx export: an .onnx file (any signature) or an ML.NET model .zip." };
         var checkpoint = new Argument<string>("checkpoint") { Description = "The model.safetensors it was exported from." };
         var tolerance = new Option<double?>("--tolerance") { Description = $"Allowed max |onnx − engine| per unit of the output's magnitude (default {ExportVerification.DefaultTolerance:G}; {DynamicTolerance:G} for int8-dynamic)." };
         var threads = new Option<int>("--threads") { Description = "Engine threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -29,8 +29,8 @@ public static class VerifyCommand
         command.SetAction(r => CliRunner.Guard(() =>
         {
             var loaded = ModelCheckpoint.Load(r.GetValue(checkpoint)!);
-            using var session = PredictCommand.OpenSession(r.GetValue(model)!, r.GetValue(provider)!);
-            var bound = r.GetValue(tolerance) ?? (session.Metadata.DynamicQuantization ? DynamicTolerance : ExportVerification.DefaultTolerance);
+            using var session = PredictCommand.Open(r.GetValue(model)!, r.GetValue(provider)!);
+            var bound = r.GetValue(tolerance) ?? (session.Metadata?.DynamicQuantization == true ? DynamicTolerance : ExportVerification.DefaultTolerance);
             var report = EngineVerification.Run(loaded, session, bound, r.GetValue(threads));
             Print(report);
             return report.Passed ? 0 : CliRunner.ExitError;

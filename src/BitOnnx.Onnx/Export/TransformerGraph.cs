@@ -27,6 +27,10 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         {
             var input = w.G.Input(ModelContract.Embedded, w.Element, ["batch", c.NCtx, c.DModel]);
             embed = w.Node("Identity", [input], HookNames.Embed);
+            // No node reads it: W_E as the forward pass uses it, so a reader of the file can turn tokens into this input.
+            var info = latent.Info(ParameterNames.Embed);
+            var values = c.QuantScope == QuantScope.All ? FoldedLinear.From(c, latent, ParameterNames.Embed).Values : latent.Slice(info).ToArray();
+            w.Values(ParameterNames.Embed, values, info.Shape.ToLongArray());
         }
         else
         {

@@ -16,7 +16,7 @@ public sealed partial class ModelSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-    private readonly string[] _inputNames;
+    private readonly ModelInput _input;
     private bool _disposed;
 
     private ModelSession(OnnxModel model, byte[] bytes, string name, ModelSessionOptions options)
@@ -37,7 +37,9 @@ public sealed partial class ModelSession : IDisposable
         }
         try
         {
-            (Input, NCtx, _inputNames) = ReadInput(_session, name);
+            // W_E comes from our reader of the file: ONNX Runtime drops an initializer no node uses (an embedded export's).
+            _input = ModelInput.Read(_session, model, name);
+            NCtx = _input.NCtx;
             Outputs = _session.OutputMetadata.Select(o => new ModelValueInfo(o.Key, (TensorElementType)(int)o.Value.ElementDataType, o.Value.Dimensions.ToArray())).ToArray();
         }
         catch
@@ -74,8 +76,8 @@ public sealed partial class ModelSession : IDisposable
     /// <summary>Tokens per row ([a, b, =]: 3).</summary>
     public int NCtx { get; }
 
-    /// <summary>The model's input: <c>tokens</c> int64 [batch, n_ctx], or <c>embedded</c> [batch, n_ctx, d_model].</summary>
-    public ModelValueInfo Input { get; }
+    /// <summary>What the model takes; <see cref="Run"/> feeds token rows to any of them (<see cref="ModelInput"/>).</summary>
+    public ModelInputKind InputKind => _input.Kind;
 
     public IReadOnlyList<ModelValueInfo> Outputs { get; }
 
@@ -113,7 +115,7 @@ public sealed partial class ModelSession : IDisposable
     public IReadOnlyDictionary<string, ModelOutput> Run(long[] tokens, IReadOnlyCollection<string>? outputs = null, IProgress<double>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        RequireTokenInput();
+        RequireTokenRows();
         var names = ResolveOutputs(outputs);
         CheckTokens(tokens);
         int rows = tokens.Length / NCtx;
@@ -131,9 +133,16 @@ public sealed partial class ModelSession : IDisposable
         for (int start = 0; start < rows; start += Options.BatchSize)
         {
             int count = Math.Min(Options.BatchSize, rows - start);
-            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tokens.AsMemory(start * NCtx, count * NCtx), [count, NCtx]);
-            if (direct) RunInto(input, names, infos, data, start, count);
-            else RunAndCopy(input, names, data, shapes, start, count, rows);
+            var inputs = _input.Feed(tokens, start, count);
+            try
+            {
+                if (direct) RunInto(inputs, names, infos, data, start, count);
+                else RunAndCopy(inputs, names, data, shapes, start, count, rows);
+            }
+            finally
+            {
+                foreach (var input in inputs) input.Dispose();
+            }
             progress?.Report((double)(start + count) / rows);
         }
         var result = new Dictionary<string, ModelOutput>(StringComparer.Ordinal);
@@ -149,12 +158,13 @@ public sealed partial class ModelSession : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        RequireTokenInput();
+        if (_input.Kind != ModelInputKind.Tokens)
+            throw new ModelSessionException($"Model '{Name}' takes {_input.Kind.ToString().ToLowerInvariant()} inputs; a pre-allocated batch feeds token models only: use Run.");
         var infos = ResolveOutputs(outputs).Select(n => Outputs.First(o => o.Name == n)).ToArray();
         var unfit = infos.FirstOrDefault(i => i.FixedRowSize is null || i.ElementType != TensorElementType.Float);
         if (unfit is not null)
             throw new ModelSessionException($"Model '{Name}': output '{unfit.Name}' ({unfit.ElementType}, dims [{string.Join(", ", unfit.Dimensions)}]) has no fixed float shape per row; use Run for it.");
-        return new PinnedBatch(this, _session, _runOptions, Input.Name, rows, infos);
+        return new PinnedBatch(this, _session, _runOptions, ModelContract.Tokens, rows, infos);
     }
 
     internal void CheckTokensOf(long[] tokens) => CheckTokens(tokens);
@@ -167,7 +177,7 @@ public sealed partial class ModelSession : IDisposable
         _session?.Dispose();
     }
 
-    private void RunInto(OrtValue input, string[] names, ModelValueInfo[] infos, float[][] data, int start, int count)
+    private void RunInto(OrtValue[] inputs, string[] names, ModelValueInfo[] infos, float[][] data, int start, int count)
     {
         var values = new OrtValue[names.Length];
         try
@@ -178,7 +188,7 @@ public sealed partial class ModelSession : IDisposable
                 var shape = infos[i].Dimensions.Select((d, axis) => axis == 0 ? (long)count : d).ToArray();
                 values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, data[i].AsMemory(start * rowSize, count * rowSize), shape);
             }
-            Guarded(() => _session.Run(_runOptions, _inputNames, [input], names, values));
+            Guarded(() => _session.Run(_runOptions, _input.Names, inputs, names, values));
         }
         finally
         {
@@ -186,9 +196,9 @@ public sealed partial class ModelSession : IDisposable
         }
     }
 
-    private void RunAndCopy(OrtValue input, string[] names, float[][] data, int[][] shapes, int start, int count, int rows)
+    private void RunAndCopy(OrtValue[] inputs, string[] names, float[][] data, int[][] shapes, int start, int count, int rows)
     {
-        using var values = Guarded(() => _session.Run(_runOptions, _inputNames, [input], names));
+        using var values = Guarded(() => _session.Run(_runOptions, _input.Names, inputs, names));
         int i = 0;
         foreach (var value in values)
         {
@@ -249,13 +259,16 @@ public sealed partial class ModelSession : IDisposable
                 throw new ModelSessionException(
                     $"Model '{Name}': token {tokens[i]} at row {i / NCtx}, position {i % NCtx} is outside 0..{DVocab - 1} (addends 0..{P - 1}, '=' is {P}). Give tokens of this model's P = {P}.");
             }
+            // The pair signature builds [a, b, =] itself: a row that asks for anything else at the last position cannot be fed.
+            if (_input.Kind == ModelInputKind.Pair && i % NCtx == NCtx - 1 && tokens[i] != P)
+                throw new ModelSessionException($"Model '{Name}' takes pairs (A, B) and adds '=' itself; row {i / NCtx} has {tokens[i]} where '=' ({P}) belongs.");
         }
     }
 
-    private void RequireTokenInput()
+    private void RequireTokenRows()
     {
-        if (Input.Name != ModelContract.Tokens)
-            throw new ModelSessionException($"Model '{Name}' takes '{Input.Name}', not token rows; run it with RunEmbedded, or give the token export (bitonnx export without --embedded-input).");
+        if (!_input.TakesTokens)
+            throw new ModelContractException($"Model '{Name}' takes token embeddings and does not carry embed.W_E to look tokens up in; re-export it with bitonnx export --embedded-input, which stores W_E.");
     }
 
     private void RequireNCtx(int nCtx, string what)

@@ -48,17 +48,27 @@ public static class ExportVerification
         if (session.P != p)
             throw new OnnxModelMismatchException($"The ONNX model is for P = {session.P} but the checkpoint is for P = {p}; give the checkpoint it was exported from.");
         var rows = ModularAdditionData.AllRows(p);
+        var tokens = ModularAdditionData.Tokens(p, rows);
+        var shared = session.OutputNames.Where(reference.ContainsKey).ToList();
+        var outputs = session.Run(Array.ConvertAll(tokens, t => (long)t), shared).ToDictionary(o => o.Key, o => o.Value.Data);
+        return Compare(p, reference, outputs, tolerance);
+    }
+
+    /// <summary>
+    /// Compares <paramref name="outputs"/>, computed over all P² pairs (rows a·P + b) by whatever runs the model, with the
+    /// reference on every output they share; <paramref name="outputs"/> must hold the logits.
+    /// </summary>
+    public static VerificationReport Compare(int p, IReadOnlyDictionary<string, NamedTensor> reference, IReadOnlyDictionary<string, float[]> outputs, double tolerance)
+    {
+        var rows = ModularAdditionData.AllRows(p);
         if (!reference.TryGetValue(HookNames.Logits, out var referenceLogits) || referenceLogits.Data.Length != rows.Length * p)
             throw new ArgumentException($"The reference must hold '{HookNames.Logits}' [{rows.Length}, {p}] over all pairs.", nameof(reference));
-        var tokens = ModularAdditionData.Tokens(p, rows);
+        if (!outputs.TryGetValue(HookNames.Logits, out var onnxLogits))
+            throw new ArgumentException($"The outputs must hold '{HookNames.Logits}'.", nameof(outputs));
         var targets = ModularAdditionData.Targets(p, rows);
-        var shared = session.OutputNames.Where(reference.ContainsKey).ToList();
-        var onnx = session.Run(Array.ConvertAll(tokens, t => (long)t), shared).ToDictionary(o => o.Key, o => o.Value.Data);
-
-        var differences = shared.Select(name =>
-            new OutputDifference(name, MaxAbsDifference(reference[name].Data, onnx[name]), Magnitude(reference[name].Data), tolerance)).ToList();
+        var differences = outputs.Keys.Where(reference.ContainsKey).Select(name =>
+            new OutputDifference(name, MaxAbsDifference(reference[name].Data, outputs[name]), Magnitude(reference[name].Data), tolerance)).ToList();
         var engineLogits = referenceLogits.Data;
-        var onnxLogits = onnx[HookNames.Logits];
         int mismatches = 0, engineHits = 0, onnxHits = 0;
         for (var r = 0; r < rows.Length; r++)
         {

@@ -62,7 +62,7 @@ public class BadModelTests
         model.Graph.Input[0].Name = "ids";
         foreach (var node in model.Graph.Node)
             for (int i = 0; i < node.Input.Count; i++) if (node.Input[i] == "tokens") node.Input[i] = "ids";
-        StringAssert.Contains(Assert.ThrowsException<ModelSessionException>(() => ModelSession.FromModel(model, "ids")).Message, "takes 'tokens' int64 [batch, 3]");
+        StringAssert.Contains(Assert.ThrowsException<ModelContractException>(() => ModelSession.FromModel(model, "ids")).Message, "takes 'tokens' int64 [batch, 3]");
     }
 
     private static BitOnnx.Core.BitOnnxException Load(byte[] model)
