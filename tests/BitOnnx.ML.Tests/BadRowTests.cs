@@ -26,7 +26,10 @@ public sealed class BadRowTests
         var e = Assert.ThrowsException<InvalidOperationException>(() => scored.GetColumn<int[]>(ModularAdditionColumns.PredictedSum).ToArray());
         var message = Messages(e);
         StringAssert.Contains(message, $"column {column} must hold values in 0..{TrainedPipeline.P - 1}");
-        StringAssert.Contains(message, $"idx={(column == "A" ? a : b)}", "the offending value");
+        var value = column == "A" ? a : b;
+        StringAssert.Contains(message, $"idx={value}", "the offending value");
+        StringAssert.Contains(message, value < 0 ? "one is negative" : $"one is {TrainedPipeline.P} or more", "the fault");
+        if (value >= 0) StringAssert.Contains(message, $"[-{TrainedPipeline.P},{TrainedPipeline.P - 1}]", "the range ONNX Runtime states holds 0..P-1");
     }
 
     [TestMethod]

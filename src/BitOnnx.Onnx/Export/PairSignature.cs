@@ -21,21 +21,25 @@ internal static class PairSignature
     }
 
     /// <summary>
-    /// x itself, through a guard that makes ONNX Runtime fail when any value is outside 0..P−1. The values out of range
-    /// are picked (Compress) and used as indices into an empty tensor, which every index is out of, so the Gather fails
-    /// with a message that holds the guard's name (the column and its range) and the offending value. With every value
-    /// in range the picked set is empty, the Gather yields nothing, and appending nothing leaves x as it was.
+    /// x itself, through two guards that make ONNX Runtime fail when a value is outside 0..P−1, with a message that names
+    /// the column, its range, the fault and the value: ONNX has no assertion, but a Gather out of bounds fails naming its
+    /// node and the index. The values at or above P are picked (Compress) and gathered from a P-element table, so the
+    /// message reads "idx=VALUE must be within the inclusive range [−P, P−1]"; the negative ones from an empty table,
+    /// which no index is in (a P-element table would take −P..−1). With every value in range both picked sets are empty,
+    /// the Gathers yield nothing, and appending nothing leaves x as it was.
     /// </summary>
     private static TensorRef Checked(GraphWriter w, TensorRef x, string column, int p)
     {
         var flat = w.Node("Reshape", [x, w.Shape($"{column}.flat_shape", -1)]);
-        var below = w.Node("Less", [flat, w.G.Scalar($"{column}.min", 0L)]);
-        var above = w.Node("GreaterOrEqual", [flat, w.G.Scalar($"{column}.limit", (long)p)]);
-        var outside = w.Node("Compress", [flat, w.Node("Or", [below, above])], attributes: new NodeAttributes { { "axis", 0L } });
-        var failed = w.Node("Gather", [w.G.Initializer($"{column}.no_values", Array.Empty<long>(), [0]), outside],
-            $"column {column} must hold values in 0..{p - 1}", new NodeAttributes { { "axis", 0L } });
-        var nothing = w.Node("Reshape", [failed, w.Shape($"{column}.column_shape", -1, 1)]);
-        return w.Node("Concat", [x, nothing], $"{column}.checked", new NodeAttributes { { "axis", 0L } });
+        TensorRef Guard(string test, TensorRef bound, TensorRef table, string fault)
+        {
+            var outside = w.Node("Compress", [flat, w.Node(test, [flat, bound])], attributes: new NodeAttributes { { "axis", 0L } });
+            var failed = w.Node("Gather", [table, outside], $"column {column} must hold values in 0..{p - 1}: {fault}", new NodeAttributes { { "axis", 0L } });
+            return w.Node("Reshape", [failed, w.Shape($"{column}.{test}.column_shape", -1, 1)]);
+        }
+        var high = Guard("GreaterOrEqual", w.G.Scalar($"{column}.limit", (long)p), w.G.Initializer($"{column}.p_values", new long[p], [p]), $"one is {p} or more");
+        var low = Guard("Less", w.G.Scalar($"{column}.min", 0L), w.G.Initializer($"{column}.no_values", Array.Empty<long>(), [0]), "one is negative");
+        return w.Node("Concat", [x, high, low], $"{column}.checked", new NodeAttributes { { "axis", 0L } });
     }
 
     /// <summary>Score = softmax(logits) and PredictedSum = ArgMax(logits) beside the logits themselves.</summary>
