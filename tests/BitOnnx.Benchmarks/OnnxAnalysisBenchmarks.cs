@@ -28,7 +28,7 @@ public class OnnxAnalysisBenchmarks
         var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, 0), new CheckpointFacts(0, 0, 0.3, []),
             new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
         _model = Path.Combine(Path.GetTempPath(), $"bitonnx-bench-{Guid.NewGuid():N}.onnx");
-        TransformerExporter.Export(checkpoint, new ExportOptions { Probes = ProbeSelection.Every }).Model.Save(_model);
+        TransformerExporter.Export(checkpoint, new ExportOptions { Probes = HookSelection.Every }).Model.Save(_model);
     }
 
     [GlobalCleanup]

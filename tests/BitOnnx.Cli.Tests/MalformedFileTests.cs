@@ -29,7 +29,7 @@ public sealed class MalformedFileTests
         new Trainer(config, new TrainingOptions { Epochs = 6, LogEvery = 2, Seed = 1, Threads = 1 }, run, EngineBackend.Instance).Run();
         var checkpoint = ModelCheckpoint.Load(run.ModelFile);
         var onnx = Path.Combine(folder, "model.onnx");
-        TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8, Probes = ProbeSelection.Every }).Model.Save(onnx);
+        TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8, Probes = HookSelection.Every }).Model.Save(onnx);
         var zip = Path.Combine(folder, "model.zip");
         MlNetExport.Save(checkpoint, zip);
         return (run.Path, onnx, zip);

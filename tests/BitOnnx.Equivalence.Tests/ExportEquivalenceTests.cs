@@ -31,7 +31,7 @@ public sealed class ExportEquivalenceTests
     public void OnnxRuntimeMatchesTheEngineOnEveryProbe(string preset, WeightQuantization mode, WeightFormat format)
     {
         var checkpoint = TrainedModels.Load(preset, mode);
-        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format, Probes = ProbeSelection.Every });
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format, Probes = HookSelection.Every });
         foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
             using var session = ModelSession.FromModel(export.Model, $"{preset}-{mode}-{format}", new ModelSessionOptions { Threads = 1, OptimizationLevel = level });
@@ -56,7 +56,7 @@ public sealed class ExportEquivalenceTests
     public void Int8DynamicMatchesTheEngineWithinItsStatedTolerance(string preset, WeightQuantization mode)
     {
         var checkpoint = TrainedModels.Load(preset, mode);
-        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8Dynamic, Probes = ProbeSelection.Every });
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8Dynamic, Probes = HookSelection.Every });
         foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
             using var session = ModelSession.FromModel(export.Model, $"{preset}-{mode}-int8-dynamic", new ModelSessionOptions { Threads = 1, OptimizationLevel = level });
@@ -89,7 +89,7 @@ public sealed class ExportEquivalenceTests
     public void CudaMatchesTheEngineWhereAvailable()
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Ternary);
-        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Probes = ProbeSelection.Every });
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Probes = HookSelection.Every });
         ModelSession session;
         try
         {
@@ -112,7 +112,7 @@ public sealed class ExportEquivalenceTests
     public void TwoLayerModelsExportToo()
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary, layers: 2);
-        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = ProbeSelection.Every });
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = HookSelection.Every });
         using var session = ModelSession.FromModel(export.Model, "export");
         var report = EngineVerification.Run(checkpoint, session, ExportVerification.DefaultTolerance);
         Assert.IsTrue(report.Passed, string.Join("; ", report.Outputs.Where(o => !o.Passed).Select(o => $"{o.Name} {o.MaxAbsDifference:E2}")));
@@ -163,7 +163,7 @@ public sealed class ExportEquivalenceTests
     {
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
         var e = Assert.ThrowsException<ExportException>(() =>
-            TransformerExporter.Export(checkpoint, new ExportOptions { Probes = ProbeSelection.Parse("blocks.0.mlp.hook_post,hook_pos_embed") }));
+            TransformerExporter.Export(checkpoint, new ExportOptions { Probes = HookSelection.Parse("blocks.0.mlp.hook_post,hook_pos_embed") }));
         StringAssert.Contains(e.Message, "'hook_pos_embed'");
         StringAssert.Contains(e.Message, "blocks.0.attn.hook_pattern");
     }

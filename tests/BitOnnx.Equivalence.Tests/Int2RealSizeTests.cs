@@ -28,7 +28,7 @@ public sealed class Int2RealSizeTests
         var config = TransformerConfig.Li2024 with { P = 113, DModel = dModel, NHeads = nHeads, DHead = dHead, DMlp = dMlp, Quantization = mode };
         var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, seed: 3), new CheckpointFacts(0, 0, 0.3, []),
             new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
-        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = ProbeSelection.Every });
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2, Probes = HookSelection.Every });
 
         var nbits = export.Model.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToArray();
         var ks = nbits.Select(n => n.Attribute.Single(a => a.Name == "K").I).Distinct().Order().ToArray();

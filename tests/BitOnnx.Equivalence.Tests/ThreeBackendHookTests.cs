@@ -46,7 +46,7 @@ public sealed class ThreeBackendHookTests
         using var hooks = new HookRecorder();
         using (torch.no_grad()) model.Forward(batch, lastPositionOnly: false, hooks).Dispose();
 
-        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = ProbeSelection.Every });
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = HookSelection.Every });
         using var session = ModelSession.FromModel(export.Model, "li2024-binary-p23", new ModelSessionOptions { Threads = 1 });
         var shared = HookNames.For(checkpoint.Config, rows.Length).Select(h => h.Name)
             .Where(n => hooks.Tensors.ContainsKey(n) && session.OutputNames.Contains(n)).ToList();

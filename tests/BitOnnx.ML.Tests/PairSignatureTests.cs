@@ -71,7 +71,7 @@ public sealed class PairSignatureTests
     {
         var checkpoint = SmallModels.Untrained(SmallModels.Config(TransformerConfig.Li2024Name, WeightQuantization.None));
         Assert.ThrowsException<ExportException>(() => TransformerExporter.Export(checkpoint, new ExportOptions { Signature = GraphSignature.Pair, EmbeddedInput = true }));
-        Assert.ThrowsException<ExportException>(() => TransformerExporter.Export(checkpoint, new ExportOptions { PrecomputedTables = true, Probes = ProbeSelection.Every }));
+        Assert.ThrowsException<ExportException>(() => TransformerExporter.Export(checkpoint, new ExportOptions { PrecomputedTables = true, Probes = HookSelection.Every }));
     }
 
     /// <summary>

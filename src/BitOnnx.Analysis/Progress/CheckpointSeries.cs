@@ -53,7 +53,7 @@ public static class CheckpointSeries
     public static CheckpointInputs Probe(ModelCheckpoint.Loaded checkpoint, int epoch, ModelSessionOptions? session = null)
     {
         var probes = ProgressMeasures.RequiredProbes.Where(n => n != HookNames.Logits).ToArray();
-        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = ProbeSelection.Of(probes) });
+        var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = HookSelection.Of(probes) });
         string name = $"checkpoint at epoch {epoch}";
         var source = new OnnxProbeSource(ModularAdditionGraph.Read(export.Model, name), new OnnxProbeOptions { Session = session });
         source.Run();

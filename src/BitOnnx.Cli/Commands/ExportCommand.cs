@@ -21,12 +21,13 @@ public static class ExportCommand
         var weights = new Option<string>("--weights") { Description = "float (folded float32), int8 (codes + DequantizeLinear), int2 (MatMulNBits, 4 codes per byte) or int8-dynamic (MatMulInteger, approximate).", DefaultValueFactory = _ => "float" };
         weights.AcceptOnlyFromAmong(WeightFormats.Names.ToArray());
         var probes = new Option<string>("--probes") { Description = "Extra outputs: none, all, or comma-separated TransformerLens hook names (e.g. blocks.0.mlp.hook_post).", DefaultValueFactory = _ => "none" };
+        var writable = new Option<string>("--writable") { Description = "Hooks a run may write, for interventions (bitonnx ablate, patch; any ONNX Runtime user): none, all, or comma-separated hook names. A run that writes nothing computes what the export without them does.", DefaultValueFactory = _ => "none" };
         var embedded = new Option<bool>("--embedded-input") { Description = "Take the token embeddings [batch, n_ctx, d_model] as input instead of tokens (for gradients with respect to them)." };
         var precision = new Option<bool>("--double") { Description = "Compute in float64 (with --weights float), for finite differences." };
 
         var command = new Command("export", "Fold a checkpoint's quantized weights into an ONNX graph (optionally with probe outputs) or an ML.NET model.")
         {
-            checkpoint, output, format, signature, weights, probes, embedded, precision,
+            checkpoint, output, format, signature, weights, probes, writable, embedded, precision,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
@@ -34,30 +35,32 @@ public static class ExportCommand
             OutputPath.RequireFile(path, "the exported model");
             var weightFormat = WeightFormats.Parse(r.GetValue(weights)!);
             var mlnet = (r.GetValue(format) ?? (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "mlnet" : "onnx")) == "mlnet";
-            if (mlnet) return ExportMlNet(r.GetValue(checkpoint)!, path, weightFormat, r.GetValue(probes)!, r.GetValue(embedded), r.GetValue(precision));
+            if (mlnet) return ExportMlNet(r.GetValue(checkpoint)!, path, weightFormat, r.GetValue(probes)!, r.GetValue(writable)!, r.GetValue(embedded), r.GetValue(precision));
             var options = new ExportOptions
             {
                 Weights = weightFormat,
-                Probes = ProbeSelection.Parse(r.GetValue(probes)!),
+                Probes = HookSelection.Parse(r.GetValue(probes)!),
+                Writable = HookSelection.Parse(r.GetValue(writable)!),
                 EmbeddedInput = r.GetValue(embedded),
                 DoublePrecision = r.GetValue(precision),
                 Signature = r.GetValue(signature) == "pair" ? GraphSignature.Pair : GraphSignature.Tokens,
             };
             var result = TransformerExporter.ExportFile(r.GetValue(checkpoint)!, path, options);
-            var table = new Table().AddColumns("file", "weights", "size", "bits / quantized weight", "probes");
+            var table = new Table().AddColumns("file", "weights", "size", "bits / quantized weight", "probes", "writable hooks");
             table.AddRow(Markup.Escape(Path.GetFullPath(path)), WeightFormats.Name(options.Weights), Size(result.Bytes),
                 result.BitsPerQuantizedWeight.ToString(CultureInfo.InvariantCulture),
-                result.Probes.Count == 0 ? "none" : result.Probes.Count.ToString(CultureInfo.InvariantCulture));
+                result.Probes.Count == 0 ? "none" : result.Probes.Count.ToString(CultureInfo.InvariantCulture),
+                result.Writable.Count == 0 ? "none" : result.Writable.Count.ToString(CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
             return 0;
         }));
         return command;
     }
 
-    private static int ExportMlNet(string checkpoint, string path, WeightFormat weights, string probes, bool embedded, bool precision)
+    private static int ExportMlNet(string checkpoint, string path, WeightFormat weights, string probes, string writable, bool embedded, bool precision)
     {
-        if (ProbeSelection.Parse(probes) != ProbeSelection.None || embedded || precision)
-            throw new CliException("The ML.NET model takes A and B and outputs Score, PredictedSum and logits; leave out --probes, --embedded-input and --double.");
+        if (HookSelection.Parse(probes) != HookSelection.None || HookSelection.Parse(writable) != HookSelection.None || embedded || precision)
+            throw new CliException("The ML.NET model takes A and B and outputs Score, PredictedSum and logits; leave out --probes, --writable, --embedded-input and --double.");
         var bytes = MlNetExport.Save(ModelCheckpoint.Load(checkpoint), path, weights);
         var table = new Table().AddColumns("file", "format", "weights", "size", "columns");
         table.AddRow(Markup.Escape(Path.GetFullPath(path)), "ML.NET model (mlContext.Model.Load)", WeightFormats.Name(weights), Size(bytes),

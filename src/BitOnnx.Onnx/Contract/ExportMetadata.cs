@@ -21,6 +21,7 @@ namespace BitOnnx.Onnx.Contract;
 /// <param name="TrainFraction">The checkpoint's train fraction.</param>
 /// <param name="ExporterVersion">The version of BitOnnx that wrote the file.</param>
 /// <param name="WeightsSha256">The checkpoint's weights' identity (<see cref="ParameterSet.Sha256"/>).</param>
+/// <param name="Writable">The hooks a Run may write (Surgery.WritableHooks).</param>
 public sealed record ExportMetadata(
     int P,
     TransformerConfig? Config = null,
@@ -32,7 +33,8 @@ public sealed record ExportMetadata(
     long? Epoch = null,
     double? TrainFraction = null,
     string? ExporterVersion = null,
-    string? WeightsSha256 = null)
+    string? WeightsSha256 = null,
+    IReadOnlyList<string>? Writable = null)
 {
     private const string Prefix = "bitonnx.";
     private const string PKey = Prefix + "p";
@@ -49,12 +51,16 @@ public sealed record ExportMetadata(
     private const string TrainFractionKey = Prefix + "train_fraction";
     private const string ExporterVersionKey = Prefix + "exporter_version";
     private const string WeightsSha256Key = Prefix + "weights_sha256";
+    private const string WritableKey = Prefix + "writable";
 
     /// <summary>The input kind of a pair-signature export (ML.NET).</summary>
     public const string PairInput = "pair";
 
     /// <summary>Every metadata entry as it is read, including keys of other producers.</summary>
     public IReadOnlyDictionary<string, string> All { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The hooks a Run may write; empty when none.</summary>
+    public IReadOnlyList<string> WritableHooks => Writable ?? [];
 
     /// <summary>The exposed probes; empty when none (or unknown).</summary>
     public IReadOnlyList<string> ProbeNames => Probes ?? [];
@@ -88,6 +94,7 @@ public sealed record ExportMetadata(
         Add(TrainFractionKey, TrainFraction?.ToString("R", CultureInfo.InvariantCulture));
         Add(ExporterVersionKey, ExporterVersion);
         Add(WeightsSha256Key, WeightsSha256);
+        Add(WritableKey, Writable is null ? null : string.Join(",", Writable));
         return entries;
     }
 
@@ -117,7 +124,8 @@ public sealed record ExportMetadata(
             Long(SeedKey), Long(EpochKey),
             Text(TrainFractionKey) is { } f && double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction) ? fraction : null,
             Text(ExporterVersionKey),
-            Text(WeightsSha256Key))
+            Text(WeightsSha256Key),
+            Text(WritableKey) is { Length: > 0 } writable ? writable.Split(',') : [])
         {
             All = all,
         };

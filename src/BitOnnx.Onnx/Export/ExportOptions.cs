@@ -4,7 +4,13 @@ namespace BitOnnx.Onnx.Export;
 public sealed record ExportOptions
 {
     public WeightFormat Weights { get; init; } = WeightFormat.Float;
-    public ProbeSelection Probes { get; init; } = ProbeSelection.None;
+    public HookSelection Probes { get; init; } = HookSelection.None;
+
+    /// <summary>
+    /// Hooks a Run may write (<see cref="Surgery.WritableHooks"/>): interventions by any ONNX Runtime user. They need the
+    /// graph with every position, as probes do; a Run that writes nothing computes the same values as without them.
+    /// </summary>
+    public HookSelection Writable { get; init; } = HookSelection.None;
     public GraphSignature Signature { get; init; } = GraphSignature.Tokens;
 
     /// <summary>

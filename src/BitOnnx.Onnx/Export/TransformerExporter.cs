@@ -2,11 +2,12 @@ using System.Reflection;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Onnx.Surgery;
 
 namespace BitOnnx.Onnx.Export;
 
 /// <summary>What an export wrote: the model, its size, and how densely it stores the quantized weights.</summary>
-public sealed record ExportResult(OnnxModel Model, long Bytes, int BitsPerQuantizedWeight, IReadOnlyList<string> Probes);
+public sealed record ExportResult(OnnxModel Model, long Bytes, int BitsPerQuantizedWeight, IReadOnlyList<string> Probes, IReadOnlyList<string> Writable);
 
 /// <summary>
 /// Folds a trained checkpoint into an ONNX graph: input <c>tokens</c> int64 [batch, nCtx] (or the embedded sequence),
@@ -25,11 +26,12 @@ public static class TransformerExporter
         if (options.Signature == GraphSignature.Pair && options.EmbeddedInput)
             throw new ExportException("The pair signature takes A and B, not embeddings; leave out --embedded-input.");
         var probes = options.Probes.Resolve(c);
+        var writable = options.Writable.ResolveWritable(c);
         var builder = new OnnxGraphBuilder($"bitonnx_{c.Preset}_{c.Quantization.ToString().ToLowerInvariant()}");
         if (options.Weights == WeightFormat.Int2) builder.UseOpset(OnnxVersions.MicrosoftDomain, OnnxVersions.MicrosoftOpset);
         var writer = new GraphWriter(builder, options.DoublePrecision);
-        // Without probes nothing needs the other positions, so the graph takes the engine's exact shortcuts.
-        var lastPositionOnly = probes.Count == 0;
+        // Without probes or writable hooks nothing needs the other positions, so the graph takes the engine's exact shortcuts.
+        var lastPositionOnly = probes.Count == 0 && writable.Count == 0;
         if (options.PrecomputedTables && !lastPositionOnly)
             throw new ExportException("Precomputed tables exist only in graphs without probes; leave out the probes or the tables.");
         var graph = new TransformerGraph(writer, c, checkpoint.Parameters, new LinearEmitter(writer, options.Weights), lastPositionOnly,
@@ -46,9 +48,10 @@ public static class TransformerExporter
             builder.Output(new TensorRef(probe), writer.Element, dims);
         }
 
-        var model = new OnnxModel(builder.Build(Metadata(checkpoint, options, probes).Entries()));
+        var built = builder.Build(Metadata(checkpoint, options, probes, writable).Entries());
+        var model = new OnnxModel(writable.Count == 0 ? built : WritableHooks.Apply(built, c, writable, writer.Element));
         var bytes = model.ToBytes().LongLength;
-        return new ExportResult(model, bytes, WeightFormats.BitsPerWeight(options.Weights), probes);
+        return new ExportResult(model, bytes, WeightFormats.BitsPerWeight(options.Weights), probes, writable);
     }
 
     /// <summary>Loads a checkpoint, exports it, and writes the file whole or not at all.</summary>
@@ -59,7 +62,8 @@ public static class TransformerExporter
         return result;
     }
 
-    private static ExportMetadata Metadata(ModelCheckpoint.Loaded checkpoint, ExportOptions options, IReadOnlyList<string> probes) => new(
+    private static ExportMetadata Metadata(ModelCheckpoint.Loaded checkpoint, ExportOptions options, IReadOnlyList<string> probes,
+        IReadOnlyList<string> writable) => new(
         checkpoint.Config.P,
         checkpoint.Config,
         WeightFormats.Name(options.Weights),
@@ -70,5 +74,6 @@ public static class TransformerExporter
         checkpoint.Facts.Epoch,
         checkpoint.Facts.TrainFraction,
         ExporterVersion,
-        checkpoint.Parameters.Sha256());
+        checkpoint.Parameters.Sha256(),
+        writable);
 }

@@ -16,6 +16,8 @@ public sealed partial class ModelSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    /// <summary>The file's graph with its writable hooks, opened at the first write; clean runs use the graph without them.</summary>
+    private readonly Lazy<InferenceSession>? _writable;
     private readonly ModelInput _input;
     private bool _disposed;
 
@@ -26,15 +28,11 @@ public sealed partial class ModelSession : IDisposable
         Options = options;
         Metadata = ExportMetadata.Read(model, name);
         RequireNoNaN(model, name);
-        using var sessionOptions = SessionDefaults.Create(options);
-        try
-        {
-            _session = new InferenceSession(bytes, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelSessionException($"ONNX Runtime cannot load model '{name}': {OneLine(e.Message)}. Re-export it with bitonnx export.", e);
-        }
+        WritableHooks = Surgery.WritableHooks.Of(model);
+        // A run that writes nothing runs the graph as exported without writable hooks: the same nodes, so the same bits
+        // and the same speed; the graph with them is opened only when a run writes.
+        _session = OpenSession(WritableHooks.Count == 0 ? bytes : Surgery.WritableHooks.Strip(model).ToBytes(), name, options);
+        if (WritableHooks.Count > 0) _writable = new Lazy<InferenceSession>(() => OpenSession(bytes, name, options), LazyThreadSafetyMode.ExecutionAndPublication);
         try
         {
             // W_E comes from our reader of the file: ONNX Runtime drops an initializer no node uses (an embedded export's).
@@ -46,6 +44,19 @@ public sealed partial class ModelSession : IDisposable
         {
             Dispose();
             throw;
+        }
+    }
+
+    private static InferenceSession OpenSession(byte[] bytes, string name, ModelSessionOptions options)
+    {
+        using var sessionOptions = SessionDefaults.Create(options);
+        try
+        {
+            return new InferenceSession(bytes, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelSessionException($"ONNX Runtime cannot load model '{name}': {OneLine(e.Message)}. Re-export it with bitonnx export.", e);
         }
     }
 
@@ -76,7 +87,7 @@ public sealed partial class ModelSession : IDisposable
     /// <summary>Tokens per row ([a, b, =]: 3).</summary>
     public int NCtx { get; }
 
-    /// <summary>What the model takes; <see cref="Run"/> feeds token rows to any of them (<see cref="ModelInput"/>).</summary>
+    /// <summary>What the model takes; Run feeds token rows to any of them (<see cref="ModelInput"/>).</summary>
     public ModelInputKind InputKind => _input.Kind;
 
     public IReadOnlyList<ModelValueInfo> Outputs { get; }
@@ -175,6 +186,7 @@ public sealed partial class ModelSession : IDisposable
         _disposed = true;
         _runOptions.Dispose();
         _session?.Dispose();
+        if (_writable is { IsValueCreated: true }) _writable.Value.Dispose();
     }
 
     private void RunInto(OrtValue[] inputs, string[] names, ModelValueInfo[] infos, float[][] data, int start, int count)
@@ -196,9 +208,13 @@ public sealed partial class ModelSession : IDisposable
         }
     }
 
-    private void RunAndCopy(OrtValue[] inputs, string[] names, float[][] data, int[][] shapes, int start, int count, int rows)
+    private void RunAndCopy(OrtValue[] inputs, string[] names, float[][] data, int[][] shapes, int start, int count, int rows) =>
+        RunAndCopy(_session, _input.Names, inputs, names, data, shapes, start, count, rows);
+
+    private void RunAndCopy(InferenceSession session, IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs, string[] names,
+        float[][] data, int[][] shapes, int start, int count, int rows)
     {
-        using var values = Guarded(() => _session.Run(_runOptions, _input.Names, inputs, names));
+        using var values = Guarded(() => session.Run(_runOptions, inputNames, inputs, names));
         int i = 0;
         foreach (var value in values)
         {

@@ -56,7 +56,7 @@ public static class DemoPipeline
             var quantized = model.Config.Quantization != WeightQuantization.None;
             var main = Path.Combine(models, model.Name + ".onnx");
             var mainFormat = quantized ? WeightFormat.Int8 : WeightFormat.Float;
-            var withProbes = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = ProbeSelection.Every });
+            var withProbes = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = HookSelection.Every });
             withProbes.Model.Save(main);
             var cardSizes = fileSizes[model.Name] = [new($"{model.Name}.onnx (every probe)", WeightFormats.Name(mainFormat), withProbes.Bytes, withProbes.BitsPerQuantizedWeight)];
             var zipBytes = MlNetExport.Save(checkpoint, Path.Combine(models, model.Name + ".zip"));

@@ -30,7 +30,7 @@ public sealed class OnnxEmbeddedLogitsTests
     public void SurgeryGradientsMatchTheClosedForm(string preset, WeightQuantization mode, WeightFormat format)
     {
         var checkpoint = SolvableModel(preset, mode);
-        using var model = OnnxEmbeddedLogits.FromTokenModel(TinyExports.Export(checkpoint, format, ProbeSelection.Of("hook_embed")), "solvable");
+        using var model = OnnxEmbeddedLogits.FromTokenModel(TinyExports.Export(checkpoint, format, HookSelection.Of("hook_embed")), "solvable");
         Assert.IsTrue(model.DoublePrecision, model.Description);
         StringAssert.Contains(model.Description, "graph surgery");
         AssertGradientsMatch(model, checkpoint, 1e-6);
@@ -85,7 +85,7 @@ public sealed class OnnxEmbeddedLogitsTests
     [TestMethod]
     public void AGraphWhoseLogitsReadTheTokensElsewhereIsRefused()
     {
-        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), probes: ProbeSelection.Of("hook_embed"));
+        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.None), probes: HookSelection.Of("hook_embed"));
         var proto = export.Proto.Clone();
         // Feed the tokens (cast to float and summed) into the logits besides the embedding path.
         var g = proto.Graph;
@@ -102,7 +102,7 @@ public sealed class OnnxEmbeddedLogitsTests
     [TestMethod]
     public void AGraphThatRoundsItsActivationsIsRefusedWithTheReason()
     {
-        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.Binary), WeightFormat.Int8Dynamic, ProbeSelection.Of("hook_embed"));
+        var export = TinyExports.Export(TinyExports.Checkpoint("li2024", WeightQuantization.Binary), WeightFormat.Int8Dynamic, HookSelection.Of("hook_embed"));
         var e = Assert.ThrowsException<ModelContractException>(() => OnnxEmbeddedLogits.FromTokenModel(export, "dyn"));
         StringAssert.Contains(e.Message, "DynamicQuantizeLinear");
         StringAssert.Contains(e.Message, "--embedded-input --double");

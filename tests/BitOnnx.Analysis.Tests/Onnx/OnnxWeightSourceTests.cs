@@ -24,7 +24,7 @@ public sealed class OnnxWeightSourceTests
         var c = checkpoint.Config;
         foreach (var format in Formats)
         {
-            var weights = new OnnxWeightSource(TinyExports.Export(checkpoint, format, ProbeSelection.None));
+            var weights = new OnnxWeightSource(TinyExports.Export(checkpoint, format, HookSelection.None));
             CollectionAssert.AreEquivalent(checkpoint.Parameters.Entries.Select(e => e.Name).ToArray(), weights.Names.ToArray(),
                 $"{format}: the parameters and nothing else (no scales, shapes or masks)");
             foreach (var info in checkpoint.Parameters.Entries)
@@ -45,7 +45,7 @@ public sealed class OnnxWeightSourceTests
     [DataRow(WeightFormat.Int2, ".nbits")]
     public void AFullyQuantizedExportStoresEmbedAndUnembedAsCodes(WeightFormat format, string suffix)
     {
-        var model = TinyExports.Export(TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary, QuantScope.All), format, ProbeSelection.None);
+        var model = TinyExports.Export(TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary, QuantScope.All), format, HookSelection.None);
         var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
         foreach (var weight in new[] { ParameterNames.Embed, ParameterNames.Unembed })
         {
@@ -61,7 +61,7 @@ public sealed class OnnxWeightSourceTests
         var checkpoint = TinyExports.Checkpoint("nanda2023", WeightQuantization.Ternary);
         var outs = Formats.Select(f =>
         {
-            Assert.IsTrue(new OnnxWeightSource(TinyExports.Export(checkpoint, f, ProbeSelection.None)).TryGet(ParameterNames.MlpOut(0), out var w));
+            Assert.IsTrue(new OnnxWeightSource(TinyExports.Export(checkpoint, f, HookSelection.None)).TryGet(ParameterNames.MlpOut(0), out var w));
             return w;
         }).ToArray();
         CollectionAssert.AreEqual(new[] { 32, 16 }, outs[0].Shape, "[d_mlp, d_model]");

@@ -30,12 +30,12 @@ internal static class TinyExports
             return loaded;
         })).Value;
 
-    public static OnnxModel Export(ModelCheckpoint.Loaded checkpoint, WeightFormat weights = WeightFormat.Float, ProbeSelection? probes = null,
+    public static OnnxModel Export(ModelCheckpoint.Loaded checkpoint, WeightFormat weights = WeightFormat.Float, HookSelection? probes = null,
         bool embeddedInput = false, bool doublePrecision = false) =>
         TransformerExporter.Export(checkpoint, new ExportOptions
         {
             Weights = weights,
-            Probes = probes ?? ProbeSelection.Every,
+            Probes = probes ?? HookSelection.Every,
             EmbeddedInput = embeddedInput,
             DoublePrecision = doublePrecision,
         }).Model;
