@@ -30,11 +30,13 @@ public static class ModularAdditionPredictor
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(onnxModel);
-        RequirePairSignature(onnxModel);
+        var graph = RequirePairSignature(onnxModel);
         if (gpuDeviceId is { } device && GpuPlacement.Check(ml, onnxModel, device, fallbackToCpu) == "Cpu") gpuDeviceId = null;
         if (ml.GetOnnxSessionOption() is null) ml.SetOnnxSessionOption(SessionOptions());
+        // ML.NET calls the graph once per row: no product in it may be large enough for ONNX Runtime to share it out.
+        var bytes = OneRowMatMuls.Split(graph.Proto) > 0 ? graph.ToBytes() : onnxModel;
         // From a stream, OnnxTransformer keeps its own copy of the bytes (and saves them into the model zip).
-        using var model = new MemoryStream(onnxModel, writable: false);
+        using var model = new MemoryStream(bytes, writable: false);
         return ml.Transforms.Conversion.ConvertType(Addends(), DataKind.Int64)
             .Append(ml.Transforms.ApplyOnnxModel(
                 [ModularAdditionColumns.Score, ModularAdditionColumns.PredictedSum, ModularAdditionColumns.Logits],
