@@ -54,16 +54,18 @@ environment_of() {
 
 mkdir -p artifacts/mlnet-timing
 echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p') (family $(lscpu | sed -n 's/^CPU family: *//p') model $(lscpu | sed -n 's/^Model: *//p')), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$log"
+combinations=()
+for zip in $zips; do for variant in $variants; do for setting in $settings; do for v in $versions; do
+  combinations+=("$zip $variant $setting $v")
+done; done; done; done
 for ((round = 1; round <= rounds; round++)); do
-  for zip in $zips; do
-    for variant in $variants; do
-      for setting in $settings; do
-        for v in $versions; do
-          line=$(env $(environment_of "$variant") dotnet "$(app_of "$v" "$variant")" "$zip" "$setting")
-          echo "round=$round zip=$zip variant=$variant $line" | tee -a "$log"
-        done
-      done
-    done
+  # Odd rounds go through the combinations forwards, even rounds backwards: a load that rises or falls over a round
+  # (the machine is shared) then weighs on every combination alike.
+  for ((i = 0; i < ${#combinations[@]}; i++)); do
+    if ((round % 2)); then c=${combinations[i]}; else c=${combinations[${#combinations[@]} - 1 - i]}; fi
+    read -r zip variant setting v <<<"$c"
+    line=$(env $(environment_of "$variant") dotnet "$(app_of "$v" "$variant")" "$zip" "$setting")
+    echo "round=$round zip=$zip variant=$variant $line" | tee -a "$log"
   done
 done
 echo "# load at the end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
