@@ -18,9 +18,10 @@ namespace BitOnnx.ML;
 public static class ModularAdditionPredictor
 {
     /// <summary>
-    /// ONNX Runtime's threads per call: one. One row per call (how OnnxTransformer scores) is too small to split, and
-    /// two threads cost more in hand-offs than they save (see the ML.NET benchmark). ML.NET does not save thread
-    /// settings in a model zip; they come from the MLContext that loads it (mlContext.SetOnnxSessionOption).
+    /// ONNX Runtime's threads per call: one. One row per call (how OnnxTransformer scores) is too small to share out.
+    /// The float graph needs no setting for that (<see cref="OneRowMatMuls"/> keeps its products on the calling thread),
+    /// but int8 and int2 graphs compute their weights inside the graph, where the split does not reach. ML.NET saves no
+    /// thread settings in a model zip; they come from the MLContext that loads it (mlContext.SetOnnxSessionOption).
     /// </summary>
     public static OnnxSessionOptions SessionOptions() => new() { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
 
