@@ -93,13 +93,14 @@ awk '
       printf "%-34s %-7s %-7s %-12s %-19s %5.0f %6.0f %9.0f %7.0f %6.0f %8.0f %6.0f %6.0f %8.2f\n", p[1], p[2], p[3], p[4], p[5], median(load, key, c), fm, median(row, key, c), median(rowjit, key, c), median(jit, key, c), median(here, key, c), wm, median(cpu, key, c), fm / wm } }
 ' "$log"
 
-# Paired ratios: each measurement against the one of the first setting (or first version) named, in the same round,
-# so the load of that round falls on both; medians over the rounds.
+# Paired ratios: each measurement against the one of the first setting (first version, first variant) named, in the
+# same round, so the load of that round falls on both; medians over the rounds.
 first_setting=${settings%% *}
 first_version=${versions%% *}
+first_variant=${variants%% *}
 echo
-echo "medians of ratios within a round, to setting $first_setting / to ML.NET $first_version (first, warm, warm cpu):"
-awk -v fs="$first_setting" -v fv="$first_version" '
+echo "medians of ratios within a round, to setting $first_setting / ML.NET $first_version / variant $first_variant (first, warm, warm cpu):"
+awk -v fs="$first_setting" -v fv="$first_version" -v fa="$first_variant" '
   /^#/ { next }
   { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
     k = f["round"] SUBSEP f["zip"] SUBSEP f["mlnet"] SUBSEP f["ort"] SUBSEP f["setting"] SUBSEP f["variant"]
@@ -114,7 +115,8 @@ awk -v fs="$first_setting" -v fv="$first_version" '
   END {
     for (k in keys) { split(k, p, SUBSEP)
       add(p[2] " " p[3] " " p[4] " " p[6] ": " p[5] " / " fs, k, p[1] SUBSEP p[2] SUBSEP p[3] SUBSEP p[4] SUBSEP fs SUBSEP p[6])
-      add(p[2] " " p[4] " " p[5] " " p[6] ": ML.NET " p[3] " / " fv, k, p[1] SUBSEP p[2] SUBSEP fv SUBSEP p[4] SUBSEP p[5] SUBSEP p[6]) }
+      add(p[2] " " p[4] " " p[5] " " p[6] ": ML.NET " p[3] " / " fv, k, p[1] SUBSEP p[2] SUBSEP fv SUBSEP p[4] SUBSEP p[5] SUBSEP p[6])
+      add(p[2] " " p[3] " " p[4] " " p[5] ": " p[6] " / " fa, k, p[1] SUBSEP p[2] SUBSEP p[3] SUBSEP p[4] SUBSEP p[5] SUBSEP fa) }
     for (l = 1; l <= labels; l++) { label = order[l]; c = n[label]
       for (i = 1; i <= c; i++) { a[i] = rf[label, i]; b[i] = rw[label, i]; d[i] = rc[label, i] }
       printf "%-90s %5.2f %5.2f %5.2f\n", label, median(a, c), median(b, c), median(d, c); delete a; delete b; delete d } }

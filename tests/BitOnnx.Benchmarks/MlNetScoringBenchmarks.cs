@@ -43,10 +43,14 @@ public class MlNetScoringBenchmarks
 
     /// <summary>
     /// ONNX Runtime intra-op threads per call: 0 (left to ONNX Runtime: a thread per core, what a plain app that sets
-    /// nothing gets) or 1 (what the library sets on a context without session options).
+    /// nothing gets) or 1 (what the library sets on a context without session options). BITONNX_BENCH_THREADS=1 picks
+    /// one, so that runs of each can alternate on a shared machine.
     /// </summary>
-    [Params(0, 1)]
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; } = 1;
+
+    public static IEnumerable<int> ThreadCounts() =>
+        (Environment.GetEnvironmentVariable("BITONNX_BENCH_THREADS") ?? "0,1").Split(',', StringSplitOptions.TrimEntries).Select(int.Parse);
 
     [GlobalSetup]
     public void Setup()
