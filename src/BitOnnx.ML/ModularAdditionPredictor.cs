@@ -19,9 +19,10 @@ namespace BitOnnx.ML;
 public static class ModularAdditionPredictor
 {
     /// <summary>
-    /// ONNX Runtime's threads per call: one. One row per call (how OnnxTransformer scores) is too small to split, and
-    /// two threads cost more in hand-offs than they save (see the ML.NET benchmark). ML.NET does not save thread
-    /// settings in a model zip; they come from the MLContext that loads it (mlContext.SetOnnxSessionOption).
+    /// ONNX Runtime's threads per call: one. One row per call (how OnnxTransformer scores) is too small to share out.
+    /// The float graph needs no setting for that (<see cref="OneRowMatMuls"/> keeps its products on the calling thread),
+    /// but int8 and int2 graphs compute their weights inside the graph, where the split does not reach. ML.NET saves no
+    /// thread settings in a model zip; they come from the MLContext that loads it (mlContext.SetOnnxSessionOption).
     /// </summary>
     public static OnnxSessionOptions SessionOptions() => new() { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
 
@@ -31,11 +32,13 @@ public static class ModularAdditionPredictor
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(onnxModel);
-        RequirePairSignature(onnxModel);
+        var graph = RequirePairSignature(onnxModel);
         if (gpuDeviceId is { } device && GpuPlacement.Check(ml, onnxModel, device, fallbackToCpu) == "Cpu") gpuDeviceId = null;
         if (ml.GetOnnxSessionOption() is null) ml.SetOnnxSessionOption(SessionOptions());
+        // ML.NET calls the graph once per row: no product in it may be large enough for ONNX Runtime to share it out.
+        var bytes = OneRowMatMuls.Split(graph.Proto) > 0 ? graph.ToBytes() : onnxModel;
         // From a stream, OnnxTransformer keeps its own copy of the bytes (and saves them into the model zip).
-        using var model = new MemoryStream(onnxModel, writable: false);
+        using var model = new MemoryStream(bytes, writable: false);
         return ml.Transforms.Conversion.ConvertType(Addends(), DataKind.Int64)
             .Append(ml.Transforms.ApplyOnnxModel(
                 [ModularAdditionColumns.Score, ModularAdditionColumns.PredictedSum, ModularAdditionColumns.Logits],

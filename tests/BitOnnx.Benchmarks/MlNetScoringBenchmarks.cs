@@ -17,7 +17,8 @@ namespace BitOnnx.Benchmarks;
 /// The ML.NET model of models/li2024-binary (P = 113) scored the way ML.NET scores: one ONNX Runtime call per row.
 /// Transform over all 12,769 pairs (target ≤ 0.8 s) and PredictionEngine.Predict per row (target ≤ 60 µs; ML.NET's
 /// floor with a trivial graph is 27-34 µs), per weight format and ONNX Runtime thread count; beside one batched call
-/// over the same pairs on 2 threads. Run: dotnet run -c Release --project tests/BitOnnx.Benchmarks -- --filter '*MlNet*'
+/// over the same pairs on 2 threads. In process and warm: the first Transform of an app is timed by
+/// tools/mlnet-timing.sh. Run: dotnet run -c Release --project tests/BitOnnx.Benchmarks -- --filter '*MlNet*'
 /// </summary>
 [Config(typeof(MlNetScoringConfig))]
 public class MlNetScoringBenchmarks
@@ -40,9 +41,16 @@ public class MlNetScoringBenchmarks
     public static IEnumerable<string> Formats() =>
         (Environment.GetEnvironmentVariable("BITONNX_BENCH_WEIGHTS") ?? "float,int8,int2").Split(',', StringSplitOptions.TrimEntries);
 
-    /// <summary>ONNX Runtime intra-op threads per call: 1 (what the library sets) or 2 (ONNX Runtime's default here).</summary>
-    [Params(1, 2)]
+    /// <summary>
+    /// ONNX Runtime intra-op threads per call: 0 (left to ONNX Runtime: a thread per core, what a plain app that sets
+    /// nothing gets) or 1 (what the library sets on a context without session options). BITONNX_BENCH_THREADS=1 picks
+    /// one, so that runs of each can alternate on a shared machine.
+    /// </summary>
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; } = 1;
+
+    public static IEnumerable<int> ThreadCounts() =>
+        (Environment.GetEnvironmentVariable("BITONNX_BENCH_THREADS") ?? "0,1").Split(',', StringSplitOptions.TrimEntries).Select(int.Parse);
 
     [GlobalSetup]
     public void Setup()
