@@ -3,6 +3,7 @@ using BitOnnx.Core;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Surgery;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;

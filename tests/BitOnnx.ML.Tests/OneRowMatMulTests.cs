@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Surgery;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

@@ -1,7 +1,7 @@
-using BitOnnx.Onnx;
+
 using BitOnnx.Onnx.Proto;
 
-namespace BitOnnx.ML;
+namespace BitOnnx.Onnx.Surgery;
 
 /// <summary>
 /// Rewrites a graph for ML.NET's one-row calls so that ONNX Runtime's default session (one intra-op thread per core)
@@ -14,7 +14,7 @@ namespace BitOnnx.ML;
 /// Each output column is the same dot product as before, summed in the same order. Batched calls still use every thread:
 /// a block of many rows is still a large product.
 /// </summary>
-internal static class OneRowMatMuls
+public static class OneRowMatMuls
 {
     /// <summary>MLAS's multiplies per thread: a product with fewer runs on the calling thread alone.</summary>
     public const long MlasThreadComplexity = 64 * 1024;
