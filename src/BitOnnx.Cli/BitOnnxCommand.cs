@@ -22,6 +22,7 @@ public static class BitOnnxCommand
             VerifyCommand.Create(),
             DemoCommand.Create(),
             AnalyzeCommand.Create(),
+            AblateCommand.Create(),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples((SynchronousCommandLineAction)help.Action!);

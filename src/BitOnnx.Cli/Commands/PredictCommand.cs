@@ -53,6 +53,13 @@ public static class PredictCommand
         return provider;
     }
 
+    /// <summary>An ONNX model written by bitonnx export, on ONNX Runtime.</summary>
+    public static ModelSession OpenSession(string path, string provider)
+    {
+        if (!File.Exists(path)) throw new CliException($"ONNX model '{path}' does not exist; give an .onnx file written by bitonnx export.");
+        return ModelSession.Open(path, new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(provider) });
+    }
+
     /// <summary>Any file bitonnx export writes; an ML.NET zip runs on ML.NET's CPU scoring whatever the provider.</summary>
     public static ExportedModel Open(string path, string provider)
     {
