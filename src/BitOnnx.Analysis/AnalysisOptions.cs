@@ -56,6 +56,9 @@ public sealed record AnalysisOptions
     /// <summary>The accuracies below which no algorithm is claimed (<see cref="LearningGate"/>).</summary>
     public LearningThresholds Learning { get; init; } = new();
 
+    /// <summary>The report sections to compute, by id (<see cref="Sections.ReportSections"/>); null: every one that applies.</summary>
+    public IReadOnlyCollection<string>? Sections { get; init; }
+
     /// <summary>Clock-vs-pizza thresholds.</summary>
     public ClockPizzaThresholds ClockPizza { get; init; } = new();
 

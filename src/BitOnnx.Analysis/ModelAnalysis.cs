@@ -12,8 +12,12 @@ namespace BitOnnx.Analysis;
 /// <param name="Run">The run folder it came from (config, loss curves, split), when known.</param>
 /// <param name="EmbeddedModel">The model as a function of its embedded input, for gradient symmetricity.</param>
 /// <param name="Layer">The block whose attention and MLP are analysed (<see cref="AnalysedLayer.Resolve"/>).</param>
+/// <param name="Session">The model on ONNX Runtime with writable hooks, for the sections that intervene; null when it has none.</param>
 public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource? Weights = null, TrainingRun? Run = null, IEmbeddedLogits? EmbeddedModel = null,
-    int Layer = 0);
+    int Layer = 0, global::BitOnnx.Onnx.Runtime.ModelSession? Session = null);
+
+/// <summary>What one report section made of one model: its result, or why it has none.</summary>
+public sealed record SectionOutcome(Sections.IReportSection Section, Sections.SectionResult? Result, string? Skipped);
 
 /// <summary>Results of every analysis run on one model; a part left out of <see cref="AnalysisOptions.Parts"/> is null.</summary>
 /// <param name="Name">Display name.</param>
@@ -29,6 +33,9 @@ public sealed record ModelAnalysis(
     string Name, int P, TrainingRun? Run, LearningGate Learning, EmbeddingFourierResult? Embedding, AttentionResult? Attention,
     NeuronFourierResult? Neurons, LogitFourierResult? Logits, ClockPizzaResult? ClockPizza)
 {
+    /// <summary>The report sections' results (ablation, patching, ...), in report order.</summary>
+    public IReadOnlyList<SectionOutcome> Sections { get; init; } = [];
+
     /// <summary>Key frequencies by the embedding-norm method (empty when not analysed, or not claimed: see <see cref="Learning"/>).</summary>
     public int[] EmbeddingKeyFrequencies => Learning.AllowsClaims ? Embedding?.KeyFrequencies ?? [] : [];
 

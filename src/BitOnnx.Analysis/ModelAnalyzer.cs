@@ -111,6 +111,29 @@ public static class ModelAnalyzer
             Report("clock vs pizza", 1);
         }
 
-        return new ModelAnalysis(model.Name, p, model.Run, learning, embedding, attention, neurons, logitResult, clockPizza);
+        var analysis = new ModelAnalysis(model.Name, p, model.Run, learning, embedding, attention, neurons, logitResult, clockPizza);
+        return analysis with { Sections = Sections(model, analysis, options, Report) };
+    }
+
+    /// <summary>Runs every report section asked for; one that does not apply to this model says why.</summary>
+    private static IReadOnlyList<SectionOutcome> Sections(ModelInputs model, ModelAnalysis analysis, AnalysisOptions options, Action<string, double> report)
+    {
+        var config = model.Session?.Metadata.Config;
+        var outcomes = new List<SectionOutcome>();
+        foreach (var section in Analysis.Sections.ReportSections.All.Where(s => options.Sections?.Contains(s.Id) ?? true))
+        {
+            report(section.Id, 0);
+            var context = new Analysis.Sections.SectionContext(model, analysis, config, model.Session, options, new Stage(f => report(section.Id, f)));
+            var result = section.Compute(context, out var skipped);
+            outcomes.Add(new SectionOutcome(section, result, skipped));
+            report(section.Id, 1);
+        }
+        return outcomes;
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class Stage(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
     }
 }

@@ -17,9 +17,10 @@ public enum InterventionKind
 }
 
 /// <summary>
-/// One write into a hook during a forward pass: <c>H' = H + M ⊙ (V − H)</c> with M 1 on the elements
-/// <see cref="Index"/> selects and 0 elsewhere, and V what <see cref="Kind"/> says (auto-circuit's form; with every mask 0
-/// the run is the clean run). The engine, TorchSharp and ONNX Runtime all take it, so one test can hold them equal.
+/// One write into a hook during a forward pass: <c>H' = M ? V : H</c> with M true on the elements <see cref="Index"/>
+/// selects, and V what <see cref="Kind"/> says (auto-circuit's <c>H + M ⊙ (V − H)</c> for a mask of 0s and 1s, taken as a
+/// select so that written elements are V to the bit; with every mask false the run is the clean run). The engine,
+/// TorchSharp and ONNX Runtime all take it (<see cref="HookWrites.Resolve"/>), so one test can hold them equal.
 /// </summary>
 /// <param name="Hook">A TransformerLens hook name the model computes (<see cref="Model.HookNames"/>).</param>
 /// <param name="Index">The elements of each row it writes.</param>
