@@ -63,7 +63,7 @@ public sealed class HookGradientTests
     [TestMethod]
     public void LogitDifferenceGradientsAtEveryHookEqualFiniteDifferences() => Check(LogitDifference);
 
-    /// <summary>Overwritten elements pass no gradient upstream: exactly zero, not small.</summary>
+    /// <summary>Overwritten elements pass no gradient upstream: exactly zero, not small. Nor do the parameters get any.</summary>
     [TestMethod]
     public void AWrittenElementPassesNoGradientUpstream()
     {
@@ -79,6 +79,7 @@ public sealed class HookGradientTests
             using var model = InterventionCases.Model(c, latent);
             var pass = model.HookGradients(tokens, writes, InterventionCases.Draws(rows * logitsSize, 4));
             var label = InterventionCases.Describe(c);
+            Assert.IsTrue(model.Parameters().All(p => p.Parameter.grad is null), $"{label}: the parameters' .grad stays untouched");
             foreach (var (name, _) in HookNames.For(c, rows).TakeWhile(h => h.Name != HookNames.ResidPre(1)))
                 Assert.IsTrue(pass.Gradients[name].Data.All(g => g == 0), $"{label}: {name} is upstream of a full write");
             Assert.IsTrue(pass.Gradients[HookNames.ResidPre(1)].Data.Any(g => g != 0), $"{label}: the written hook has the gradient of its values");
