@@ -1,7 +1,9 @@
 using BitOnnx.Core.Data;
+using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
 using BitOnnx.Core.Training;
+using BitOnnx.Torch.Interventions;
 using BitOnnx.Torch.Model;
 using BitOnnx.Torch.Training;
 using TorchSharp;
@@ -62,6 +64,34 @@ public sealed class CollectorStressTests
                 var (first, second, taken) = step.Moments();
                 step.LoadMoments(first, second, taken);
                 Assert.AreEqual(step.Model.ToParameterSet().Data.Length, step.Gradients().Data.Length);
+            }
+        });
+    }
+
+    /// <summary>The intervention entry points: a pass with writes, and one that keeps the hooks' gradients.</summary>
+    [TestMethod]
+    public void InterventionsSurviveACollectorThatNeverStops()
+    {
+        var c = TransformerConfig.Nanda2023 with { P = P, Quantization = WeightQuantization.Ternary, NLayers = 2 };
+        var rows = ModularAdditionData.Split(P, 0.3, seed: 0).TrainRows;
+        var tokens = ModularAdditionData.Tokens(P, rows);
+        using var model = new TorchTransformer(c);
+        model.LoadFrom(ParameterInitializer.Initialize(c, seed: 0));
+        var clean = model.RunWithHooks(tokens);
+        var writes = HookWrites.Resolve(c, [Intervention.Mean(HookNames.Embed, new HookIndex(Position: 0)),
+            Intervention.Resample(HookNames.Pattern(1), new HookIndex(Head: 2)), Intervention.Zero(HookNames.MlpPre(0), new HookIndex(Neuron: 9))],
+            rows.Count, name => clean.Activations[name].Data, seed: 0);
+        var dLogits = new float[rows.Count * P];
+        for (var r = 0; r < rows.Count; r++) dLogits[r * P + r % P] = 1f / rows.Count;
+        var expectedForward = model.RunWithHooks(tokens, writes);
+        var expected = model.HookGradients(tokens, writes, dLogits);
+        WhileCollecting(() =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                CollectionAssert.AreEqual(expectedForward.Logits, model.RunWithHooks(tokens, writes).Logits, $"pass {i}");
+                var pass = model.HookGradients(tokens, writes, dLogits);
+                CollectionAssert.AreEqual(expected.Gradients[HookNames.Embed].Data, pass.Gradients[HookNames.Embed].Data, $"pass {i}");
             }
         });
     }

@@ -28,14 +28,23 @@ public sealed class Attention : NamedParameters
     public Parameter W_V { get; }
     public Parameter W_O { get; }
 
-    /// <summary>Returns the attention output [B, Tq, dModel].</summary>
-    internal Tensor Forward(BlockInput input, long offset, HookRecorder? hooks, int layer)
+    /// <summary>
+    /// Returns the attention output [B, Tq, dModel]. With hook points each activation goes through its own, in forward
+    /// order; scores and pattern in the hooks' [B, heads, Tq, T] and back (two permutes, views, when nothing is written).
+    /// </summary>
+    internal Tensor Forward(BlockInput input, long offset, HookPoints? hooks, int layer)
     {
         var c = _c;
         long h = c.NHeads, e = c.DHead, t = c.NCtx, tq = t - offset;
         var q = input.ProjectFrom(HeadsInward(W_Q), offset).view(-1, tq, h, e);
         var k = input.ProjectAll(HeadsInward(W_K)).view(-1, t, h, e);
         var v = input.ProjectAll(HeadsInward(W_V)).view(-1, t, h, e);
+        if (hooks is not null)
+        {
+            q = hooks.At(HookNames.Q(layer), q);
+            k = hooks.At(HookNames.K(layer), k);
+            v = hooks.At(HookNames.V(layer), v);
+        }
         // Scores and the weighted sum as broadcast products over [B, Tq, T, heads, dHead]: with Tq = 1, T = 3 and
         // dHead = 32 these tiny per-head products are several times faster than batched matmuls of permuted views.
         var scores = (q.unsqueeze(2) * k.unsqueeze(1)).sum(-1).Times(c.ScoreScale); // [B, Tq, T, heads]
@@ -45,20 +54,13 @@ public sealed class Attention : NamedParameters
             using var mask = torch.ones(tq, t, ScalarType.Bool).triu(offset + 1).view(1, tq, t, 1);
             scores = scores.Filled(mask, float.NegativeInfinity);
         }
+        if (hooks is not null) scores = hooks.At(HookNames.AttnScores(layer), scores.permute(0, 3, 1, 2)).permute(0, 2, 3, 1);
         var pattern = scores.softmax(2);
+        if (hooks is not null) pattern = hooks.At(HookNames.Pattern(layer), pattern.permute(0, 3, 1, 2)).permute(0, 2, 3, 1);
         var z = (pattern.unsqueeze(-1) * v.unsqueeze(1)).sum(2); // [B, Tq, heads, dHead]
+        if (hooks is not null) z = hooks.At(HookNames.Z(layer), z);
         var output = z.reshape(-1, h * e).mm(Quantized(W_O).reshape(h * e, c.DModel)).view(-1, tq, c.DModel);
-        if (hooks is not null)
-        {
-            hooks.Record(HookNames.Q(layer), q);
-            hooks.Record(HookNames.K(layer), k);
-            hooks.Record(HookNames.V(layer), v);
-            hooks.Record(HookNames.AttnScores(layer), scores.permute(0, 3, 1, 2));
-            hooks.Record(HookNames.Pattern(layer), pattern.permute(0, 3, 1, 2));
-            hooks.Record(HookNames.Z(layer), z);
-            hooks.Record(HookNames.AttnOut(layer), output);
-        }
-        return output;
+        return hooks is null ? output : hooks.At(HookNames.AttnOut(layer), output);
     }
 
     private Tensor Quantized(Tensor latent) => StraightThroughQuantizer.Effective(latent, _c.Quantization, _c.BinaryScale);
@@ -82,20 +84,16 @@ public sealed class Mlp : NamedParameters
     public Parameter W_in { get; }
     public Parameter W_out { get; }
 
-    /// <summary>x [B, Tq, dModel] → [B, Tq, dModel].</summary>
-    internal Tensor Forward(Tensor x, HookRecorder? hooks, int layer)
+    /// <summary>x [B, Tq, dModel] → [B, Tq, dModel]. A write into hook_pre reaches hook_post through the ReLU.</summary>
+    internal Tensor Forward(Tensor x, HookPoints? hooks, int layer)
     {
         var tq = x.shape[1];
         var pre = x.reshape(-1, _c.DModel).mm(Quantized(W_in));
+        if (hooks is not null) pre = hooks.At(HookNames.MlpPre(layer), pre.view(-1, tq, _c.DMlp)).view(-1, _c.DMlp);
         var post = pre.relu();
+        if (hooks is not null) post = hooks.At(HookNames.MlpPost(layer), post.view(-1, tq, _c.DMlp)).view(-1, _c.DMlp);
         var output = post.mm(Quantized(W_out)).view(-1, tq, _c.DModel);
-        if (hooks is not null)
-        {
-            hooks.Record(HookNames.MlpPre(layer), pre.view(-1, tq, _c.DMlp));
-            hooks.Record(HookNames.MlpPost(layer), post.view(-1, tq, _c.DMlp));
-            hooks.Record(HookNames.MlpOut(layer), output);
-        }
-        return output;
+        return hooks is null ? output : hooks.At(HookNames.MlpOut(layer), output);
     }
 
     private Tensor Quantized(Tensor latent) => StraightThroughQuantizer.Effective(latent, _c.Quantization, _c.BinaryScale);
@@ -117,17 +115,13 @@ public sealed class TransformerBlock : nn.Module
     private readonly Mlp mlp;
 
     /// <summary>The residual stream after the block at positions offset..: [B, T − offset, dModel].</summary>
-    internal Tensor Forward(BlockInput input, long offset, HookRecorder? hooks, int layer)
+    internal Tensor Forward(BlockInput input, long offset, HookPoints? hooks, int layer)
     {
+        if (hooks is not null) input = input.Hooked(hooks, HookNames.ResidPre(layer));
         var residQuery = input.From(offset);
-        if (hooks is not null) hooks.Record(HookNames.ResidPre(layer), input.All());
         var residMid = residQuery.Plus(attn.Forward(input, offset, hooks, layer));
+        if (hooks is not null) residMid = hooks.At(HookNames.ResidMid(layer), residMid);
         var residPost = residMid.Plus(mlp.Forward(residMid, hooks, layer));
-        if (hooks is not null)
-        {
-            hooks.Record(HookNames.ResidMid(layer), residMid);
-            hooks.Record(HookNames.ResidPost(layer), residPost);
-        }
-        return residPost;
+        return hooks is null ? residPost : hooks.At(HookNames.ResidPost(layer), residPost);
     }
 }

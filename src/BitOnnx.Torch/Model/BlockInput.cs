@@ -28,6 +28,17 @@ internal sealed class BlockInput
     private long B => _batch.Batch;
     private long T => _batch.Positions;
 
+    /// <summary>
+    /// The input after its hook point (hook_resid_pre): this input when the hook point hands back what it was given, so
+    /// block 0 keeps its table when nothing writes there; otherwise the value it handed back, as a residual stream.
+    /// </summary>
+    public BlockInput Hooked(HookPoints hooks, string hook)
+    {
+        var all = All();
+        var value = hooks.At(hook, all);
+        return ReferenceEquals(value, all) ? this : FromResidual(value, _batch);
+    }
+
     /// <summary>[B, T, dModel]</summary>
     public Tensor All() => _residual ?? Gather(_table!, _batch.TableRows).view(B, T, -1);
 

@@ -84,29 +84,47 @@ public sealed class TorchTransformer : nn.Module
     {
         // The scope refers to every intermediate tensor until the pass ends (ScalarArithmetic says why that matters).
         using var scope = torch.NewDisposeScope();
+        return scope.MoveToOuter(Forward(batch, lastPositionOnly, hooks is null ? null : HookPoints.Recording(hooks)));
+    }
+
+    /// <summary>The pass itself, every activation through <paramref name="hooks"/> when given; the caller owns the scope.</summary>
+    internal Tensor Forward(TokenBatch batch, bool lastPositionOnly, HookPoints? hooks)
+    {
         var c = Config;
-        long b = batch.Batch, t = batch.Positions;
-        if (hooks is not null)
-        {
-            hooks.Record(HookNames.Embed, Embedding().index_select(0, batch.Tokens.view(-1)).view(b, t, c.DModel));
-            if (pos_embed is not null) hooks.Record(HookNames.PosEmbed, pos_embed.W_pos.unsqueeze(0).expand(b, t, c.DModel));
-        }
-        var input = BlockInput.FromTable(InputTable(), batch);
+        var input = hooks is null ? BlockInput.FromTable(InputTable(), batch) : Embedded(batch, hooks);
         Tensor resid = null!;
         for (var l = 0; l < c.NLayers; l++)
         {
-            var offset = lastPositionOnly && l == c.NLayers - 1 ? t - 1 : 0;
+            var offset = lastPositionOnly && l == c.NLayers - 1 ? batch.Positions - 1 : 0;
             resid = blocks.Blocks[l].Forward(input, offset, hooks, l);
             input = BlockInput.FromResidual(resid, batch);
         }
         if (ln_final is not null)
         {
             resid = ln_final.Forward(resid);
-            hooks?.Record(HookNames.FinalNormalized, resid);
+            if (hooks is not null) resid = hooks.At(HookNames.FinalNormalized, resid);
         }
         var logits = resid.select(1, -1).mm(Unembedding());
-        hooks?.Record(HookNames.Logits, logits);
-        return scope.MoveToOuter(logits);
+        return hooks is null ? logits : hooks.At(HookNames.Logits, logits);
+    }
+
+    /// <summary>
+    /// Block 0's input through hook_embed and hook_pos_embed. Block 0 reads its table (the same sums, W_pos + W_E, whose
+    /// projections it shares between rows) unless a write changes an embedding or the hooks' gradients are wanted, when
+    /// it reads the hooked embeddings' sum [B, T, dModel] instead, so that the write and the gradients pass through it.
+    /// </summary>
+    private BlockInput Embedded(TokenBatch batch, HookPoints hooks)
+    {
+        var c = Config;
+        long b = batch.Batch, t = batch.Positions;
+        var embed = Embedding().index_select(0, batch.Tokens.view(-1)).view(b, t, c.DModel);
+        var hookedEmbed = hooks.At(HookNames.Embed, embed);
+        var pos = pos_embed?.W_pos.unsqueeze(0).expand(b, t, c.DModel);
+        var hookedPos = pos is null ? null : hooks.At(HookNames.PosEmbed, pos);
+        if (!hooks.KeepsGradients && ReferenceEquals(hookedEmbed, embed) && ReferenceEquals(hookedPos, pos))
+            return BlockInput.FromTable(InputTable(), batch);
+        // embed + pos equals the table's pos + embed to the bit (IEEE addition commutes).
+        return BlockInput.FromResidual(hookedPos is null ? hookedEmbed : hookedEmbed.Plus(hookedPos), batch);
     }
 
     /// <summary>Block 0's possible inputs: W_E [dVocab, dModel], or with W_pos one copy per position [T·dVocab, dModel].</summary>
