@@ -122,11 +122,11 @@ public static class ModelAnalyzer
         var outcomes = new List<SectionOutcome>();
         foreach (var section in Analysis.Sections.ReportSections.All.Where(s => options.Sections?.Contains(s.Id) ?? true))
         {
-            report(section.Id, 0);
             var context = new Analysis.Sections.SectionContext(model, analysis, config, model.Session, options, new Stage(f => report(section.Id, f)));
             var result = section.Compute(context, out var skipped);
             outcomes.Add(new SectionOutcome(section, result, skipped));
-            report(section.Id, 1);
+            // A section that does not apply says so in the report, not as a stage on the progress bar.
+            if (result is not null) report(section.Id, 1);
         }
         return outcomes;
     }

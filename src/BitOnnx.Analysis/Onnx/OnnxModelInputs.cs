@@ -84,9 +84,15 @@ public sealed class OnnxModelInputs : IDisposable
                 }
             }
         }
-        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer), probes, embedded, skipped);
+        // The sections that intervene run the model itself: a session only when it has hooks to write.
+        var writable = BitOnnx.Onnx.Surgery.WritableHooks.Of(graph.Model).Count > 0 ? ModelSession.FromModel(graph.Model, name, session) : null;
+        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer, writable), probes, embedded, skipped);
     }
 
     /// <inheritdoc />
-    public void Dispose() => Embedded?.Dispose();
+    public void Dispose()
+    {
+        Embedded?.Dispose();
+        Inputs.Session?.Dispose();
+    }
 }

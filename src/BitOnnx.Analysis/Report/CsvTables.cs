@@ -80,6 +80,13 @@ internal static class CsvTables
             Table("gradient_symmetricity.csv", "a,b,c,cosine",
                 g.Triples.Select((t, i) => new object[] { t.A, t.B, t.C, g.Cosines[i] }));
         }
+        foreach (var outcome in a.Sections.Where(o => o.Result is not null))
+            foreach (var (file, text) in outcome.Result!.Tables())
+            {
+                var name = $"{outcome.Section.Id}_{file}";
+                AtomicFile.WriteText(Path.Combine(dir, name), text);
+                written.Add(name);
+            }
         return written;
     }
 

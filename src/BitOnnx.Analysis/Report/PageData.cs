@@ -185,6 +185,14 @@ internal static class PageData
         }
         else w.WriteNullValue();
 
+        w.WriteStartObject("sections");
+        foreach (var outcome in a.Sections.Where(o => o.Result is not null))
+        {
+            w.WritePropertyName(outcome.Section.Id);
+            outcome.Result!.WritePageData(w);
+        }
+        w.WriteEndObject();
+
         w.WriteEndObject();
     }
 }

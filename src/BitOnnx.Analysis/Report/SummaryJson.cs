@@ -171,6 +171,20 @@ internal static class SummaryJson
         }
         else w.WriteNullValue();
 
+        w.WriteStartObject("sections");
+        foreach (var outcome in a.Sections)
+        {
+            w.WritePropertyName(outcome.Section.Id);
+            if (outcome.Result is { } result) result.WriteSummary(w);
+            else
+            {
+                w.WriteStartObject();
+                w.WriteString("skipped", outcome.Skipped);
+                w.WriteEndObject();
+            }
+        }
+        w.WriteEndObject();
+
         w.WriteEndObject();
     }
 }

@@ -404,22 +404,34 @@
 
   // ---------------------------------------------------------------- render all
 
-  document.querySelectorAll('div.plot[data-plot]').forEach(function (div) {
-    status.expected++;
-    var kind = div.getAttribute('data-plot');
-    var m = models[Number(div.getAttribute('data-model'))];
-    try {
-      if (!renderers[kind]) throw new Error('no renderer for "' + kind + '"');
-      renderers[kind](div, m).catch(function (e) {
+  // Report sections (BitOnnx.Analysis.Sections) add their renderers here from their own scripts, which follow this one;
+  // the page calls renderAll after the last of them. A section renderer gets (div, m, data, helpers) with data its own.
+  function renderAll() {
+    document.querySelectorAll('div.plot[data-plot]').forEach(function (div) {
+      status.expected++;
+      var kind = div.getAttribute('data-plot');
+      var section = div.getAttribute('data-section');
+      var m = models[Number(div.getAttribute('data-model'))];
+      try {
+        if (!renderers[kind]) throw new Error('no renderer for "' + kind + '"');
+        var drawn = section ? renderers[kind](div, m, m.sections[section], helpers) : renderers[kind](div, m);
+        drawn.catch(function (e) {
+          status.errors.push(kind + ': ' + e.message);
+          div.classList.add('failed');
+        });
+      } catch (e) {
         status.errors.push(kind + ': ' + e.message);
         div.classList.add('failed');
-      });
-    } catch (e) {
-      status.errors.push(kind + ': ' + e.message);
-      div.classList.add('failed');
-      div.textContent = 'Plot "' + kind + '" failed: ' + e.message;
-    }
-  });
-  publish(false);
-  Promise.all(pending.map(function (p) { return p.catch(function () {}); })).then(function () { publish(true); });
+        div.textContent = 'Plot "' + kind + '" failed: ' + e.message;
+      }
+    });
+    publish(false);
+    Promise.all(pending.map(function (p) { return p.catch(function () {}); })).then(function () { publish(true); });
+  }
+
+  var helpers = {
+    draw: draw, layout: layout, axis: axis, header: header, heatmapTrace: heatmapTrace, heatmapSet: heatmapSet,
+    heatmapLayout: heatmapLayout, escapeHtml: escapeHtml, range: range, colors: { ink: INK, muted: MUTED, key: KEY, plain: PLAIN }
+  };
+  window.BitOnnxReport = { renderers: renderers, helpers: helpers, renderAll: renderAll };
 })();
