@@ -29,7 +29,14 @@ internal static class InterventionCases
                 var scale = mode == WeightQuantization.Binary ? BinaryScale.AbsMean : BinaryScale.None;
                 yield return TransformerConfig.FromPreset(preset) with
                 {
-                    P = p, DModel = dModel, NHeads = heads, DHead = dHead, DMlp = dMlp, NLayers = 2, Quantization = mode, BinaryScale = scale,
+                    P = p,
+                    DModel = dModel,
+                    NHeads = heads,
+                    DHead = dHead,
+                    DMlp = dMlp,
+                    NLayers = 2,
+                    Quantization = mode,
+                    BinaryScale = scale,
                 };
             }
         yield return shape with { NLayers = 1, Quantization = WeightQuantization.Binary };
