@@ -10,7 +10,9 @@ namespace BitOnnx.Engine.Hooks;
 /// At each hook it records the gradient with respect to the value as used (after the writes), then passes on, through
 /// <see cref="HookWriteSet.PassThrough"/>, only what reaches the value before them. Where a value feeds two things
 /// (resid_pre feeds q, k, v and resid_mid; resid_mid feeds the MLP and resid_post) their gradients add. No weight
-/// gradients. Shapes as in <see cref="HookedForward"/>.
+/// gradients. Every hook keeps an array of its own, never written after it is recorded: what passes through is only
+/// read, and copied where a sum starts from it or another hook records the same values. Shapes as in
+/// <see cref="HookedForward"/>.
 /// </summary>
 internal static class HookedBackward
 {
@@ -70,10 +72,11 @@ internal static class HookedBackward
             Relu.Backward(pre.AsSpan(range), dPost.AsSpan(range), dPreValues.AsSpan(range));
         });
         var dPre = pass.Record(HookNames.MlpPre(l), dPreValues);
-        Gemm.Multiply(dPre, weights.MlpIn, residual, positions, d, c.DMlp, transposeB: true, accumulate: true, threads: threads);
+        var dResidMidValues = (float[])residual.Clone();
+        Gemm.Multiply(dPre, weights.MlpIn, dResidMidValues, positions, d, c.DMlp, transposeB: true, accumulate: true, threads: threads);
 
         // resid_mid = resid_pre + attn_out.
-        var dResidMid = pass.Record(HookNames.ResidMid(l), residual);
+        var dResidMid = pass.Record(HookNames.ResidMid(l), dResidMidValues);
         var dAttnOut = pass.Record(HookNames.AttnOut(l), (float[])dResidMid.Clone());
         var dZ = pass.Record(HookNames.Z(l), Product(dAttnOut, weights.Output, width, d));
 
@@ -89,13 +92,15 @@ internal static class HookedBackward
         pass.Keep(HookNames.AttnScores(l), dScores);
 
         // resid_pre feeds the residual stream and the three projections.
-        var dResidPre = dResidMid;
+        var dResidPre = (float[])dResidMid.Clone();
         foreach (var (hook, gradient, weight) in new[] { (HookNames.Q(l), dQ, weights.Query), (HookNames.K(l), dK, weights.Key), (HookNames.V(l), dV, weights.Value) })
         {
-            var through = pass.Record(hook, gradient);
-            Gemm.Multiply(through, weight, dResidPre, positions, d, width, transposeB: true, accumulate: true, threads: threads);
+            var projected = pass.Record(hook, gradient);
+            Gemm.Multiply(projected, weight, dResidPre, positions, d, width, transposeB: true, accumulate: true, threads: threads);
         }
-        return pass.Record(HookNames.ResidPre(l), dResidPre);
+        var through = pass.Record(HookNames.ResidPre(l), dResidPre);
+        // The block before (or the embeddings) records what reaches it: an array of its own.
+        return ReferenceEquals(through, dResidPre) ? (float[])dResidPre.Clone() : through;
     }
 
     /// <summary>The gradients recorded so far, and the writes they pass through.</summary>
@@ -104,8 +109,8 @@ internal static class HookedBackward
         public int Threads => threads;
 
         /// <summary>
-        /// Keeps <paramref name="gradient"/> (d metric / d the hook's value after its writes) as the hook's, and returns a
-        /// new array with what reaches the value before them, for the caller to pass on or add into.
+        /// Keeps <paramref name="gradient"/> (d metric / d the hook's value after its writes) as the hook's, and returns
+        /// what reaches the value before them, to be read (it is the same array when nothing was overwritten).
         /// </summary>
         public float[] Record(string hook, float[] gradient)
         {
