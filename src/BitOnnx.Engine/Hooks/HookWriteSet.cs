@@ -22,11 +22,11 @@ internal sealed class HookWriteSet
         {
             var layout = HookLayout.Of(config, write.Hook);
             if (!layout.Dims.SequenceEqual(write.Layout.Dims))
-                throw new InterventionException($"The write to '{write.Hook}' was made for rows of [{write.Layout.Describe()}]; this model's rows of that hook are [{layout.Describe()}].");
+                throw new InterventionException($"The write to '{write.Hook}' was made for rows of [{write.Layout.Describe()}]; this model's rows of that hook are [{layout.Describe()}]: resolve the interventions against this model.");
             if (write.Mask.Length != layout.RowSize)
-                throw new InterventionException($"The write to '{write.Hook}' has a mask of {write.Mask.Length} values; the hook's rows have {layout.RowSize}.");
+                throw new InterventionException($"The write to '{write.Hook}' has a mask of {write.Mask.Length} values; the hook's rows have {layout.RowSize}: resolve the interventions against this model.");
             if (write.Values.Length != rows * layout.RowSize)
-                throw new InterventionException($"The write to '{write.Hook}' has {write.Values.Length} values; it needs one row of {layout.RowSize} for each of the {rows} input rows.");
+                throw new InterventionException($"The write to '{write.Hook}' has {write.Values.Length} values; it needs one row of {layout.RowSize} for each of the {rows} input rows: resolve the interventions against the rows being run.");
             var selected = Enumerable.Range(0, layout.RowSize).Where(i => write.Mask[i] != 0).ToArray();
             if (!_byHook.TryGetValue(write.Hook, out var list)) _byHook[write.Hook] = list = [];
             list.Add((write, selected));
