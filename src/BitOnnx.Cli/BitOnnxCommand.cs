@@ -23,6 +23,7 @@ public static class BitOnnxCommand
             DemoCommand.Create(),
             AnalyzeCommand.Create(),
             AblateCommand.Create(),
+            PatchCommand.Create(),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples((SynchronousCommandLineAction)help.Action!);

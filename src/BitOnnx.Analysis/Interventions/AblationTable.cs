@@ -45,12 +45,12 @@ public static class AblationTable
         if (generic.Count > 0)
         {
             var variants = generic.Select(c => session.Resolve(tokens, [c.Intervention], seed)).ToList();
-            var runs = session.Run(tokens, variants, [HookNames.Logits], new Scaled(progress, 0, fast.Count > 0 ? 0.5 : 1));
+            var runs = session.Run(tokens, variants, [HookNames.Logits], new InterventionReads.Part(progress, 0, fast.Count > 0 ? 0.5 : 1));
             rows.AddRange(generic.Select((c, i) => Row(c.Name, runs[i][HookNames.Logits].Data, p, targetsOfRows, none.Loss)));
         }
         if (fast.Count > 0)
         {
-            var (loss, accuracy) = LastBlockNeurons.Evaluate(Inputs(session, config, weight!), Replacement(session, config, tokens, kind, seed));
+            var (loss, accuracy) = LastBlockNeurons.Evaluate(InterventionReads.LastBlock(session, config, tokens, weight!, targetsOfRows), Replacement(session, config, tokens, kind, seed));
             rows.AddRange(fast.Select((c, n) => new AblationRow(c.Name, loss[n], accuracy[n], loss[n] - none.Loss)));
         }
         progress?.Report(1);
@@ -64,25 +64,12 @@ public static class AblationTable
         return new AblationRow(component, loss, ModularAdditionLoss.Accuracy(logits, p, rows), loss - baseline);
     }
 
-    /// <summary>The last block's residual stream and MLP activations at the last position, and the folded weights behind them.</summary>
-    private static LastBlockNeurons.Inputs Inputs(ModelSession session, TransformerConfig config, Func<string, float[]> weight)
-    {
-        int p = config.P, l = config.NLayers - 1;
-        var probes = session.Run(ModelSession.GridTokens(p), [HookNames.ResidPost(l), HookNames.MlpPost(l)]);
-        return new LastBlockNeurons.Inputs(p,
-            LastPosition(probes[HookNames.ResidPost(l)].Data, config.NCtx, config.DModel),
-            LastPosition(probes[HookNames.MlpPost(l)].Data, config.NCtx, config.DMlp),
-            weight(ParameterNames.MlpOut(l)), weight(ParameterNames.Unembed),
-            config.FinalNorm ? weight(ParameterNames.FinalNormWeight) : null,
-            ModularAdditionData.Targets(p, ModularAdditionData.AllRows(p)));
-    }
-
     /// <summary>What each neuron becomes at each row's last position: 0, its clean mean there, or another row's clean value (the rows <see cref="HookWrites.OtherRows"/> draws, as the batched path uses).</summary>
     private static float[] Replacement(ModelSession session, TransformerConfig config, long[] tokens, InterventionKind kind, long seed)
     {
         int rows = tokens.Length / config.NCtx, m = config.DMlp, l = config.NLayers - 1;
         if (kind == InterventionKind.Zero) return new float[rows * m];
-        var post = LastPosition(session.Run(tokens, [HookNames.MlpPost(l)])[HookNames.MlpPost(l)].Data, config.NCtx, m);
+        var post = InterventionReads.LastPosition(session.Run(tokens, [HookNames.MlpPost(l)])[HookNames.MlpPost(l)].Data, config.NCtx, m);
         var replacement = new float[rows * m];
         if (kind == InterventionKind.Resample)
         {
@@ -96,19 +83,5 @@ public static class AblationTable
         for (var r = 0; r < rows; r++)
             for (var n = 0; n < m; n++) replacement[r * m + n] = (float)(means[n] / rows);
         return replacement;
-    }
-
-    private static float[] LastPosition(float[] all, int positions, int width)
-    {
-        var rows = all.Length / (positions * width);
-        var last = new float[rows * width];
-        for (var r = 0; r < rows; r++) all.AsSpan((r * positions + positions - 1) * width, width).CopyTo(last.AsSpan(r * width, width));
-        return last;
-    }
-
-    /// <summary>A part [from, from + span] of a progress bar.</summary>
-    private sealed class Scaled(IProgress<double>? inner, double from, double span) : IProgress<double>
-    {
-        public void Report(double value) => inner?.Report(from + span * value);
     }
 }

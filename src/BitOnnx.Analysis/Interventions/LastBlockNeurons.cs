@@ -29,7 +29,17 @@ public static class LastBlockNeurons
     }
 
     /// <summary>Mean cross-entropy and accuracy over the rows, per neuron, with neuron n of row r set to <paramref name="replacement"/>[r, n].</summary>
-    public static (double[] Loss, double[] Accuracy) Evaluate(Inputs x, float[] replacement, int threads = 0)
+    public static (double[] Loss, double[] Accuracy) Evaluate(Inputs x, float[] replacement, int threads = 0) =>
+        Score(x, replacement, (logits, row) => CrossEntropy(logits, x.Targets[row]), threads);
+
+    /// <summary><paramref name="metric"/> (a mean over the rows) per neuron, with neuron n of row r set to <paramref name="replacement"/>[r, n].</summary>
+    public static double[] Evaluate(Inputs x, float[] replacement, Core.Interventions.LogitMetric metric, int threads = 0) =>
+        Score(x, replacement, (logits, row) => (metric.ValueOfRow(logits, row), false), threads).Mean;
+
+    /// <summary>What one row's written logits score, and whether they answer it; the logits may be overwritten.</summary>
+    private delegate (double Value, bool Correct) RowScore(Span<float> logits, int row);
+
+    private static (double[] Mean, double[] Accuracy) Score(Inputs x, float[] replacement, RowScore score, int threads)
     {
         int rows = x.Rows, m = x.DMlp, d = x.DModel, p = x.P;
         var a = Project(x.ResidPost, rows, x, d);
@@ -39,7 +49,7 @@ public static class LastBlockNeurons
         // Fixed chunks of rows, summed in chunk order: the same sums for any thread count.
         const int chunkRows = 128;
         var chunks = (rows + chunkRows - 1) / chunkRows;
-        var loss = new double[chunks * m];
+        var sums = new double[chunks * m];
         var hits = new int[chunks * m];
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, chunks, options, () => new float[p], (chunk, _, logits) =>
@@ -60,30 +70,30 @@ public static class LastBlockNeurons
                     }
                     TensorPrimitives.MultiplyAdd(b.AsSpan(n * p, p), c, ar, logits);
                     if (scale != 1f) TensorPrimitives.Multiply(logits, scale, logits);
-                    var (rowLoss, correct) = CrossEntropy(logits, x.Targets[r]);
-                    loss[chunk * m + n] += rowLoss;
+                    var (value, correct) = score(logits, r);
+                    sums[chunk * m + n] += value;
                     if (correct) hits[chunk * m + n]++;
                 }
             }
             return logits;
         }, _ => { });
-        var meanLoss = new double[m];
+        var mean = new double[m];
         var accuracy = new double[m];
         for (var chunk = 0; chunk < chunks; chunk++)
             for (var n = 0; n < m; n++)
             {
-                meanLoss[n] += loss[chunk * m + n];
+                mean[n] += sums[chunk * m + n];
                 accuracy[n] += hits[chunk * m + n];
             }
         for (var n = 0; n < m; n++)
         {
-            meanLoss[n] /= rows;
+            mean[n] /= rows;
             accuracy[n] /= rows;
         }
-        return (meanLoss, accuracy);
+        return (mean, accuracy);
     }
 
-    /// <summary>The same as <see cref="Evaluate"/>, one written forward at a time in double: the reference it is tested against.</summary>
+    /// <summary>The same as <see cref="Evaluate(Inputs, float[], int)"/>, one written forward at a time in double: the reference it is tested against.</summary>
     public static (double[] Loss, double[] Accuracy) Reference(Inputs x, float[] replacement)
     {
         int rows = x.Rows, m = x.DMlp, d = x.DModel, p = x.P;

@@ -64,7 +64,7 @@ public static class AblateCommand
         view.AddRow("none", "none", F(table.None.Loss), P(table.None.Accuracy), "");
         foreach (var row in table.Rows.Take(top)) view.AddRow(Markup.Escape(row.Component), table.KindName, F(row.Loss), P(row.Accuracy), F(row.Effect));
         AnsiConsole.Write(view);
-        if (table.Rows.Count > top) AnsiConsole.MarkupLine($"{table.Rows.Count - top} more rows (--top, or --csv for all).");
+        if (table.Rows.Count > top) AnsiConsole.MarkupLine($"{table.Rows.Count - top} more row{(table.Rows.Count - top == 1 ? "" : "s")} (--top, or --csv for all).");
     }
 
     private static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

@@ -37,11 +37,20 @@ public static class HookWrites
     {
         var writes = new Dictionary<string, HookWrite>(StringComparer.Ordinal);
         int[]? sources = null;
-        foreach (var intervention in interventions)
+        var list = interventions.ToList();
+        foreach (var intervention in list)
         {
             var layout = HookLayout.Of(config, intervention.Hook);
             var mask = layout.Mask(intervention.Index);
             var rowSize = layout.RowSize;
+            // A hook's only write of a whole batch of given values keeps them without a copy: a patching table's
+            // variants then share one clean cache instead of holding a copy each.
+            if (intervention is { Kind: InterventionKind.Values, Values: { } all } && all.Length == rows * rowSize
+                && list.Count(i => HookLayout.Of(config, i.Hook).Hook == layout.Hook) == 1)
+            {
+                writes[layout.Hook] = new HookWrite(layout, mask, all);
+                continue;
+            }
             if (!writes.TryGetValue(layout.Hook, out var write))
                 writes[layout.Hook] = write = new HookWrite(layout, new float[rowSize], new float[rows * rowSize]);
             var values = intervention.Kind switch

@@ -33,6 +33,14 @@ public abstract class LogitMetric
         return sum / Rows;
     }
 
+    /// <summary>The metric of row <paramref name="row"/> alone, from its logits [classes], before the mean over rows.</summary>
+    public double ValueOfRow(ReadOnlySpan<float> logits, int row)
+    {
+        RequireShape(logits.Length * Rows);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Rows, nameof(row));
+        return RowValue(logits, row);
+    }
+
     /// <summary>d metric / d logits [rows, classes] at <paramref name="logits"/>.</summary>
     public float[] Gradient(ReadOnlySpan<float> logits)
     {
