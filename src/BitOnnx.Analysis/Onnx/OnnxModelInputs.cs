@@ -43,8 +43,9 @@ public sealed class OnnxModelInputs : IDisposable
     public string? GradientsSkipped { get; }
 
     /// <summary>Opens the model; <paramref name="session"/> configures every ONNX Runtime session (threads, level, provider).</summary>
+    /// <param name="hookGradients">Makes the backend attribution patching differentiates with, for a model with writable hooks; null: none.</param>
     public static OnnxModelInputs Open(OnnxModelRequest request, AnalysisOptions? options = null, ModelSessionOptions? session = null,
-        IProgress<AnalysisProgress>? progress = null)
+        IProgress<AnalysisProgress>? progress = null, Func<OnnxModel, ModelSession, Interventions.IHookGradients>? hookGradients = null)
     {
         options ??= new AnalysisOptions();
         string name = request.Name ?? Path.GetFileName(request.ModelPath);
@@ -86,7 +87,8 @@ public sealed class OnnxModelInputs : IDisposable
         }
         // The sections that intervene run the model itself: a session only when it has hooks to write.
         var writable = BitOnnx.Onnx.Surgery.WritableHooks.Of(graph.Model).Count > 0 ? ModelSession.FromModel(graph.Model, name, session) : null;
-        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer, writable), probes, embedded, skipped);
+        var backward = writable is not null && hookGradients is not null ? hookGradients(graph.Model, writable) : null;
+        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer, writable, backward), probes, embedded, skipped);
     }
 
     /// <inheritdoc />

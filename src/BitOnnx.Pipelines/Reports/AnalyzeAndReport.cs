@@ -32,7 +32,8 @@ public static class AnalyzeAndReport
             var files = observer.Analyze(progressOf =>
             {
                 foreach (var request in requests)
-                    opened.Add(OnnxModelInputs.Open(request, options, session, progressOf(request.Name)));
+                    opened.Add(OnnxModelInputs.Open(request, options, session, progressOf(request.Name),
+                        (onnx, model) => Interventions.EngineHookGradients.FromOnnx(onnx, model.Metadata, model.Name)));
                 foreach (var model in opened)
                 {
                     var progress = progressOf(model.Inputs.Name);

@@ -431,7 +431,7 @@
 
   var helpers = {
     draw: draw, layout: layout, axis: axis, header: header, heatmapTrace: heatmapTrace, heatmapSet: heatmapSet,
-    heatmapLayout: heatmapLayout, escapeHtml: escapeHtml, range: range, colors: { ink: INK, muted: MUTED, key: KEY, plain: PLAIN }
+    heatmapLayout: heatmapLayout, escapeHtml: escapeHtml, range: range, colors: { ink: INK, muted: MUTED, key: KEY, plain: PLAIN, diverging: RDBU }
   };
   window.BitOnnxReport = { renderers: renderers, helpers: helpers, renderAll: renderAll };
 })();

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using BitOnnx.Analysis.Interventions;
+using BitOnnx.Analysis.Onnx;
+using BitOnnx.Analysis.Report;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Interventions;
+using BitOnnx.Core.Model;
+using BitOnnx.Onnx;
+using BitOnnx.Onnx.Export;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace BitOnnx.Analysis.Tests.Interventions;
+
+/// <summary>
+/// The ablation and patching sections of a report: present, with their tables, for a model exported with writable hooks
+/// and equal to what bitonnx ablate and patch compute; for a model without, absent with the reason on the page.
+/// </summary>
+[TestClass]
+public sealed class InterventionSectionsTests
+{
+    private const int P = 11;
+
+    private static string Export(string folder, string file, HookSelection writable)
+    {
+        var config = TransformerConfig.Li2024 with { P = P, DModel = 16, NHeads = 2, DHead = 8, DMlp = 24, Quantization = WeightQuantization.Ternary };
+        var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, 13), new CheckpointFacts(13, 0, 0.3, []),
+            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var path = Path.Combine(folder, file);
+        TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = HookSelection.Every, Writable = writable }).Model.Save(path);
+        return path;
+    }
+
+    [TestMethod]
+    public void AWritableModelGetsAblationAndPatchingAndAnotherSaysWhyNot()
+    {
+        using var dir = new TempDir();
+        var writable = Export(dir.Path, "writable.onnx", HookSelection.Every);
+        var plain = Export(dir.Path, "plain.onnx", HookSelection.None);
+        var models = new List<ReportModel>();
+        ModelAnalysis? analysed = null;
+        foreach (var path in new[] { writable, plain })
+        {
+            using var inputs = OnnxModelInputs.Open(new OnnxModelRequest(path, Gradients: false));
+            var analysis = ModelAnalyzer.Analyze(inputs.Inputs);
+            analysed ??= analysis;
+            models.Add(new ReportModel(analysis));
+        }
+        var files = ReportWriter.Write(Path.Combine(dir.Path, "report"), models);
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(files.SummaryJson));
+        var (first, second) = (summary.RootElement.GetProperty("models")[0], summary.RootElement.GetProperty("models")[1]);
+        var sections = first.GetProperty("sections");
+        Assert.AreEqual(24, sections.GetProperty("ablation").GetProperty("neurons").GetInt32());
+        Assert.AreEqual("logit difference", sections.GetProperty("patching").GetProperty("metric").GetString());
+        Assert.IsFalse(sections.GetProperty("patching").TryGetProperty("attribution_correlation", out _), "no backward pass was given");
+        foreach (var id in new[] { "ablation", "patching" })
+            StringAssert.Contains(second.GetProperty("sections").GetProperty(id).GetProperty("skipped").GetString(), "--writable all", id);
+
+        var data = Path.Combine(dir.Path, "report", "data", "writable.onnx");
+        var ablation = File.ReadAllLines(Path.Combine(data, "ablation_table.csv"));
+        var patching = File.ReadAllLines(Path.Combine(data, "patching_table.csv"));
+        Assert.AreEqual(AblationCsv.Header, ablation[0]);
+        Assert.AreEqual(PatchingCsv.Header, patching[0]);
+
+        // The same numbers as the tables bitonnx ablate and patch write.
+        using var session = BitOnnx.Onnx.Runtime.ModelSession.Open(writable);
+        var weights = new OnnxWeightSource(OnnxModel.Load(writable));
+        float[] Weight(string name) => weights.TryGet(name, out var t) ? t.Data : throw new AssertFailedException(name);
+        var table = AblationTable.Run(session, Enum.GetValues<AblationTarget>(), InterventionKind.Mean, Weight);
+        CollectionAssert.AreEqual(AblationCsv.Format(table).TrimEnd('\n').Split('\n'), ablation);
+        var patched = ActivationPatching.Run(session, PatchingPairs.All(P, PartnerRule.Random), PatchingMetric.LogitDifference, Enum.GetValues<PatchingTarget>(), Weight);
+        CollectionAssert.AreEqual(PatchingCsv.Format(patched).TrimEnd('\n').Split('\n'), patching);
+
+        var page = File.ReadAllText(files.IndexHtml);
+        StringAssert.Contains(page, "not ablated: the model was exported without writable hooks");
+        Assert.IsNotNull(analysed);
+    }
+}
