@@ -2,13 +2,13 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using BitOnnx.Analysis.Interventions;
 using BitOnnx.Analysis.Onnx;
+using BitOnnx.Benchmarks.Runtime;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
-using BitOnnx.Benchmarks.Runtime;
 using BitOnnx.Pipelines.Interventions;
 
 namespace BitOnnx.Benchmarks;

@@ -98,4 +98,18 @@ public sealed class EngineHookGradientsTests
         }
         Assert.AreEqual(nodes.Length, table.Rows.Count(r => nodes.Contains(r.Node.Component)));
     }
+
+    [TestMethod]
+    public void WhereTheLogitsAreLinearInANodeAttributionIsExact()
+    {
+        // nanda2023 has no final norm: the logits are W_U times the last position's residual stream, linear in its
+        // last MLP output, so the logit difference's first-order estimate is its exact change.
+        var onnx = Export("nanda2023", WeightQuantization.None, WeightFormat.Float);
+        using var session = ModelSession.FromModel(onnx, "m");
+        var gradients = EngineHookGradients.FromOnnx(onnx, session.Metadata, "m", threads: 1);
+        var table = ActivationPatching.Run(session, PatchingPairs.All(P, PartnerRule.Random, seed: 2), PatchingMetric.LogitDifference, [PatchingTarget.MlpOut], gradients: gradients);
+        var last = table.Rows.Single(r => r.Node.Component == "blocks.0.hook_mlp_out[pos=2]");
+        Assert.IsTrue(Math.Abs(last.Effect) > 1e-3, $"the node matters ({last.Effect:E2})");
+        Assert.AreEqual(last.Effect, last.Attribution!.Value, 1e-3 * Math.Abs(last.Effect) + 1e-6);
+    }
 }
