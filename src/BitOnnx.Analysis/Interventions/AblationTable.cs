@@ -57,6 +57,22 @@ public static class AblationTable
         return new AblationResult(kind, none, rows.OrderByDescending(r => r.Effect).ThenBy(r => r.Component, StringComparer.Ordinal).ToList());
     }
 
+    /// <summary>
+    /// Each group of interventions applied together, one variant per group (e.g. every neuron of a frequency cluster),
+    /// with its loss and accuracy over all P² pairs and the loss it adds to the clean model's.
+    /// </summary>
+    public static IReadOnlyList<AblationRow> Groups(ModelSession session, IReadOnlyList<(string Name, IReadOnlyList<Intervention> Interventions)> groups,
+        long seed = 0, IProgress<double>? progress = null)
+    {
+        int p = session.P;
+        var tokens = ModelSession.GridTokens(p);
+        var targets = ModularAdditionData.Targets(p, ModularAdditionData.AllRows(p));
+        var none = Row("none", session.Run(tokens)[HookNames.Logits].Data, p, targets, 0);
+        var variants = groups.Select(g => session.Resolve(tokens, g.Interventions, seed)).ToList();
+        var runs = session.Run(tokens, variants, [HookNames.Logits], progress);
+        return groups.Select((g, i) => Row(g.Name, runs[i][HookNames.Logits].Data, p, targets, none.Loss)).ToList();
+    }
+
     private static AblationRow Row(string component, float[] logits, int p, int[] targets, double baseline)
     {
         var rows = ModularAdditionData.AllRows(p);

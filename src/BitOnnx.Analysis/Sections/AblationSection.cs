@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BitOnnx.Analysis.Interventions;
 using BitOnnx.Core.Interventions;
+using BitOnnx.Core.Model;
 using static BitOnnx.Analysis.Report.JsonWriting;
 
 namespace BitOnnx.Analysis.Sections;
@@ -20,8 +21,9 @@ public sealed class AblationSection : IReportSection
     public string Caption =>
         "The loss over all P² pairs with one component replaced by its mean over all pairs (at each position): each attention head's " +
         "output z, each position of the residual stream entering block 0, the MLP and attention outputs, and each neuron of the last MLP " +
-        "(all neurons at once, exactly, from the rank-1 change each makes to the last position). Neurons are coloured by the frequency " +
-        "they cluster at (best FVE ≥ 0.5); grey: unclustered. <span class=\"mono\">bitonnx ablate</span> gives the same table.";
+        "(all neurons at once, exactly, from the rank-1 change each makes to the last position), and every neuron of each frequency cluster " +
+        "at once. Neurons are coloured by the frequency they cluster at (best FVE ≥ 0.5); grey: unclustered. " +
+        "<span class=\"mono\">bitonnx ablate</span> gives the same table for single components.";
 
     public IReadOnlyList<string> Plots { get; } = ["ablationComponents", "ablationNeurons"];
 
@@ -40,7 +42,18 @@ public sealed class AblationSection : IReportSection
         var clusterAt = context.Analysis.Learning.AllowsClaims && neurons is not null
             ? Enumerable.Range(0, neurons.DMlp).Select(n => neurons.BestFve[n] >= context.Options.KeyFrequencies.NeuronClusterMinFve ? neurons.BestFrequency[n] : 0).ToArray()
             : null;
-        return new Result(table, clusterAt);
+        // One neuron at a time moves little where many neurons share a frequency; a whole cluster at once says what it carries.
+        IReadOnlyList<AblationRow> clusters = [];
+        if (clusterAt is not null)
+        {
+            var hook = HookNames.MlpPost(context.Config!.NLayers - 1);
+            var groups = clusterAt.Select((f, n) => (f, n)).Where(x => x.f > 0).GroupBy(x => x.f).OrderBy(g => g.Key)
+                .Select(g => ($"{hook}[cluster f={g.Key}, {g.Count()} neurons]",
+                    (IReadOnlyList<Intervention>)g.Select(x => Intervention.Mean(hook, new HookIndex(Neuron: x.n))).ToList()))
+                .ToList();
+            clusters = AblationTable.Groups(session, groups);
+        }
+        return new Result(table, clusterAt, clusters);
     }
 
     public string Script => """
@@ -76,13 +89,15 @@ public sealed class AblationSection : IReportSection
         };
         """;
 
-    private sealed class Result(AblationResult table, int[]? clusterAt) : SectionResult
+    private sealed class Result(AblationResult table, int[]? clusterAt, IReadOnlyList<AblationRow> clusters) : SectionResult
     {
-        private IReadOnlyList<AblationRow> Components => table.Rows.Where(r => !r.Component.Contains(".mlp.hook_post", StringComparison.Ordinal)).ToList();
+        /// <summary>Every component but single neurons, and each neuron cluster ablated as a whole, largest effect first.</summary>
+        private IReadOnlyList<AblationRow> Components => table.Rows.Where(r => !r.Component.Contains(".mlp.hook_post[neuron", StringComparison.Ordinal))
+            .Concat(clusters).OrderByDescending(r => r.Effect).ToList();
 
         /// <summary>The last MLP's neurons by index; empty for a model whose neurons were not ablated.</summary>
         private AblationRow[] Neurons => table.Rows.Where(r => r.Component.Contains(".mlp.hook_post", StringComparison.Ordinal))
-            .OrderBy(r => NeuronOf(r.Component)).ToArray();
+            .Where(r => r.Component.Contains("[neuron=", StringComparison.Ordinal)).OrderBy(r => NeuronOf(r.Component)).ToArray();
 
         /// <summary>How few neurons, largest effect first, add up to 90% of the neurons' total effect.</summary>
         private int NeuronsFor90()
@@ -153,7 +168,9 @@ public sealed class AblationSection : IReportSection
             w.WriteEndObject();
         }
 
-        public override IEnumerable<(string File, string Text)> Tables() => [("table.csv", AblationCsv.Format(table))];
+        public override IEnumerable<(string File, string Text)> Tables() => clusters.Count == 0
+            ? [("table.csv", AblationCsv.Format(table))]
+            : [("table.csv", AblationCsv.Format(table)), ("clusters.csv", AblationCsv.Format(table with { Rows = clusters }))];
 
         private static int NeuronOf(string component) =>
             int.Parse(component[(component.IndexOf("neuron=", StringComparison.Ordinal) + 7)..^1], System.Globalization.CultureInfo.InvariantCulture);

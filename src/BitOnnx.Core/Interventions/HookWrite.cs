@@ -37,6 +37,7 @@ public static class HookWrites
     {
         var writes = new Dictionary<string, HookWrite>(StringComparer.Ordinal);
         int[]? sources = null;
+        var means = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var list = interventions.ToList();
         foreach (var intervention in list)
         {
@@ -56,7 +57,7 @@ public static class HookWrites
             var values = intervention.Kind switch
             {
                 InterventionKind.Zero => new float[rows * rowSize],
-                InterventionKind.Mean => Means(Clean(clean, layout, rows), rows, rowSize),
+                InterventionKind.Mean => means.TryGetValue(layout.Hook, out var m) ? m : means[layout.Hook] = Means(Clean(clean, layout, rows), rows, rowSize),
                 InterventionKind.Resample => Gather(Clean(clean, layout, rows), sources ??= OtherRows(rows, seed), rowSize),
                 _ => Given(intervention, layout, rows),
             };

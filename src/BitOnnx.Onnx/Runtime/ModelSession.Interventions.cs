@@ -20,11 +20,14 @@ public sealed partial class ModelSession
         CheckTokens(tokens);
         var list = interventions.ToList();
         foreach (var intervention in list) RequireWritable(intervention.Hook);
+        // One clean run per hook, however many interventions on it need its values.
+        var clean = new Dictionary<string, float[]>(StringComparer.Ordinal);
         return HookWrites.Resolve(config, list, tokens.Length / NCtx, hook =>
         {
+            if (clean.TryGetValue(hook, out var values)) return values;
             if (Outputs.All(o => o.Name != hook))
                 throw new ModelContractException($"Model '{Name}': a mean or resample of '{hook}' needs its clean values, and '{hook}' is not an output; re-export it with --probes all.");
-            return Run(tokens, [hook])[hook].Data;
+            return clean[hook] = Run(tokens, [hook])[hook].Data;
         }, seed);
     }
 
