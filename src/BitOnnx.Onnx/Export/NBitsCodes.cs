@@ -12,6 +12,12 @@ public static class NBitsCodes
     public const int Bits = 2;
     public const int ZeroPoint = 2;
 
+    /// <summary>Initializer and value names of a 2-bit weight NAME: its codes, and the float matrix they unpack to at load.</summary>
+    public const string PackedSuffix = ".nbits";
+    public const string UnpackedSuffix = ".unpacked";
+    internal const string ScaleSuffix = ".scale";
+    internal const string RowsSuffix = ".unpack.end";
+
     /// <summary>
     /// The block lengths ONNX Runtime 1.32.0 has native 2-bit kernels for (MLAS, SQNBIT_CompInt8: AVX-512 (+VNNI) from
     /// PR #29064, AVX2 (+AVX-VNNI) from PR #29619); with any other length a 2-bit MatMulNBits de-quantizes to float.
@@ -81,6 +87,25 @@ public static class NBitsCodes
                 codes[row * n + col] = (sbyte)(stored - ZeroPoint);
             }
         return codes;
+    }
+
+    /// <summary>
+    /// The float [K, N] matrix γ·codes that a 2-bit export unpacks NAME to at load (its value <c>NAME.unpacked</c>), read
+    /// from the initializers NAME.nbits (B), NAME.unpack.end (K) and NAME.scale (γ); null when the model holds no such
+    /// weight. int2 and int2-exact files carry them for every 2-bit weight; int2-native files for the weights they
+    /// multiply constants by, and feed B to MatMulNBits for the others.
+    /// </summary>
+    public static float[]? ReadUnpacked(OnnxModel model, string weight, out int k, out int n)
+    {
+        k = n = 0;
+        var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        if (!names.Contains(weight + PackedSuffix) || !names.Contains(weight + RowsSuffix) || !names.Contains(weight + ScaleSuffix)) return null;
+        var dims = model.GetInitializer(weight + PackedSuffix).Dims;
+        if (dims.Count != 3) throw new InvalidDataException($"'{weight}{PackedSuffix}' has {dims.Count} dimensions; 2-bit codes are [N, blocks, block_size/4].");
+        (n, k) = (checked((int)dims[0]), checked((int)model.ReadInitializer<long>(weight + RowsSuffix)[0]));
+        var codes = Unpack(model.ReadInitializer<byte>(weight + PackedSuffix), k, n, checked((int)dims[2]) * 8 / Bits);
+        var scale = model.ReadInitializer<float>(weight + ScaleSuffix)[0];
+        return Array.ConvertAll(codes, c => c * scale);
     }
 
     private static int Padded(int k, int blockSize) => Blocks(k, blockSize) * blockSize;

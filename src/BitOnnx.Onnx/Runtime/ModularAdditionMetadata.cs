@@ -27,6 +27,12 @@ public sealed record ModularAdditionMetadata(
     /// <summary>True for a model whose activations are quantized on every call (<c>--weights int8-dynamic</c>).</summary>
     public bool DynamicQuantization => Weights == WeightFormats.Name(WeightFormat.Int8Dynamic);
 
+    /// <summary>
+    /// True for a model that rounds its activations to 8 bits on every call (<c>--weights int2</c>, <c>int2-native</c>,
+    /// <c>int8-dynamic</c>), so its outputs are close to the engine's, not equal.
+    /// </summary>
+    public bool QuantizedActivations => Weights is { } name && WeightFormats.Names.Contains(name) && WeightFormats.QuantizesActivations(WeightFormats.Parse(name));
+
     /// <summary>Reads the metadata; <paramref name="name"/> names the model in errors.</summary>
     public static ModularAdditionMetadata Read(OnnxModel model, string name)
     {
