@@ -136,7 +136,10 @@ internal sealed class LinearEmitter
         var quantized = _w.G.Node("DynamicQuantizeLinear", [x], [$"{output}.x_q", $"{output}.x_scale", $"{output}.x_zero_point"]);
         var product = _w.Node("MatMulInteger", [quantized[0], codes, quantized[2], _w.G.Scalar($"{linear.Name}.zero_point", (sbyte)0)]);
         var asFloat = _w.Node("Cast", [product], attributes: new NodeAttributes { { "to", (long)TensorElementType.Float } });
-        var scale = _w.Node("Mul", [quantized[1], Scale(linear)]);
+        // ONNX Runtime fuses MatMulInteger → Cast → Mul(x_scale · w_scale) into one MatMulIntegerToFloat, but first drops
+        // a Mul by the scalar 1 (unscaled binary weights), which breaks the pattern; a scale per column survives.
+        var weightScale = linear.Scale == 1f ? _w.Values($"{linear.Name}.column_scales", Enumerable.Repeat(1f, linear.Columns).ToArray(), linear.Columns) : Scale(linear);
+        var scale = _w.Node("Mul", [quantized[1], weightScale]);
         return _w.Node("Mul", [asFloat, scale], output);
     }
 }
