@@ -177,6 +177,27 @@ public sealed class ExportEquivalenceTests
         }
     }
 
+    /// <summary>
+    /// int2-exact is the float graph once ONNX Runtime has folded its unpacking at load: the same weights in the same
+    /// products, so every output is the float export's, bit for bit, with probes and with the shortcuts.
+    /// </summary>
+    [TestMethod]
+    [DataRow(TransformerConfig.Li2024Name, WeightQuantization.Binary)]
+    [DataRow(TransformerConfig.Nanda2023Name, WeightQuantization.Ternary)]
+    public void Int2ExactRunsAsTheFloatExportBitForBit(string preset, WeightQuantization mode)
+    {
+        var checkpoint = TrainedModels.Load(preset, mode);
+        foreach (var probes in new[] { ProbeSelection.None, ProbeSelection.Every })
+        {
+            using var asFloat = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions { Probes = probes }).Model, "float");
+            using var exact = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2Exact, Probes = probes }).Model, "int2-exact");
+            var expected = asFloat.RunGrid(asFloat.OutputNames);
+            var actual = exact.RunGrid(exact.OutputNames);
+            foreach (var (name, output) in expected)
+                CollectionAssert.AreEqual(output.Data, actual[name].Data, $"{name} ({preset}, {mode}, probes {probes})");
+        }
+    }
+
     [TestMethod]
     public void UnknownProbeListsTheValidNames()
     {
