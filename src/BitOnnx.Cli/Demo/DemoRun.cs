@@ -49,7 +49,8 @@ public static class DemoRun
             withProbes.Model.Save(main);
             var cardSizes = fileSizes[model.Name] = [new($"{model.Name}.onnx (every probe)", WeightFormats.Name(mainFormat), withProbes.Bytes, withProbes.BitsPerQuantizedWeight)];
             var zipBytes = BitOnnx.ML.MlNetExport.Save(checkpoint, Path.Combine(models, model.Name + ".zip"));
-            cardSizes.Add(new($"{model.Name}.zip (ML.NET model: mlContext.Model.Load)", "float", zipBytes, 32));
+            var zipFormat = BitOnnx.ML.MlNetExport.FastestPerRow(checkpoint.Config);
+            cardSizes.Add(new($"{model.Name}.zip (ML.NET model: mlContext.Model.Load)", WeightFormats.Name(zipFormat), zipBytes, WeightFormats.BitsPerWeight(zipFormat)));
             foreach (var format in quantized ? Enum.GetValues<WeightFormat>() : [WeightFormat.Float])
             {
                 var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format });
