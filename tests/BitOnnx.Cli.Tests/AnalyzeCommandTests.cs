@@ -8,7 +8,7 @@ public sealed class AnalyzeCommandTests
 {
     private static readonly string[] Tiny = ["--d-model", "16", "--n-heads", "2", "--d-mlp", "32", "--epochs", "30", "--log-every", "10"];
 
-    /// <summary>A ternary P = 11 run with checkpoints at 10, 20, 30, and its exports (probes all: float and int2; none).</summary>
+    /// <summary>A ternary P = 11 run with checkpoints at 10, 20, 30, and its exports (probes all: float and int2-exact; none).</summary>
     private static readonly Lazy<(string Run, string Float, string Int2, string NoProbes)> Ternary = new(() =>
     {
         var folder = CliProcess.TempFolder();
@@ -22,7 +22,7 @@ public sealed class AnalyzeCommandTests
             Assert.AreEqual(0, r.ExitCode, r.Error);
             return path;
         }
-        return (run, Export("ternary.onnx", "--probes", "all"), Export("ternary-int2.onnx", "--probes", "all", "--weights", "int2"), Export("bare.onnx"));
+        return (run, Export("ternary.onnx", "--probes", "all"), Export("ternary-int2.onnx", "--probes", "all", "--weights", "int2-exact"), Export("bare.onnx"));
     });
 
     [TestMethod]
