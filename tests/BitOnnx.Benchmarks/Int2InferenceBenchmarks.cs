@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -18,7 +19,8 @@ namespace BitOnnx.Benchmarks;
 /// initialized, seed 0). Targets (issue 25): int2 within 1.25× of float at 1 and 64 rows, no slower at all pairs, and on
 /// the wide model at least 1.5× faster than float above 64 rows.
 /// Run: dotnet run -c Release --project tests/BitOnnx.Benchmarks -- --filter '*Int2Inference*'
-/// (BITONNX_BENCH_WEIGHTS=float,int2 and BITONNX_BENCH_MODELS=wide pick some).
+/// (BITONNX_BENCH_WEIGHTS=float,int2, BITONNX_BENCH_MODELS=wide and BITONNX_BENCH_THREADS=1 pick some;
+/// BITONNX_BENCH_CLOCK=thread-cpu times the thread's CPU time instead of the wall, for one thread on a busy machine).
 /// </summary>
 [Config(typeof(Int2InferenceConfig))]
 public class Int2InferenceBenchmarks
@@ -37,10 +39,12 @@ public class Int2InferenceBenchmarks
     [Params(1, 64, AllPairs)]
     public int Rows { get; set; } = 1;
 
-    [Params(1, 2)]
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; } = 2;
 
     public static IEnumerable<string> Models() => Pick("BITONNX_BENCH_MODELS", "li2024-binary,li2024-ternary,wide");
+
+    public static IEnumerable<int> ThreadCounts() => Pick("BITONNX_BENCH_THREADS", "1,2").Select(t => int.Parse(t, CultureInfo.InvariantCulture));
 
     public static IEnumerable<string> Formats() => Pick("BITONNX_BENCH_WEIGHTS", "float,int8,int8-dynamic,int2,int2-exact,int2-native");
 
@@ -92,8 +96,10 @@ public sealed class Int2InferenceConfig : ManualConfig
     {
         // In process (the build of a generated project outlasts BenchmarkDotNet's limit on a busy 2-core machine); short,
         // because the machine is shared: compare formats within one run, by the ratio of their medians.
-        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(9)
-            .WithToolchain(InProcessEmitToolchain.Instance).WithId("Short"));
+        var job = Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(9).WithToolchain(InProcessEmitToolchain.Instance);
+        AddJob(Environment.GetEnvironmentVariable("BITONNX_BENCH_CLOCK") == "thread-cpu"
+            ? job.WithClock(ThreadCpuClock.Instance).WithId("ThreadCpu")
+            : job.WithId("Short"));
         AddColumn(StatisticColumn.Median, StatisticColumn.Min);
         AddColumn(new DerivedColumn("vs float", "median / float's median, same model, rows and threads", FloatRatio));
         HideColumns(Column.Error, Column.StdDev);
