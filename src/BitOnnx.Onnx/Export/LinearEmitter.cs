@@ -4,8 +4,8 @@ namespace BitOnnx.Onnx.Export;
 
 /// <summary>
 /// Emits y = x·W for a folded linear in each <see cref="WeightFormat"/>; x is [..., Rows], y is [..., Columns]. A product
-/// whose x is itself a constant (block 0's Q/K/V tables are W_E times the weight) goes through <see cref="EmitOnConstant"/>,
-/// which writes it so that ONNX Runtime's constant folding computes it once, at session load.
+/// whose x is itself a constant (block 0's Q/K/V tables are W_E times the weight) goes through
+/// <see cref="EmitWithFloatActivations"/>, which writes it so that ONNX Runtime's constant folding computes it once, at load.
 /// </summary>
 internal sealed class LinearEmitter
 {
@@ -36,23 +36,13 @@ internal sealed class LinearEmitter
     }
 
     /// <summary>
-    /// y = x·W for an x made of initializers only. The 2-bit formats multiply by the weight unpacked from its codes by
-    /// nodes over initializers (<see cref="NBitsEmitter.Unpacked"/>), so the whole product is constant and ONNX Runtime
-    /// folds it at load, exactly: a MatMulNBits node would not be folded and would redo it on every call, and
-    /// int8 activations would round what is a constant.
-    /// </summary>
-    public TensorRef EmitOnConstant(TensorRef x, FoldedLinear linear, string output)
-    {
-        RequireCodes(linear);
-        return WeightFormats.IsTwoBit(_format)
-            ? _w.Node("MatMul", [x, _nbits.Unpacked(linear)], output)
-            : Emit(x, linear, output);
-    }
-
-    /// <summary>
-    /// y = x·W for the unembedding, whose input the 2-bit formats keep in float as BitNet keeps its output head in full
-    /// precision: rounding the normalized residual to 8 bits moves the logits themselves, and on the fully quantized
-    /// models it flipped a few near-tied pairs. The weight is still stored in 2 bits and unpacked at load.
+    /// y = x·W with x kept in float: the 2-bit formats multiply by the weight unpacked from its codes by nodes over
+    /// initializers (<see cref="NBitsEmitter.Unpacked"/>); other formats as <see cref="Emit"/>. Two products take it:
+    /// one whose x is made of initializers only (block 0's tables), which ONNX Runtime then folds at load, exactly (a
+    /// MatMulNBits would not be folded and would redo it on every call, and 8-bit activations would round a constant);
+    /// and the unembedding, whose input is kept in float as BitNet keeps its output head in full precision (rounding the
+    /// normalized residual to 8 bits moves the logits themselves, and on the fully quantized models it flipped a few
+    /// near-tied pairs).
     /// </summary>
     public TensorRef EmitWithFloatActivations(TensorRef x, FoldedLinear linear, string output)
     {

@@ -110,7 +110,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
     /// <summary>A Q/K/V table: computed by the graph from the embed table, or stored as computed here.</summary>
     private TensorRef ProjectedTable(TableInputs tables, FoldedLinear linear, string name)
     {
-        if (!precomputedTables) return linears.EmitOnConstant(tables.Table, linear, name);
+        if (!precomputedTables) return linears.EmitWithFloatActivations(tables.Table, linear, name);
         var rows = tables.TableValues.Length / c.DModel;
         return w.Values(name, linear.Apply(tables.TableValues, rows), rows, linear.Columns);
     }
