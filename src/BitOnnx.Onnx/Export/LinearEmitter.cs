@@ -31,7 +31,7 @@ internal sealed class LinearEmitter
             WeightFormat.Int2 => RowScaledDynamic(x, linear, output),
             WeightFormat.Int2Native => _nbits.MatMulNBits(x, linear, output),
             WeightFormat.Int2Exact => _w.Node("MatMul", [x, _nbits.Unpacked(linear)], output),
-            _ => Dynamic(x, linear, AsMatrix(Codes(linear), linear), output),
+            _ => Dynamic(x, linear, AsMatrix(Codes(linear), linear), Scale(linear), output),
         };
     }
 
@@ -117,18 +117,20 @@ internal sealed class LinearEmitter
         var absMax = _w.Node("ReduceMax", [_w.Node("Abs", [x]), _w.Shape($"{output}.row_axis", -1)], attributes: new NodeAttributes { { "keepdims", 1L } });
         var rowScale = _w.Node("Max", [absMax, _w.Scalar($"{output}.row_scale_floor", 1e-5)], $"{output}.row_scale");
         var unit = _w.Node("Div", [x, rowScale]);
-        var product = Dynamic(unit, linear, _nbits.UnpackedCodes(linear), $"{output}.unit");
+        // ONNX Runtime fuses MatMulInteger → Cast → Mul(x_scale · w_scale) into one MatMulIntegerToFloat, but first drops
+        // a Mul by the scalar 1 (unscaled binary weights), which breaks the pattern; a scale per column survives.
+        var weightScale = linear.Scale == 1f
+            ? _w.Values(linear.Name + NBitsCodes.ColumnScalesSuffix, Enumerable.Repeat(1f, linear.Columns).ToArray(), linear.Columns)
+            : Scale(linear);
+        var product = Dynamic(unit, linear, _nbits.UnpackedCodes(linear), weightScale, $"{output}.unit");
         return _w.Node("Mul", [product, rowScale], output);
     }
 
-    private TensorRef Dynamic(TensorRef x, FoldedLinear linear, TensorRef codes, string output)
+    private TensorRef Dynamic(TensorRef x, FoldedLinear linear, TensorRef codes, TensorRef weightScale, string output)
     {
         var quantized = _w.G.Node("DynamicQuantizeLinear", [x], [$"{output}.x_q", $"{output}.x_scale", $"{output}.x_zero_point"]);
         var product = _w.Node("MatMulInteger", [quantized[0], codes, quantized[2], _w.G.Scalar($"{linear.Name}.zero_point", (sbyte)0)]);
         var asFloat = _w.Node("Cast", [product], attributes: new NodeAttributes { { "to", (long)TensorElementType.Float } });
-        // ONNX Runtime fuses MatMulInteger → Cast → Mul(x_scale · w_scale) into one MatMulIntegerToFloat, but first drops
-        // a Mul by the scalar 1 (unscaled binary weights), which breaks the pattern; a scale per column survives.
-        var weightScale = linear.Scale == 1f ? _w.Values($"{linear.Name}.column_scales", Enumerable.Repeat(1f, linear.Columns).ToArray(), linear.Columns) : Scale(linear);
         var scale = _w.Node("Mul", [quantized[1], weightScale]);
         return _w.Node("Mul", [asFloat, scale], output);
     }

@@ -17,6 +17,7 @@ public static class NBitsCodes
     public const string UnpackedSuffix = ".unpacked";
     internal const string ScaleSuffix = ".scale";
     internal const string RowsSuffix = ".unpack.end";
+    internal const string ColumnScalesSuffix = ".column_scales";
 
     /// <summary>
     /// The block lengths ONNX Runtime 1.32.0 has native 2-bit kernels for (MLAS, SQNBIT_CompInt8: AVX-512 (+VNNI) from
@@ -91,7 +92,7 @@ public static class NBitsCodes
 
     /// <summary>
     /// The float [K, N] matrix γ·codes that a 2-bit export unpacks NAME to at load (its value <c>NAME.unpacked</c>), read
-    /// from the initializers NAME.nbits (B), NAME.unpack.end (K) and NAME.scale (γ); null when the model holds no such
+    /// from the initializers NAME.nbits (B), NAME.unpack.end (K) and NAME.scale (γ; or NAME.column_scales); null when the model holds no such
     /// weight. int2 and int2-exact files carry them for every 2-bit weight; int2-native files for the weights they
     /// multiply constants by, and feed B to MatMulNBits for the others.
     /// </summary>
@@ -99,12 +100,14 @@ public static class NBitsCodes
     {
         k = n = 0;
         var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        if (!names.Contains(weight + PackedSuffix) || !names.Contains(weight + RowsSuffix) || !names.Contains(weight + ScaleSuffix)) return null;
+        // γ is NAME.scale, or, where γ = 1 and only int2's 8-bit linears read it, the per-column NAME.column_scales.
+        var scaleName = names.Contains(weight + ScaleSuffix) ? weight + ScaleSuffix : weight + ColumnScalesSuffix;
+        if (!names.Contains(weight + PackedSuffix) || !names.Contains(weight + RowsSuffix) || !names.Contains(scaleName)) return null;
         var dims = model.GetInitializer(weight + PackedSuffix).Dims;
         if (dims.Count != 3) throw new InvalidDataException($"'{weight}{PackedSuffix}' has {dims.Count} dimensions; 2-bit codes are [N, blocks, block_size/4].");
         (n, k) = (checked((int)dims[0]), checked((int)model.ReadInitializer<long>(weight + RowsSuffix)[0]));
         var codes = Unpack(model.ReadInitializer<byte>(weight + PackedSuffix), k, n, checked((int)dims[2]) * 8 / Bits);
-        var scale = model.ReadInitializer<float>(weight + ScaleSuffix)[0];
+        var scale = model.ReadInitializer<float>(scaleName)[0];
         return Array.ConvertAll(codes, c => c * scale);
     }
 
