@@ -1,4 +1,8 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
 using BitOnnx.Core;
+using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -38,6 +42,31 @@ public static class MlNetModelFile
         if (score?.Type is not VectorDataViewType { Size: >= 2 } vector)
             throw new InvalidFileException(path, $"'{path}' is an ML.NET model without a Score vector of class probabilities; give a model zip written by bitonnx export -o model.zip.");
         return (model, vector.Size);
+    }
+
+    /// <summary>
+    /// The bitonnx metadata of the ONNX graph a zip carries (ML.NET's OnnxTransformer keeps it as an entry
+    /// <c>.../OnnxModel</c>: an int32 length, then the model's bytes), or null for a zip without one: what verify reads
+    /// to know whether the graph rounds its activations.
+    /// </summary>
+    public static ExportMetadata? EmbeddedMetadata(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal));
+        if (entry is null) return null;
+        using var stream = entry.Open();
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (bytes.Length < 4 || BinaryPrimitives.ReadInt32LittleEndian(bytes) != bytes.Length - 4) return null;
+        try
+        {
+            return ExportMetadata.Read(OnnxModel.FromBytes(bytes[4..]), Path.GetFileName(path));
+        }
+        catch (BitOnnxException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The logits [rows, P] the model gives the pairs (a, b), scored through ML.NET's Transform, in row order.</summary>

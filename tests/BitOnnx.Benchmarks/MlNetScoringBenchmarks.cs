@@ -34,12 +34,12 @@ public class MlNetScoringBenchmarks
     private InferenceSession _batched = null!;
     private NamedOnnxValue[] _batchInputs = null!;
 
-    /// <summary>float, int8, int2; BITONNX_BENCH_WEIGHTS=float,int8 picks some (int2 takes minutes per Transform).</summary>
+    /// <summary>float, int8, the 2-bit formats; BITONNX_BENCH_WEIGHTS=float,int2-native picks some.</summary>
     [ParamsSource(nameof(Formats))]
     public string Weights { get; set; } = "float";
 
     public static IEnumerable<string> Formats() =>
-        (Environment.GetEnvironmentVariable("BITONNX_BENCH_WEIGHTS") ?? "float,int8,int2").Split(',', StringSplitOptions.TrimEntries);
+        (Environment.GetEnvironmentVariable("BITONNX_BENCH_WEIGHTS") ?? "float,int8,int2,int2-exact,int2-native").Split(',', StringSplitOptions.TrimEntries);
 
     /// <summary>
     /// ONNX Runtime intra-op threads per call: 0 (left to ONNX Runtime: a thread per core, what a plain app that sets
@@ -50,7 +50,7 @@ public class MlNetScoringBenchmarks
     public int Threads { get; set; } = 1;
 
     public static IEnumerable<int> ThreadCounts() =>
-        (Environment.GetEnvironmentVariable("BITONNX_BENCH_THREADS") ?? "0,1").Split(',', StringSplitOptions.TrimEntries).Select(int.Parse);
+        (Environment.GetEnvironmentVariable("BITONNX_BENCH_THREADS") ?? "0,1").Split(',', StringSplitOptions.TrimEntries).Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture));
 
     [GlobalSetup]
     public void Setup()
@@ -113,8 +113,10 @@ public sealed class MlNetScoringConfig : ManualConfig
     public MlNetScoringConfig()
     {
         // In process: the generated project's build outlasts BenchmarkDotNet's 2-minute limit on a busy 2-core machine.
-        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(7)
-            .WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance).WithId("Short"));
+        // BITONNX_BENCH_CLOCK=thread-cpu: the benchmark thread's CPU time (ThreadCpuClock), for one ONNX Runtime thread on a busy machine.
+        var job = Job.Default.WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(7)
+            .WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance);
+        AddJob(Environment.GetEnvironmentVariable("BITONNX_BENCH_CLOCK") == "thread-cpu" ? job.WithClock(ThreadCpuClock.Instance).WithId("ThreadCpu") : job.WithId("Short"));
         AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median);
     }
 }

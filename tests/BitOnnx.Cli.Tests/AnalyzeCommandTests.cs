@@ -14,7 +14,7 @@ public sealed class AnalyzeCommandTests
         ["--p", "23", "--d-model", "64", "--n-heads", "4", "--d-mlp", "128", "--lr", "0.01", "--train-fraction", "0.7",
          "--epochs", "1500", "--log-every", "50", "--stop-at-acc", "0.99"];
 
-    /// <summary>A ternary run with checkpoints every 100 epochs until it learned, and its exports (probes all: float and int2; none).</summary>
+    /// <summary>A ternary run with checkpoints every 100 epochs until it learned, and its exports (probes all: float and int2-exact; none).</summary>
     private static readonly Lazy<(string Run, string Float, string Int2, string NoProbes)> Ternary = new(() =>
     {
         var folder = CliProcess.TempFolder();
@@ -28,7 +28,7 @@ public sealed class AnalyzeCommandTests
             Assert.AreEqual(0, r.ExitCode, r.Error);
             return path;
         }
-        return (run, Export("ternary.onnx", "--probes", "all"), Export("ternary-int2.onnx", "--probes", "all", "--weights", "int2"), Export("bare.onnx"));
+        return (run, Export("ternary.onnx", "--probes", "all"), Export("ternary-int2.onnx", "--probes", "all", "--weights", "int2-exact"), Export("bare.onnx"));
     });
 
     [TestMethod]

@@ -18,7 +18,7 @@ public sealed class PairSignatureTests
     {
         foreach (var preset in TransformerConfig.PresetNames)
             foreach (var (mode, format) in new[] { (WeightQuantization.None, WeightFormat.Float), (WeightQuantization.Binary, WeightFormat.Int8),
-                     (WeightQuantization.Ternary, WeightFormat.Int2), (WeightQuantization.Ternary, WeightFormat.Float) })
+                     (WeightQuantization.Ternary, WeightFormat.Int2Exact), (WeightQuantization.Ternary, WeightFormat.Float) })
                 foreach (var tables in new[] { false, true })
                     yield return [preset, mode, format, tables];
     }

@@ -1,4 +1,5 @@
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Proto;
 
 namespace BitOnnx.Analysis.Onnx;
@@ -6,7 +7,8 @@ namespace BitOnnx.Analysis.Onnx;
 /// <summary>
 /// Rewrites a float32 graph to compute the same function in float64, for central differences that need more than
 /// float's 24 bits: float initializers, inputs, outputs and Casts become double; a DequantizeLinear of initializers
-/// becomes its dequantized values and a MatMulNBits a MatMul by its unpacked matrix (the folded weights are exactly
+/// becomes its dequantized values, a MatMulNBits a MatMul by its unpacked matrix, and a 2-bit export's unpacking nodes
+/// the matrix they unpack (the folded weights are exactly
 /// those values, so the function is unchanged). Operators outside a list with float64 kernels in ONNX Runtime's CPU
 /// provider (e.g. DynamicQuantizeLinear, whose rounding of activations has no derivative) leave the model as it is.
 /// </summary>
@@ -24,6 +26,7 @@ public static class DoublePrecisionRewrite
     {
         var proto = model.Proto.Clone();
         var g = proto.Graph;
+        FoldUnpackedTwoBitWeights(model, g);
         var initializers = g.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var node in g.Node)
         {
@@ -64,6 +67,25 @@ public static class DoublePrecisionRewrite
         EmbeddedInputSurgery.Prune(g, model.Graph.Name);
         reason = null;
         return new OnnxModel(proto);
+    }
+
+    /// <summary>
+    /// A 2-bit export's NAME.unpacked (the float weight its codes unpack to when ONNX Runtime loads it, NBitsCodes)
+    /// becomes that weight as a double initializer, and the unpacking nodes, now unused, go.
+    /// </summary>
+    private static void FoldUnpackedTwoBitWeights(OnnxModel model, GraphProto g)
+    {
+        bool folded = false;
+        for (int i = 0; i < g.Node.Count; i++)
+        {
+            var output = g.Node[i].Output.Count == 1 ? g.Node[i].Output[0] : "";
+            if (!output.EndsWith(NBitsCodes.UnpackedSuffix, StringComparison.Ordinal)) continue;
+            if (NBitsCodes.ReadUnpacked(model, output[..^NBitsCodes.UnpackedSuffix.Length], out int k, out int n) is not { } w) continue;
+            g.Initializer.Add(OnnxTensor.FromArray(output, Array.ConvertAll(w, v => (double)v), [k, n]));
+            g.Node.RemoveAt(i--);
+            folded = true;
+        }
+        if (folded) EmbeddedInputSurgery.Prune(g, model.Graph.Name);
     }
 
     /// <summary>DequantizeLinear (x, scale, zero point) or MatMulNBits (B, scales, zero points; no g_idx, no bias) of initializers only.</summary>

@@ -63,8 +63,8 @@ public sealed class OnnxEmbeddedLogits : IEmbeddedLogits, IDisposable
         if (rewritten.Graph.Node.Any(n => n.OpType == "DynamicQuantizeLinear"))
         {
             throw new ModelContractException(
-                $"Model '{name}' rounds its activations to 8 bits on every call (DynamicQuantizeLinear, --weights int8-dynamic), so its logits are " +
-                "piecewise constant in the embeddings and central differences measure the rounding, not the model. Analyse the float, int8 or int2 " +
+                $"Model '{name}' rounds its activations to 8 bits on every call (DynamicQuantizeLinear, --weights int2 or int8-dynamic), so its logits are " +
+                "piecewise constant in the embeddings and central differences measure the rounding, not the model. Analyse the float, int8 or int2-exact " +
                 "export of the same checkpoint, or give an embedded-input export (bitonnx export --embedded-input --double).");
         }
         string surgery = $"graph surgery on '{name}' (hook_embed made the input 'embedded'; the embedding Gather and the tokens input removed)";

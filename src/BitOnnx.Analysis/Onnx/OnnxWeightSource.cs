@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Proto;
 
 namespace BitOnnx.Analysis.Onnx;
@@ -9,7 +10,8 @@ namespace BitOnnx.Analysis.Onnx;
 /// <summary>
 /// Folded weights of an ONNX model by TransformerLens name, in TransformerLens layout: a float (or double) initializer
 /// of that name as it is; <c>NAME.codes</c> (int8) dequantized as (codes − zero_point)·scale; <c>NAME.nbits</c>
-/// (com.microsoft MatMulNBits) unpacked to the [K, N] matrix of x·W and put back in the parameter's layout
+/// (2-bit codes: of a com.microsoft MatMulNBits node, or unpacked at load, NBitsCodes) unpacked to the [K, N] matrix of
+/// x·W and put back in the parameter's layout
 /// (W_Q/W_K/W_V [heads, d_model, d_head] from [d_model, heads·d_head], using n_heads from the <c>bitonnx.config</c>
 /// metadata; W_O and the rank-2 weights share the matrix's memory order). Only names that TransformerLens gives to
 /// parameters are listed, so graph constants (scales, masks, shapes) stay out of Σw².
@@ -44,11 +46,13 @@ public sealed partial class OnnxWeightSource : IWeightSource
                 string weight = name[..^CodesSuffix.Length];
                 _readers[weight] = () => new ProbeTensor(weight, Dequantized(weight, name), Dims(t));
             }
-            else if (name.EndsWith(NBitsSuffix, StringComparison.Ordinal) && IsParameterName(name[..^NBitsSuffix.Length])
-                     && nBitsNodes.TryGetValue(name, out var node))
+            else if (name.EndsWith(NBitsSuffix, StringComparison.Ordinal) && IsParameterName(name[..^NBitsSuffix.Length]))
             {
                 string weight = name[..^NBitsSuffix.Length];
-                _readers[weight] = () => Unpacked(weight, node);
+                if (nBitsNodes.TryGetValue(name, out var node))
+                    _readers[weight] = () => Layout(weight, QuantizedInitializers.UnpackNBits(_model, node, out int k, out int n), k, n);
+                else if (NBitsCodes.ReadUnpacked(model, weight, out _, out _) is not null)
+                    _readers[weight] = () => Layout(weight, NBitsCodes.ReadUnpacked(_model, weight, out int k, out int n)!, k, n);
             }
         }
     }
@@ -82,9 +86,9 @@ public sealed partial class OnnxWeightSource : IWeightSource
         return QuantizedInitializers.Dequantize(_model, codes, scale, weight + ".zero_point");
     }
 
-    private ProbeTensor Unpacked(string weight, NodeProto node)
+    /// <summary>The [K, N] matrix of x·W in the parameter's TransformerLens layout.</summary>
+    private ProbeTensor Layout(string weight, float[] matrix, int k, int n)
     {
-        var matrix = QuantizedInitializers.UnpackNBits(_model, node, out int k, out int n);
         bool headsFirst = HeadsFirst().IsMatch(weight);
         if (!headsFirst) return new ProbeTensor(weight, matrix, TransformerLensShape(weight, k, n));
         if (_heads is not int h || n % h != 0) return new ProbeTensor(weight, matrix, [k, n]);

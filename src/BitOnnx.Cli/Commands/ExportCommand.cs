@@ -18,7 +18,7 @@ public static class ExportCommand
         format.AcceptOnlyFromAmong("onnx", "mlnet");
         var signature = new Option<string>("--signature") { Description = "tokens (input tokens [batch, 3], output logits) or pair (inputs A, B; outputs Score, PredictedSum, logits). The ML.NET model is always pair.", DefaultValueFactory = _ => "tokens" };
         signature.AcceptOnlyFromAmong("tokens", "pair");
-        var weights = new Option<string>("--weights") { Description = "float (folded float32), int8 (codes + DequantizeLinear), int2 (MatMulNBits, 4 codes per byte) or int8-dynamic (MatMulInteger, approximate).", DefaultValueFactory = _ => "float" };
+        var weights = new Option<string>("--weights") { Description = "float (folded float32), int8 (codes + DequantizeLinear), int2 (4 codes per byte, unpacked at load, 8-bit activations: fastest), int2-exact (the same file size, float activations, exact), int2-native (MatMulNBits on ONNX Runtime's 2-bit kernels, 8-bit activations) or int8-dynamic (MatMulInteger, approximate).", DefaultValueFactory = _ => "float" };
         weights.AcceptOnlyFromAmong(WeightFormats.Names.ToArray());
         var probes = new Option<string>("--probes") { Description = "Extra outputs: none, all, or comma-separated TransformerLens hook names (e.g. blocks.0.mlp.hook_post).", DefaultValueFactory = _ => "none" };
         var writable = new Option<string>("--writable") { Description = "Hooks a run may write, for interventions (bitonnx ablate, patch; any ONNX Runtime user): none, all, or comma-separated hook names. A run that writes nothing computes what the export without them does.", DefaultValueFactory = _ => "none" };

@@ -12,14 +12,14 @@ namespace BitOnnx.Cli.Commands;
 /// <summary><c>bitonnx verify</c>: the exported graph against the engine that trained it, output by output.</summary>
 public static class VerifyCommand
 {
-    /// <summary>int8-dynamic quantizes activations to 8 bits per call, so its outputs differ at the percent level.</summary>
+    /// <summary>int2, int2-native and int8-dynamic quantize activations to 8 bits per call, so their outputs differ at the percent level.</summary>
     public const double DynamicTolerance = ExportVerification.DynamicTolerance;
 
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "A model written by bitonnx export: an .onnx file (any signature) or an ML.NET model .zip." };
         var checkpoint = new Argument<string>("checkpoint") { Description = "The model.safetensors it was exported from." };
-        var tolerance = new Option<double?>("--tolerance") { Description = $"Allowed max |onnx − engine| per unit of the output's magnitude (default {ExportVerification.DefaultTolerance:G}; {DynamicTolerance:G} for int8-dynamic)." };
+        var tolerance = new Option<double?>("--tolerance") { Description = $"Allowed max |onnx − engine| per unit of the output's magnitude (default {ExportVerification.DefaultTolerance:G}; {DynamicTolerance:G} for int2, int2-native and int8-dynamic)." };
         var threads = new Option<int>("--threads") { Description = "Engine threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var provider = PredictCommand.ProviderOption();
         var command = new Command("verify", "Run the engine and ONNX Runtime on all P*P pairs and compare every shared output; exit 1 above the tolerance.")
@@ -30,7 +30,7 @@ public static class VerifyCommand
         {
             var loaded = ModelCheckpoint.Load(r.GetValue(checkpoint)!);
             using var session = PredictCommand.Open(r.GetValue(model)!, r.GetValue(provider)!);
-            var bound = r.GetValue(tolerance) ?? (session.Metadata?.DynamicQuantization == true ? DynamicTolerance : ExportVerification.DefaultTolerance);
+            var bound = r.GetValue(tolerance) ?? (session.Metadata is { } metadata ? ExportVerification.ToleranceFor(metadata) : ExportVerification.DefaultTolerance);
             var report = EngineVerification.Run(loaded, session, bound, r.GetValue(threads));
             Print(report);
             return report.Passed ? 0 : CliRunner.ExitError;

@@ -65,8 +65,11 @@ public sealed record ExportMetadata(
     /// <summary>The exposed probes; empty when none (or unknown).</summary>
     public IReadOnlyList<string> ProbeNames => Probes ?? [];
 
-    /// <summary>True for a model whose activations are quantized on every call (<c>--weights int8-dynamic</c>).</summary>
-    public bool DynamicQuantization => Weights == "int8-dynamic";
+    /// <summary>
+    /// True for a model that rounds its activations to 8 bits on every call (<c>--weights int2</c>, <c>int2-native</c>,
+    /// <c>int8-dynamic</c>), so its outputs are close to the engine's, not equal.
+    /// </summary>
+    public bool QuantizedActivations => Weights is { } name && Export.WeightFormats.Names.Contains(name) && Export.WeightFormats.QuantizesActivations(Export.WeightFormats.Parse(name));
 
     /// <summary>
     /// The metadata_props to write, in a fixed order. Preset, quantization and scope are repeated beside the config for

@@ -2,127 +2,136 @@ using BitOnnx.Core.Model;
 
 namespace BitOnnx.Onnx.Export;
 
-/// <summary>Emits y = x·W for a folded linear in each <see cref="WeightFormat"/>; x is [..., Rows], y is [..., Columns].</summary>
-internal sealed class LinearEmitter(GraphWriter w, WeightFormat format)
+/// <summary>
+/// Emits y = x·W for a folded linear in each <see cref="WeightFormat"/>; x is [..., Rows], y is [..., Columns]. A product
+/// whose x is itself a constant (block 0's Q/K/V tables are W_E times the weight) goes through
+/// <see cref="EmitWithFloatActivations"/>, which writes it so that ONNX Runtime's constant folding computes it once, at load.
+/// </summary>
+internal sealed class LinearEmitter
 {
-    /// <summary>MatMulNBits' smallest block size; narrow test models use it and need little padding.</summary>
-    public const int NBitsMinBlockSize = 16;
-    /// <summary>
-    /// The largest block used: every block stores a float scale per column although a tensor has one scale, so at
-    /// P = 113 blocks of 16 spent 48 KiB on repeated scales; blocks of 128 (one per d_model rows) spend 6 KiB.
-    /// </summary>
-    public const int NBitsMaxBlockSize = 128;
-    private const int NBitsZeroPoint = 2;
+    private readonly GraphWriter _w;
+    private readonly WeightFormat _format;
+    private readonly NBitsEmitter _nbits;
+    private readonly Dictionary<string, TensorRef> _scales = new(StringComparer.Ordinal);
+
+    public LinearEmitter(GraphWriter writer, WeightFormat weights)
+    {
+        _w = writer;
+        _format = weights;
+        _nbits = new NBitsEmitter(writer, Scale);
+    }
 
     public TensorRef Emit(TensorRef x, FoldedLinear linear, string output)
     {
-        if (format != WeightFormat.Float && linear.Codes is null)
-            throw new ExportException($"'{WeightFormats.Name(format)}' stores binary or ternary codes, but this model is full precision. Use --weights float.");
-        return format switch
+        RequireCodes(linear);
+        return _format switch
         {
-            WeightFormat.Float => w.Node("MatMul", [x, AsMatrix(w.Values(linear.Name, linear.Values, linear.Shape.ToLongArray()), linear)], output),
-            WeightFormat.Int8 => w.Node("MatMul", [x, AsMatrix(Dequantized(linear), linear)], output),
-            WeightFormat.Int2 => NBits(x, linear, output),
-            _ => Dynamic(x, linear, output),
+            WeightFormat.Float => _w.Node("MatMul", [x, AsMatrix(_w.Values(linear.Name, linear.Values, linear.Shape.ToLongArray()), linear)], output),
+            WeightFormat.Int8 => _w.Node("MatMul", [x, AsMatrix(Dequantized(linear), linear)], output),
+            WeightFormat.Int2 => RowScaledDynamic(x, linear, output),
+            WeightFormat.Int2Native => _nbits.MatMulNBits(x, linear, output),
+            WeightFormat.Int2Exact => _w.Node("MatMul", [x, _nbits.Unpacked(linear)], output),
+            _ => Dynamic(x, linear, AsMatrix(Codes(linear), linear), Scale(linear), output),
         };
     }
 
     /// <summary>
+    /// y = x·W with x kept in float: the 2-bit formats multiply by the weight unpacked from its codes by nodes over
+    /// initializers (<see cref="NBitsEmitter.Unpacked"/>); other formats as <see cref="Emit"/>. Two products take it:
+    /// one whose x is made of initializers only (block 0's tables), which ONNX Runtime then folds at load, exactly (a
+    /// MatMulNBits would not be folded and would redo it on every call, and 8-bit activations would round a constant);
+    /// and the unembedding, whose input is kept in float as BitNet keeps its output head in full precision (rounding the
+    /// normalized residual to 8 bits moves the logits themselves, and on the fully quantized models it flipped a few
+    /// near-tied pairs).
+    /// </summary>
+    public TensorRef EmitWithFloatActivations(TensorRef x, FoldedLinear linear, string output)
+    {
+        RequireCodes(linear);
+        return WeightFormats.IsTwoBit(_format)
+            ? _w.Node("MatMul", [x, _nbits.Unpacked(linear)], output)
+            : Emit(x, linear, output);
+    }
+
+    /// <summary>
     /// The folded weight itself as the float [Rows, Columns] matrix, for a table that is gathered from (the embedding)
-    /// rather than multiplied by. float: the folded values; int8: DequantizeLinear of the codes; int2: ONNX has no 2-bit
-    /// dequantize that ONNX Runtime runs, so the matrix is MatMulNBits of the [Rows, Rows] identity (made in the graph
-    /// by OneHot over Range): each output is one code times the scale, exact, and the file keeps only the 2-bit codes.
+    /// rather than multiplied by. float: the folded values; int8 and int8-dynamic: DequantizeLinear of the codes; the 2-bit
+    /// formats: the codes unpacked by nodes over initializers, which ONNX Runtime folds once at load.
     /// </summary>
     public TensorRef Matrix(FoldedLinear linear)
     {
         if (linear.Shape.Rank != 2) throw new ArgumentException($"{linear.Name} is not a matrix.", nameof(linear));
-        if (format != WeightFormat.Float && linear.Codes is null)
-            throw new ExportException($"'{WeightFormats.Name(format)}' stores binary or ternary codes, but this model is full precision. Use --weights float.");
-        switch (format)
+        RequireCodes(linear);
+        return _format switch
         {
-            case WeightFormat.Float:
-                return w.Values(linear.Name, linear.Values, linear.Shape.ToLongArray());
-            case WeightFormat.Int2:
-                var indices = w.Node("Range", [w.G.Scalar($"{linear.Name}.identity_start", 0L), w.G.Scalar($"{linear.Name}.identity_limit", (long)linear.Rows),
-                    w.G.Scalar($"{linear.Name}.identity_delta", 1L)]);
-                var identity = w.Node("OneHot", [indices, w.G.Scalar($"{linear.Name}.identity_depth", (long)linear.Rows),
-                    w.Values($"{linear.Name}.identity_values", [0f, 1f], 2)], $"{linear.Name}.identity", new NodeAttributes { { "axis", -1L } });
-                return NBits(identity, linear, $"{linear.Name}.dequantized");
-            default:
-                return Dequantized(linear);
-        }
+            WeightFormat.Float => _w.Values(linear.Name, linear.Values, linear.Shape.ToLongArray()),
+            _ when WeightFormats.IsTwoBit(_format) => _nbits.Unpacked(linear),
+            _ => Dequantized(linear),
+        };
+    }
+
+    private void RequireCodes(FoldedLinear linear)
+    {
+        if (_format != WeightFormat.Float && linear.Codes is null)
+            throw new ExportException($"'{WeightFormats.Name(_format)}' stores binary or ternary codes, but this model is full precision. Use --weights float.");
     }
 
     /// <summary>Turns a tensor in the parameter's TransformerLens layout into the [Rows, Columns] matrix.</summary>
     private TensorRef AsMatrix(TensorRef tensor, FoldedLinear linear)
     {
         if (linear.Shape.Rank == 2) return tensor;
-        var moved = linear.HeadsFirst ? w.Transpose(tensor, [1, 0, 2]) : tensor;
-        return w.Node("Reshape", [moved, w.Shape($"{linear.Name}.matrix_shape", linear.Rows, linear.Columns)]);
+        var moved = linear.HeadsFirst ? _w.Transpose(tensor, [1, 0, 2]) : tensor;
+        return _w.Node("Reshape", [moved, _w.Shape($"{linear.Name}.matrix_shape", linear.Rows, linear.Columns)]);
     }
 
     private TensorRef Codes(FoldedLinear linear) =>
-        w.G.Initializer($"{linear.Name}.codes", linear.Codes!, linear.Shape.ToLongArray());
+        _w.G.Initializer($"{linear.Name}.codes", linear.Codes!, linear.Shape.ToLongArray());
+
+    /// <summary>γ of <paramref name="linear"/> as the initializer NAME.scale, written once however many nodes read it.</summary>
+    private TensorRef Scale(FoldedLinear linear)
+    {
+        if (_scales.TryGetValue(linear.Name, out var existing)) return existing;
+        return _scales[linear.Name] = _w.Scalar(linear.Name + NBitsCodes.ScaleSuffix, linear.Scale);
+    }
 
     private TensorRef Dequantized(FoldedLinear linear)
     {
-        var scale = w.Scalar($"{linear.Name}.scale", linear.Scale);
-        var zero = w.G.Scalar($"{linear.Name}.zero_point", (sbyte)0);
-        var dequantized = w.Node("DequantizeLinear", [Codes(linear), scale, zero]);
+        var scale = Scale(linear);
+        var zero = _w.G.Scalar($"{linear.Name}.zero_point", (sbyte)0);
+        var dequantized = _w.Node("DequantizeLinear", [Codes(linear), scale, zero]);
         return dequantized;
     }
 
     /// <summary>
-    /// com.microsoft MatMulNBits, bits = 2: codes −1/0/+1 stored as 1/2/3 with zero point 2, four to a byte, low bits
-    /// first, B laid out [Columns, blocks, blockSize/4]. Rows are padded with the zero point to a whole block.
+    /// y ≈ (x_q − x_zp)·codes · (x_scale · w_scale): activations quantized to uint8 per call (DynamicQuantizeLinear: one
+    /// scale and zero point for the whole tensor x), weights exact int8 codes [Rows, Columns], integer product in int32.
+    /// Only the activation rounding is approximate. ONNX Runtime fuses the five nodes into DynamicQuantizeMatMul.
     /// </summary>
-    private TensorRef NBits(TensorRef x, FoldedLinear linear, string output)
-    {
-        int k = linear.Rows, n = linear.Columns, blockSize = NBitsBlockSize(k), blocks = (k + blockSize - 1) / blockSize, blob = blockSize * 2 / 8;
-        var packed = new byte[n * blocks * blob];
-        for (var col = 0; col < n; col++)
-            for (var row = 0; row < blocks * blockSize; row++)
-            {
-                var q = row < k ? linear.CodeAt(row, col) + NBitsZeroPoint : NBitsZeroPoint;
-                var bit = row % blockSize * 2;
-                packed[(col * blocks + row / blockSize) * blob + bit / 8] |= (byte)(q << (bit % 8));
-            }
-        var zeroBytesPerColumn = (blocks * 2 + 7) / 8;
-        var zeroPoints = new byte[n * zeroBytesPerColumn];
-        for (var col = 0; col < n; col++)
-            for (var b = 0; b < blocks; b++)
-                zeroPoints[col * zeroBytesPerColumn + b * 2 / 8] |= (byte)(NBitsZeroPoint << (b * 2 % 8));
-        var scales = Enumerable.Repeat(linear.Scale, n * blocks).ToArray();
-        var inputs = new[]
-        {
-            x,
-            w.G.Initializer($"{linear.Name}.nbits", packed, [n, blocks, blob]),
-            w.G.Initializer($"{linear.Name}.nbits_scales", scales, [n * blocks]),
-            w.G.Initializer($"{linear.Name}.nbits_zero_points", zeroPoints, [zeroPoints.Length]),
-        };
-        return w.Node("MatMulNBits", inputs, output,
-            new NodeAttributes { { "K", k }, { "N", n }, { "bits", 2 }, { "block_size", blockSize } }, OnnxVersions.MicrosoftDomain);
-    }
-
-    /// <summary>The smallest power of two from 16 to 128 that holds the K rows in one block, else 128.</summary>
-    public static int NBitsBlockSize(int k)
-    {
-        var size = NBitsMinBlockSize;
-        while (size < k && size < NBitsMaxBlockSize) size *= 2;
-        return size;
-    }
-
     /// <summary>
-    /// y ≈ (x_q − x_zp)·codes · (x_scale · w_scale): activations quantized to uint8 per call (DynamicQuantizeLinear),
-    /// weights exact int8 codes, integer product in int32. Only the activation rounding is approximate.
+    /// <see cref="Dynamic"/> on each row divided by its largest |value| first (a row of zeros by 1e-5, as BitNet clamps),
+    /// and multiplied back after: every row then spans at most [−1, 1], so each activation is rounded to within
+    /// max|row|/255 whatever the other rows in the call hold (one scale for the whole tensor would round the rows with
+    /// small values coarsely, and a row's result would depend on its batch).
     /// </summary>
-    private TensorRef Dynamic(TensorRef x, FoldedLinear linear, string output)
+    private TensorRef RowScaledDynamic(TensorRef x, FoldedLinear linear, string output)
     {
-        var quantized = w.G.Node("DynamicQuantizeLinear", [x], [$"{output}.x_q", $"{output}.x_scale", $"{output}.x_zero_point"]);
-        var codes = AsMatrix(Codes(linear), linear);
-        var product = w.Node("MatMulInteger", [quantized[0], codes, quantized[2], w.G.Scalar($"{linear.Name}.zero_point", (sbyte)0)]);
-        var asFloat = w.Node("Cast", [product], attributes: new NodeAttributes { { "to", (long)TensorElementType.Float } });
-        var scale = w.Node("Mul", [quantized[1], w.Scalar($"{linear.Name}.scale", linear.Scale)]);
-        return w.Node("Mul", [asFloat, scale], output);
+        var absMax = _w.Node("ReduceMax", [_w.Node("Abs", [x]), _w.Shape($"{output}.row_axis", -1)], attributes: new NodeAttributes { { "keepdims", 1L } });
+        var rowScale = _w.Node("Max", [absMax, _w.Scalar($"{output}.row_scale_floor", 1e-5)], $"{output}.row_scale");
+        var unit = _w.Node("Div", [x, rowScale]);
+        // ONNX Runtime fuses MatMulInteger → Cast → Mul(x_scale · w_scale) into one MatMulIntegerToFloat, but first drops
+        // a Mul by the scalar 1 (unscaled binary weights), which breaks the pattern; a scale per column survives.
+        var weightScale = linear.Scale == 1f
+            ? _w.Values(linear.Name + NBitsCodes.ColumnScalesSuffix, Enumerable.Repeat(1f, linear.Columns).ToArray(), linear.Columns)
+            : Scale(linear);
+        var product = Dynamic(unit, linear, _nbits.UnpackedCodes(linear), weightScale, $"{output}.unit");
+        return _w.Node("Mul", [product, rowScale], output);
+    }
+
+    private TensorRef Dynamic(TensorRef x, FoldedLinear linear, TensorRef codes, TensorRef weightScale, string output)
+    {
+        var quantized = _w.G.Node("DynamicQuantizeLinear", [x], [$"{output}.x_q", $"{output}.x_scale", $"{output}.x_zero_point"]);
+        var product = _w.Node("MatMulInteger", [quantized[0], codes, quantized[2], _w.G.Scalar($"{linear.Name}.zero_point", (sbyte)0)]);
+        var asFloat = _w.Node("Cast", [product], attributes: new NodeAttributes { { "to", (long)TensorElementType.Float } });
+        var scale = _w.Node("Mul", [quantized[1], weightScale]);
+        return _w.Node("Mul", [asFloat, scale], output);
     }
 }

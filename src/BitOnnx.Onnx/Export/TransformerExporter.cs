@@ -28,7 +28,7 @@ public static class TransformerExporter
         var probes = options.Probes.Resolve(c);
         var writable = options.Writable.ResolveWritable(c);
         var builder = new OnnxGraphBuilder($"bitonnx_{c.Preset}_{c.Quantization.ToString().ToLowerInvariant()}");
-        if (options.Weights == WeightFormat.Int2) builder.UseOpset(OnnxVersions.MicrosoftDomain, OnnxVersions.MicrosoftOpset);
+        if (options.Weights == WeightFormat.Int2Native) builder.UseOpset(OnnxVersions.MicrosoftDomain, OnnxVersions.MicrosoftOpset);
         var writer = new GraphWriter(builder, options.DoublePrecision);
         // Without probes or writable hooks nothing needs the other positions, so the graph takes the engine's exact shortcuts.
         var lastPositionOnly = probes.Count == 0 && writable.Count == 0;

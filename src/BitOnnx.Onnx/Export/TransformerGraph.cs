@@ -112,7 +112,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
     /// <summary>A Q/K/V table: computed by the graph from the embed table, or stored as computed here.</summary>
     private TensorRef ProjectedTable(TableInputs tables, FoldedLinear linear, string name)
     {
-        if (!precomputedTables) return linears.Emit(tables.Table, linear, name);
+        if (!precomputedTables) return linears.EmitWithFloatActivations(tables.Table, linear, name);
         var rows = tables.TableValues.Length / c.DModel;
         return w.Values(name, linear.Apply(tables.TableValues, rows), rows, linear.Columns);
     }
@@ -135,7 +135,7 @@ internal sealed class TransformerGraph(GraphWriter w, TransformerConfig c, Param
         var lastIndex = lastPositionOnly ? 0L : c.NCtx - 1;
         var last = w.Node("Gather", [final, w.G.Scalar("last_position", lastIndex)], attributes: new NodeAttributes { { "axis", 1L } });
         if (c.QuantScope == QuantScope.All)
-            return linears.Emit(last, FoldedLinear.From(c, latent, ParameterNames.Unembed), HookNames.Logits);
+            return linears.EmitWithFloatActivations(last, FoldedLinear.From(c, latent, ParameterNames.Unembed), HookNames.Logits);
         return w.Node("MatMul", [last, Parameter(ParameterNames.Unembed)], HookNames.Logits);
     }
 

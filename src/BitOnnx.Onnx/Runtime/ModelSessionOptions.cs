@@ -17,7 +17,11 @@ public sealed record ModelSessionOptions
     /// <summary>Threads inside one operator; 0: ONNX Runtime's default (one per physical core).</summary>
     public int Threads { get; init; }
 
-    /// <summary>Graph rewrites before running. Results stay exact at every level (see <see cref="SessionDefaults"/>).</summary>
+    /// <summary>
+    /// Graph rewrites before running. Results stay exact at every level (see <see cref="SessionDefaults"/>). The 2-bit
+    /// formats unpack their codes by constant folding, from ORT_ENABLE_BASIC on; ORT_ENABLE_ALL (the default) also fuses
+    /// int2's 8-bit linears into DynamicQuantizeMatMul. Below BASIC they unpack on every call: the same numbers, slower.
+    /// </summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;

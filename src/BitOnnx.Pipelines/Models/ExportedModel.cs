@@ -58,7 +58,10 @@ public abstract class ExportedModel : IDisposable
         {
             Name = Path.GetFileName(path);
             (_model, P) = MlNetModelFile.Load(_ml, path);
+            Metadata = MlNetModelFile.EmbeddedMetadata(path);
         }
+
+        public override ExportMetadata? Metadata { get; }
 
         public override string Name { get; }
         public override int P { get; }

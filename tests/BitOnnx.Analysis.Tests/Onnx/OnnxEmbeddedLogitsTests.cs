@@ -25,7 +25,8 @@ public sealed class OnnxEmbeddedLogitsTests
     [TestMethod]
     [DataRow("li2024", WeightQuantization.None, WeightFormat.Float)]
     [DataRow("nanda2023", WeightQuantization.None, WeightFormat.Float)]
-    [DataRow("li2024", WeightQuantization.Ternary, WeightFormat.Int2)]
+    [DataRow("li2024", WeightQuantization.Ternary, WeightFormat.Int2Exact)]
+    [DataRow("li2024", WeightQuantization.Ternary, WeightFormat.Int2Native)]
     [DataRow("nanda2023", WeightQuantization.Ternary, WeightFormat.Int8)]
     public void SurgeryGradientsMatchTheClosedForm(string preset, WeightQuantization mode, WeightFormat format)
     {
@@ -59,7 +60,7 @@ public sealed class OnnxEmbeddedLogitsTests
     [TestMethod]
     [DataRow(WeightFormat.Float)]
     [DataRow(WeightFormat.Int8)]
-    [DataRow(WeightFormat.Int2)]
+    [DataRow(WeightFormat.Int2Exact)]
     public void SurgeryKeepsTheFunctionFeedingHookEmbedReproducesTheLogits(WeightFormat format)
     {
         var checkpoint = TinyExports.Checkpoint("li2024", WeightQuantization.Binary);

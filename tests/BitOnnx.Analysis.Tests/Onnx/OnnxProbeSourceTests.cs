@@ -16,7 +16,7 @@ public sealed class OnnxProbeSourceTests
     [TestMethod]
     [DataRow("li2024", WeightQuantization.None, WeightFormat.Float)]
     [DataRow("nanda2023", WeightQuantization.Ternary, WeightFormat.Int8)]
-    [DataRow("li2024", WeightQuantization.Binary, WeightFormat.Int2)]
+    [DataRow("li2024", WeightQuantization.Binary, WeightFormat.Int2Exact)]
     public void EveryProbeEqualsTheEngineActivationCache(string preset, WeightQuantization mode, WeightFormat format)
     {
         var checkpoint = TinyExports.Checkpoint(preset, mode);

@@ -11,7 +11,7 @@ namespace BitOnnx.Analysis.Tests.Onnx;
 [TestClass]
 public sealed class OnnxWeightSourceTests
 {
-    private static readonly WeightFormat[] Formats = [WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2, WeightFormat.Int8Dynamic];
+    private static readonly WeightFormat[] Formats = [WeightFormat.Float, WeightFormat.Int8, WeightFormat.Int2, WeightFormat.Int2Exact, WeightFormat.Int2Native, WeightFormat.Int8Dynamic];
 
     [TestMethod]
     [DataRow(WeightQuantization.Ternary, QuantScope.Linears)]

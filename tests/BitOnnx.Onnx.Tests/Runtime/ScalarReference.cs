@@ -88,4 +88,60 @@ internal static class ScalarReference
 
         return w;
     }
+
+    /// <summary>
+    /// The activations MatMulNBits with accuracy_level 4 multiplies on MLAS's int8 kernels (SQNBIT_CompInt8,
+    /// QuantizeARow_CompInt8 in sqnbitgemm_kernel_avx2.cpp / _avx512.cpp): each row of x [M, K] cut into blocks of
+    /// <paramref name="blockSize"/> along K (the last one padded with zeros); a block's values multiplied by the float
+    /// 127 / max|x| (0 for a block of zeros) and rounded half to even into int8, its scale max|x| / 127 kept. With one
+    /// block per row this is BitNet b1.58's per-token absmax quantization to 8 bits.
+    /// </summary>
+    public static (sbyte[] Q, float[] Scales) QuantizeBlocksInt8(float[] x, int m, int k, int blockSize)
+    {
+        int blocks = (k + blockSize - 1) / blockSize;
+        var q = new sbyte[m * k];
+        var scales = new float[m * blocks];
+        for (int row = 0; row < m; row++)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                int start = b * blockSize, end = Math.Min(k, start + blockSize);
+                float max = 0;
+                for (int t = start; t < end; t++) max = Math.Max(max, Math.Abs(x[row * k + t]));
+                float inverse = max != 0 ? 127f / max : 0f;
+                scales[row * blocks + b] = max / 127f;
+                for (int t = start; t < end; t++) q[row * k + t] = (sbyte)MathF.Round(x[row * k + t] * inverse, MidpointRounding.ToEven);
+            }
+        }
+
+        return (q, scales);
+    }
+
+    /// <summary>
+    /// y[m, n] = Σ_b scaleA[m, b]·scale[n, b]·Σ_(k in b) qA[m, k]·(q[n, k] − zp[n, b]): the int8 activations of
+    /// <see cref="QuantizeBlocksInt8"/> times the 2-bit weights, integer dot products per block, in double.
+    /// </summary>
+    public static double[] BlockInt8MatMulNBits(float[] x, int[,] q, int[,] zeroPoints, float[,] scales, int m, int k, int n, int blockSize)
+    {
+        var (qa, aScales) = QuantizeBlocksInt8(x, m, k, blockSize);
+        int blocks = (k + blockSize - 1) / blockSize;
+        var y = new double[m * n];
+        for (int row = 0; row < m; row++)
+        {
+            for (int col = 0; col < n; col++)
+            {
+                double sum = 0;
+                for (int b = 0; b < blocks; b++)
+                {
+                    long dot = 0;
+                    for (int t = b * blockSize; t < Math.Min(k, (b + 1) * blockSize); t++) dot += qa[row * k + t] * (q[col, t] - zeroPoints[col, b]);
+                    sum += (double)aScales[row * blocks + b] * scales[col, b] * dot;
+                }
+
+                y[row * n + col] = sum;
+            }
+        }
+
+        return y;
+    }
 }

@@ -73,22 +73,23 @@ internal static class TestModels
 
     /// <summary>
     /// com.microsoft MatMulNBits: y = x·Wᵀ-blocked, with B uint8 [N, K/bs, bs·bits/8] (low bits first),
-    /// scales [N·K/bs] and packed uint8 zero points [N·ceil((K/bs)·bits/8)].
+    /// scales [N·K/bs] and zero points: packed uint8 [N·ceil((K/bs)·bits/8)], float [N·K/bs] (<paramref name="floatZeroPoints"/>),
+    /// or none (both null: the operator's default, 2^(bits−1)). <paramref name="accuracyLevel"/> null leaves the attribute out.
     /// </summary>
-    public static byte[] MatMulNBits(byte[] packedB, float[] scales, byte[] packedZeroPoints, int k, int n, int bits, int blockSize)
+    public static byte[] MatMulNBits(byte[] packedB, float[] scales, byte[]? packedZeroPoints, int k, int n, int bits, int blockSize,
+        long? accuracyLevel = null, float[]? floatZeroPoints = null)
     {
         int blocks = NBitsPacking.Blocks(k, blockSize);
         var g = new OnnxGraphBuilder("matmul_nbits");
         var x = g.Input("x", OnnxType.Float, ["batch", k]);
         var b = g.Initializer("B", packedB, [n, blocks, blockSize * bits / 8]);
         var s = g.Initializer("scales", scales, [n * blocks]);
-        var zp = g.Initializer("zero_points", packedZeroPoints, [packedZeroPoints.Length]);
-        var y = g.Node(
-            "MatMulNBits",
-            [x, b, s, zp],
-            new NodeAttributes { { "K", k }, { "N", n }, { "bits", bits }, { "block_size", blockSize } },
-            output: "y",
-            domain: OnnxVersions.MicrosoftDomain);
+        var inputs = new List<TensorRef> { x, b, s };
+        if (packedZeroPoints is not null) inputs.Add(g.Initializer("zero_points", packedZeroPoints, [packedZeroPoints.Length]));
+        else if (floatZeroPoints is not null) inputs.Add(g.Initializer("zero_points", floatZeroPoints, [floatZeroPoints.Length]));
+        var attributes = new NodeAttributes { { "K", k }, { "N", n }, { "bits", bits }, { "block_size", blockSize } };
+        if (accuracyLevel is long level) attributes.Add("accuracy_level", level);
+        var y = g.Node("MatMulNBits", inputs, attributes, output: "y", domain: OnnxVersions.MicrosoftDomain);
         g.Output(y, OnnxType.Float, ["batch", n]);
         return Serialize(g);
     }

@@ -1,0 +1,68 @@
+using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Tests.Runtime;
+
+namespace BitOnnx.Onnx.Tests.Export;
+
+/// <summary>NBitsCodes against the hand packer written from the contrib-op spec (<see cref="NBitsPacking"/>), and its own inverse.</summary>
+[TestClass]
+public class NBitsCodesTests
+{
+    [TestMethod]
+    [DataRow(1, 32)]
+    [DataRow(16, 32)]
+    [DataRow(32, 32)]
+    [DataRow(40, 64)]
+    [DataRow(64, 64)]
+    [DataRow(72, 32)]
+    [DataRow(100, 128)]
+    [DataRow(128, 128)]
+    [DataRow(160, 32)]
+    [DataRow(512, 128)]
+    [DataRow(1152, 128)]
+    public void BlockSizeIsTheNativeLengthThatPadsLeastTheLongerOnATie(int k, int expected)
+    {
+        Assert.AreEqual(expected, NBitsCodes.BlockSize(k));
+        int padding = NBitsCodes.Blocks(k, expected) * expected - k;
+        foreach (var other in NBitsCodes.NativeBlockSizes)
+            Assert.IsTrue(padding <= NBitsCodes.Blocks(k, other) * other - k, $"K = {k}: block {other} pads less than {expected}");
+    }
+
+    [TestMethod]
+    [DataRow(128, 24, 128)]
+    [DataRow(72, 10, 32)]
+    [DataRow(40, 7, 64)]
+    [DataRow(512, 5, 128)]
+    public void PackedCodesAreTheSpecLayoutAndUnpackBack(int k, int n, int blockSize)
+    {
+        var random = new Random(7 + k);
+        var codes = new int[k, n];
+        for (int row = 0; row < k; row++)
+            for (int col = 0; col < n; col++) codes[row, col] = random.Next(-1, 2);
+
+        var packed = NBitsCodes.Pack(k, n, blockSize, (row, col) => codes[row, col]);
+
+        var stored = new int[n, k];
+        for (int row = 0; row < k; row++)
+            for (int col = 0; col < n; col++) stored[col, row] = codes[row, col] + 2;
+        CollectionAssert.AreEqual(NBitsPacking.PackWeights(stored, k, n, bits: 2, blockSize, padding: 2), packed, "B [N, blocks, blob], rows past K hold the zero point");
+        var unpacked = NBitsCodes.Unpack(packed, k, n, blockSize);
+        for (int row = 0; row < k; row++)
+            for (int col = 0; col < n; col++) Assert.AreEqual(codes[row, col], unpacked[row * n + col], $"({row}, {col})");
+    }
+
+    [TestMethod]
+    [DataRow(5, 1)]
+    [DataRow(5, 4)]
+    [DataRow(3, 9)]
+    public void ZeroPointsAreTwoInEveryBlockPackedPerColumn(int n, int blocks)
+    {
+        var twos = new int[n, blocks];
+        for (int col = 0; col < n; col++)
+            for (int b = 0; b < blocks; b++) twos[col, b] = 2;
+        CollectionAssert.AreEqual(NBitsPacking.PackZeroPoints(twos, n, blocks, bits: 2), NBitsCodes.PackedZeroPoints(n, blocks));
+    }
+
+    [TestMethod]
+    public void ACodeOutsideTernaryIsRefused() =>
+        Assert.ThrowsException<ArgumentOutOfRangeException>(() => NBitsCodes.Pack(32, 1, 32, (row, _) => row == 3 ? 2 : 0));
+}
