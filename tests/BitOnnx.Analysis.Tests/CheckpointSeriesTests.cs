@@ -4,6 +4,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using AnalysisRun = BitOnnx.Analysis.Runs.TrainingRun;
 
@@ -15,7 +16,7 @@ public sealed class CheckpointSeriesTests
 {
     private static readonly Lazy<string> BinaryRun = new(() =>
     {
-        var folder = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
+        var folder = TempDir.NewPath("bitonnx-checkpoint-series-tests");
         var config = TransformerConfig.FromPreset("li2024") with { P = 11, DModel = 16, NHeads = 2, DHead = 8, DMlp = 32, NLayers = 1, Quantization = WeightQuantization.Binary };
         new Trainer(config, new TrainingOptions { Epochs = 30, Seed = 2, LogEvery = 10, CheckpointEvery = 10, Threads = 1 }, new RunFolder(folder), EngineBackend.Instance).Run();
         return folder;
@@ -52,7 +53,7 @@ public sealed class CheckpointSeriesTests
     [TestMethod]
     public void ARunWhoseConfigDisagreesWithItsCheckpointsOnPIsAClearError()
     {
-        var copy = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
+        var copy = TempDir.NewPath("bitonnx-checkpoint-series-tests");
         Directory.CreateDirectory(Path.Combine(copy, "checkpoints"));
         var first = Directory.GetFiles(Path.Combine(BinaryRun.Value, "checkpoints")).Order().First();
         File.Copy(first, Path.Combine(copy, "checkpoints", Path.GetFileName(first)));
@@ -70,7 +71,7 @@ public sealed class CheckpointSeriesTests
     [TestMethod]
     public void ARunWithoutCheckpointsHasNoSeries()
     {
-        var copy = Path.Combine(Path.GetTempPath(), "bitonnx-checkpoint-series-tests", Guid.NewGuid().ToString("N"));
+        var copy = TempDir.NewPath("bitonnx-checkpoint-series-tests");
         Directory.CreateDirectory(copy);
         File.Copy(Path.Combine(BinaryRun.Value, "config.json"), Path.Combine(copy, "config.json"));
         Assert.IsNull(CheckpointSeries.Measure(AnalysisRun.Load(copy), [1]));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Analysis.Tests;
 

@@ -2,6 +2,7 @@ using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Analysis.Tests.Synthetic;
 using BitOnnx.Core.Model;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;

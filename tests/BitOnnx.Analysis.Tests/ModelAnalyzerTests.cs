@@ -5,6 +5,7 @@ using BitOnnx.Analysis.Runs;
 using BitOnnx.Analysis.Tests.Synthetic;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;

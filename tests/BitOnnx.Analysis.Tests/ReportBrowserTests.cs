@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BitOnnx.Analysis.Report;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;

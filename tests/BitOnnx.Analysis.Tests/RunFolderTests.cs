@@ -1,5 +1,6 @@
 using BitOnnx.Analysis.Runs;
 using BitOnnx.Core.Training;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;

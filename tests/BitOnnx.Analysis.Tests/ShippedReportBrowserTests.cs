@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Report;
 using BitOnnx.Analysis.Runs;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests;
@@ -25,7 +26,7 @@ public sealed class ShippedReportBrowserTests
     {
         var browser = HeadlessChromium.Find()
             ?? throw new AssertInconclusiveException($"No headless Chromium found (looked in {HeadlessChromium.SearchedPaths}); install the Debian package `chromium`.");
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Path;
         var models = new[] { "li2024-binary", "li2024-ternary", "nanda2023-fp" }.Select(name =>
         {
             var folder = Path.Combine(root, "models", name);
@@ -81,13 +82,6 @@ public sealed class ShippedReportBrowserTests
         Assert.IsTrue(File.Exists(screenshot), "the screenshot was written");
         TestContext.AddResultFile(screenshot);
         Console.WriteLine($"screenshot: {screenshot}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "BitOnnx.sln"))) return folder.FullName;
-        throw new AssertFailedException($"no BitOnnx.sln above {AppContext.BaseDirectory}");
     }
 
     private static string Tail(string s) => s.Length <= 2000 ? s : s[^2000..];

@@ -2,11 +2,11 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Benchmarks;
 
@@ -30,9 +30,7 @@ public class AllPairsInferenceBenchmarks
     public void Setup()
     {
         var config = TransformerConfig.Li2024 with { Quantization = WeightQuantization.Binary };
-        var parameters = ParameterInitializer.Initialize(config, seed: 0);
-        var checkpoint = new ModelCheckpoint.Loaded(config, parameters, new CheckpointFacts(0, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var checkpoint = TestCheckpoints.Untrained(config, seed: 0);
         var model = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormats.Parse(Weights) }).Model;
         _session = ModelSession.FromModel(model, Weights, new ModelSessionOptions { Threads = 2, BatchSize = Pairs });
         _tokens = Array.ConvertAll(ModularAdditionData.Tokens(113, ModularAdditionData.AllRows(113)), t => (long)t);

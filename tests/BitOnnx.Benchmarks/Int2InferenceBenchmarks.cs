@@ -9,6 +9,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Benchmarks;
 
@@ -80,7 +81,7 @@ public class Int2InferenceBenchmarks
     /// <summary>A shipped checkpoint, or "wide": li2024 ternary at d_model 512, 8 heads of 64, d_mlp 2048, initialized.</summary>
     public static ModelCheckpoint.Loaded Checkpoint(string model)
     {
-        if (model != "wide") return ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Find(), "models", model, "model.safetensors"));
+        if (model != "wide") return ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Path, "models", model, "model.safetensors"));
         var config = TransformerConfig.Li2024 with { DModel = 512, NHeads = 8, DHead = 64, DMlp = 2048, Quantization = WeightQuantization.Ternary };
         return new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, seed: 0), new CheckpointFacts(0, 0, 0.3, []),
             new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());

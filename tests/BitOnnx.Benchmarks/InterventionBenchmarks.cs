@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using BitOnnx.Analysis.Interventions;
 using BitOnnx.Analysis.Onnx;
-using BitOnnx.Benchmarks.Runtime;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
@@ -10,6 +9,7 @@ using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipelines.Interventions;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Benchmarks;
 
@@ -35,7 +35,7 @@ public class InterventionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var checkpoint = ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Find(), "models", "li2024-ternary", "model.safetensors"));
+        var checkpoint = ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Path, "models", "li2024-ternary", "model.safetensors"));
         _onnx = TransformerExporter.Export(checkpoint, new ExportOptions { Probes = HookSelection.Every, Writable = HookSelection.Every }).Model;
         _session = ModelSession.FromModel(_onnx, "li2024-ternary", new ModelSessionOptions { Threads = Threads });
         var weights = new OnnxWeightSource(_onnx);

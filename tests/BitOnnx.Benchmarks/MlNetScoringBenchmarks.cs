@@ -5,6 +5,7 @@ using BitOnnx.Benchmarks.Runtime;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.ML;
 using BitOnnx.Onnx.Export;
+using BitOnnx.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -55,7 +56,7 @@ public class MlNetScoringBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var checkpoint = ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Find(), "models", "li2024-binary", "model.safetensors"));
+        var checkpoint = ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Path, "models", "li2024-binary", "model.safetensors"));
         var graph = MlNetExport.PairGraph(checkpoint, WeightFormats.Parse(Weights));
         _ml = new MLContext();
         _ml.SetOnnxSessionOption(new OnnxSessionOptions { IntraOpNumThreads = Threads, InterOpNumThreads = 1 });

@@ -2,9 +2,9 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using BitOnnx.Analysis;
 using BitOnnx.Analysis.Onnx;
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Benchmarks;
 
@@ -25,8 +25,7 @@ public class OnnxAnalysisBenchmarks
     public void Setup()
     {
         var config = TransformerConfig.Li2024;
-        var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, 0), new CheckpointFacts(0, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var checkpoint = TestCheckpoints.Untrained(config, seed: 0);
         _model = Path.Combine(Path.GetTempPath(), $"bitonnx-bench-{Guid.NewGuid():N}.onnx");
         TransformerExporter.Export(checkpoint, new ExportOptions { Probes = HookSelection.Every }).Model.Save(_model);
     }

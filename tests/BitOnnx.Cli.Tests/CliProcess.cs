@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Cli.Tests;
 
@@ -57,16 +58,6 @@ public static class CliProcess
         }
     }
 
-    /// <summary>The checkout the tests run from: the first folder above the test binaries that holds BitOnnx.sln.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "BitOnnx.sln"))) return folder.FullName;
-        }
-
-        throw new AssertFailedException($"no BitOnnx.sln in {AppContext.BaseDirectory} or any folder above it");
-    }
-
-    public static string TempFolder() => Path.Combine(Path.GetTempPath(), "bitonnx-cli-tests", Guid.NewGuid().ToString("N"));
+    /// <summary>A fresh path for a run's output, not created: bitonnx creates its --out folders itself.</summary>
+    public static string TempFolder() => TempDir.NewPath("bitonnx-cli-tests");
 }

@@ -1,20 +1,21 @@
 using System.Security.Cryptography;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Cli.Tests;
 
 /// <summary>
 /// A card's command rebuilds its checkpoint bit for bit on AVX-512 and on AVX2: each command runs twice, natively and
 /// with DOTNET_EnableAVX512=0 (in .NET 10 the switch that turns the AVX-512 paths off; the older DOTNET_EnableAVX512F
-/// no longer does, so both are set), and both must give the pinned bytes, the same hashes as the engine's
-/// CrossIsaCheckpointTests. On an AVX2-only machine both runs take the AVX2 path and still must match.
+/// no longer does, so both are set), and both must give the pinned bytes, the same hashes (<see cref="PinnedModels"/>)
+/// as the engine's CrossIsaCheckpointTests. On an AVX2-only machine both runs take the AVX2 path and still must match.
 /// </summary>
 [TestClass]
 public sealed class CrossIsaTrainTests
 {
     [TestMethod]
-    [DataRow("li2024", "binary", "d6bb843ffd8a6e9e7a044e2b581b3d0036e54582ccc3eea5057df40ed6ef6ab4")]
-    [DataRow("li2024", "ternary", "5f02bb5d3a459972cd6e51082a26e7f5c06cc022f7054dfcf8ec953bb58b2ae5")]
-    [DataRow("nanda2023", "none", "63c32c492b2b967ce9df575fe822cfc945ede6cf379bbead1eceb5070de08c7f")]
+    [DataRow("li2024", "binary", PinnedModels.Li2024BinaryP31)]
+    [DataRow("li2024", "ternary", PinnedModels.Li2024TernaryP31)]
+    [DataRow("nanda2023", "none", PinnedModels.Nanda2023NoneP31)]
     public void SameBytesWithAndWithoutAvx512(string preset, string quant, string pinned)
     {
         foreach (var avx512 in new[] { true, false })

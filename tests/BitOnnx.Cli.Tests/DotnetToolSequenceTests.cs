@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Cli.Tests;
 
@@ -15,7 +16,7 @@ public sealed class DotnetToolSequenceTests
     [TestCategory("slow")]
     public void PackRestoreAndRunTheToolInAFreshClone()
     {
-        string root = CliProcess.RepositoryRoot();
+        string root = RepositoryRoot.Path;
         string work = CliProcess.TempFolder();
         string clone = Path.Combine(work, "clone");
         string run = Path.Combine(work, "run");

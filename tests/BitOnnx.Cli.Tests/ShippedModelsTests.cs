@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Cli.Tests;
 
@@ -6,7 +7,7 @@ namespace BitOnnx.Cli.Tests;
 [TestClass]
 public sealed class ShippedModelsTests
 {
-    private static string ModelsFolder() => Path.Combine(CliProcess.RepositoryRoot(), "models");
+    private static string ModelsFolder() => Path.Combine(RepositoryRoot.Path, "models");
 
     [TestMethod]
     [DataRow("li2024-binary", "")]

@@ -1,10 +1,10 @@
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Onnx.Verification;
+using BitOnnx.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BitOnnx.Equivalence.Tests;
@@ -42,8 +42,7 @@ public sealed class Int2RealSizeTests
     public void TwoBitExportMatchesTheEngineOnEveryPairAndProbe(WeightFormat format, WeightQuantization mode, int dModel, int nHeads, int dHead, int dMlp)
     {
         var config = TransformerConfig.Li2024 with { P = 113, DModel = dModel, NHeads = nHeads, DHead = dHead, DMlp = dMlp, Quantization = mode };
-        var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, seed: 3), new CheckpointFacts(0, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var checkpoint = TestCheckpoints.WithParameters(config, ParameterInitializer.Initialize(config, seed: 3), seed: 0);
         var export = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format, Probes = HookSelection.Every });
 
         var packed = export.Model.Graph.Initializer.Where(t => t.Name.EndsWith(".nbits", StringComparison.Ordinal)).ToArray();

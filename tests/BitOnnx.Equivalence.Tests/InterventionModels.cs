@@ -3,6 +3,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Equivalence.Tests;
 
@@ -23,7 +24,7 @@ public static class InterventionModels
     public static ModelCheckpoint.Loaded Load(string preset, WeightQuantization mode, int layers) =>
         Loaded.GetOrAdd((preset, mode, layers), key => new Lazy<ModelCheckpoint.Loaded>(() =>
         {
-            var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-equivalence-tests", Guid.NewGuid().ToString("N")));
+            var run = new RunFolder(TempDir.NewPath("bitonnx-equivalence-tests"));
             var options = new TrainingOptions { Epochs = 20, Seed = 6, LogEvery = 20, Threads = 1 };
             new Trainer(Config(key.Item1, key.Item2, key.Item3), options, run, EngineBackend.Instance).Run();
             return ModelCheckpoint.Load(run.ModelFile);

@@ -7,6 +7,7 @@ using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Onnx.Tests.Runtime;
 using BitOnnx.Onnx.Verification;
+using BitOnnx.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BitOnnx.Equivalence.Tests;
@@ -34,7 +35,7 @@ public sealed class ShippedInt2ModelsTests
     [DataRow("li2024-ternary-all")]
     public void ShippedInt2ModelRunsOnItsFastPathAndKeepsItsAccuracy(string name)
     {
-        var folder = Path.Combine(RepositoryRoot(), "models", name);
+        var folder = Path.Combine(RepositoryRoot.Path, "models", name);
         var checkpoint = ModelCheckpoint.Load(Path.Combine(folder, "model.safetensors"));
         var shipped = OnnxModel.Load(Path.Combine(folder, name + "-int2.onnx"));
         Assert.AreEqual("int2", ExportMetadata.Read(shipped, name).Weights, "the shipped file is the int2 format");
@@ -56,7 +57,7 @@ public sealed class ShippedInt2ModelsTests
     {
         if (!CpuFeatures.IsX86 || !CpuFeatures.HasAvx2)
             Assert.Inconclusive($"ONNX Runtime 1.32.0's 2-bit kernels are tested on x86 with AVX2 or AVX-512; this CPU: {CpuFeatures.KernelFamily}.");
-        var checkpoint = ModelCheckpoint.Load(Path.Combine(RepositoryRoot(), "models", name, "model.safetensors"));
+        var checkpoint = ModelCheckpoint.Load(Path.Combine(RepositoryRoot.Path, "models", name, "model.safetensors"));
         var native = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int2Native }).Model;
         Assert.IsTrue(native.Graph.Node.Any(n => n.OpType == "MatMulNBits"));
 
@@ -108,12 +109,5 @@ public sealed class ShippedInt2ModelsTests
         Assert.IsTrue(hits >= engineHits, $"{name}, one row per call: {hits} correct, the engine {engineHits}");
         Assert.IsTrue(differ <= (1 - Agreement) * p * p, $"{name}, one row per call: {differ} predictions differ from the engine's");
         TestContext.WriteLine($"{name}, one row per call: {hits}/{p * p} correct (engine {engineHits}), {differ} predictions differ");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = AppContext.BaseDirectory; folder is not null; folder = Path.GetDirectoryName(folder))
-            if (File.Exists(Path.Combine(folder, "BitOnnx.sln"))) return folder;
-        throw new InvalidOperationException($"No BitOnnx.sln above {AppContext.BaseDirectory}: run the tests from their build inside a clone.");
     }
 }

@@ -6,6 +6,7 @@ using BitOnnx.Engine.Training;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Onnx.Verification;
+using BitOnnx.TestSupport;
 using BitOnnx.Torch;
 using BitOnnx.Torch.Model;
 using TorchSharp;
@@ -32,7 +33,7 @@ public sealed class ThreeBackendHookTests
     public void EngineTorchSharpAndOnnxRuntimeAgreeOnEveryHook()
     {
         var config = TransformerConfig.Li2024 with { P = P, Quantization = WeightQuantization.Binary, NLayers = 1 };
-        var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-equivalence-tests", Guid.NewGuid().ToString("N")));
+        var run = new RunFolder(TempDir.NewPath("bitonnx-equivalence-tests"));
         new Trainer(config, new TrainingOptions { Epochs = 30, Seed = 4, LogEvery = 30, Threads = 1 }, run, EngineBackend.Instance).Run();
         var checkpoint = ModelCheckpoint.Load(run.ModelFile);
         var rows = ModularAdditionData.AllRows(P);

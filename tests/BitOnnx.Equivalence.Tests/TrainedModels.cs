@@ -3,6 +3,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Equivalence.Tests;
 
@@ -18,7 +19,7 @@ public static class TrainedModels
     public static string Checkpoint(string preset, WeightQuantization mode, int layers = 1) =>
         Checkpoints.GetOrAdd((preset, mode, layers), key => new Lazy<string>(() =>
         {
-            var run = new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-equivalence-tests", Guid.NewGuid().ToString("N")));
+            var run = new RunFolder(TempDir.NewPath("bitonnx-equivalence-tests"));
             new Trainer(Config(key.Item1, key.Item2, key.Item3), new TrainingOptions { Epochs = 40, Seed = 1, LogEvery = 40, Threads = 1 }, run, EngineBackend.Instance).Run();
             return run.ModelFile;
         })).Value;

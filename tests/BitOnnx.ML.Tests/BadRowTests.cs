@@ -1,4 +1,5 @@
 using BitOnnx.Core;
+using BitOnnx.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -103,7 +104,7 @@ public sealed class BadRowTests
     public void AnOnnxModelWithoutThePairSignatureIsRefused()
     {
         var ml = new MLContext();
-        var checkpoint = SmallModels.Untrained(SmallModels.Config(Core.Model.TransformerConfig.Li2024Name, Core.Model.WeightQuantization.None));
+        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Width32(Core.Model.TransformerConfig.Li2024Name, Core.Model.WeightQuantization.None), seed: 3);
         var tokensGraph = Onnx.Export.TransformerExporter.Export(checkpoint, new Onnx.Export.ExportOptions()).Model.ToBytes();
         var e = Assert.ThrowsException<BitOnnxException>(() => ml.ModularAddition().Predictor(tokensGraph));
         StringAssert.Contains(e.Message, "not A and B");

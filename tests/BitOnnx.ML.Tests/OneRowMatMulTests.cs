@@ -2,6 +2,7 @@ using System.Text.Json;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Surgery;
+using BitOnnx.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -84,7 +85,7 @@ public sealed class OneRowMatMulTests
     [TestMethod]
     public void SmallModelsAreLeftAlone()
     {
-        var bytes = MlNetExport.PairGraph(SmallModels.Untrained(SmallModels.Config(TransformerConfig.Li2024Name, WeightQuantization.None)));
+        var bytes = MlNetExport.PairGraph(TestCheckpoints.Untrained(SmallConfigs.Width32(TransformerConfig.Li2024Name, WeightQuantization.None), seed: 3));
         Assert.AreEqual(0, OneRowMatMuls.Split(OnnxModel.FromBytes(bytes).Proto), "d_model 32, d_mlp 64: every product is small");
     }
 
@@ -101,7 +102,7 @@ public sealed class OneRowMatMulTests
     /// </summary>
     private static string[] PooledNodes(byte[] graph)
     {
-        var prefix = Path.Combine(SmallModels.TempFolder(), "profile");
+        var prefix = Path.Combine(TempDir.NewPath("bitonnx-ml-tests"), "profile");
         Directory.CreateDirectory(Path.GetDirectoryName(prefix)!);
         try
         {

@@ -2,6 +2,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
+using BitOnnx.TestSupport;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -29,7 +30,7 @@ public sealed class PairSignatureTests
     {
         foreach (var layers in new[] { 1, 2 })
         {
-            var checkpoint = SmallModels.Untrained(SmallModels.Config(preset, mode, p: 11, layers: layers));
+            var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Width32(preset, mode, p: 11, layers: layers), seed: 3);
             var p = checkpoint.Config.P;
             var tokensLogits = RunTokens(checkpoint, format);
             var (score, predicted, logits) = RunPair(TransformerExporter.Export(checkpoint,
@@ -58,7 +59,7 @@ public sealed class PairSignatureTests
     [TestMethod]
     public void PrecomputedTablesReplaceTheWeightsTheyFold()
     {
-        var checkpoint = SmallModels.Untrained(SmallModels.Config(TransformerConfig.Li2024Name, WeightQuantization.Binary));
+        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Width32(TransformerConfig.Li2024Name, WeightQuantization.Binary), seed: 3);
         var graph = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Int8, PrecomputedTables = true }).Model;
         var initializers = graph.Initializers.Select(i => i.Name).ToHashSet();
         Assert.IsTrue(initializers.Contains("blocks.0.attn.hook_k.table"), "the key table is stored");
@@ -69,7 +70,7 @@ public sealed class PairSignatureTests
     [TestMethod]
     public void PairSignatureRefusesEmbeddedInputAndTablesRefuseProbes()
     {
-        var checkpoint = SmallModels.Untrained(SmallModels.Config(TransformerConfig.Li2024Name, WeightQuantization.None));
+        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Width32(TransformerConfig.Li2024Name, WeightQuantization.None), seed: 3);
         Assert.ThrowsException<ExportException>(() => TransformerExporter.Export(checkpoint, new ExportOptions { Signature = GraphSignature.Pair, EmbeddedInput = true }));
         Assert.ThrowsException<ExportException>(() => TransformerExporter.Export(checkpoint, new ExportOptions { PrecomputedTables = true, Probes = HookSelection.Every }));
     }

@@ -1,4 +1,5 @@
 using BitOnnx.Core.Checkpoints;
+using BitOnnx.TestSupport;
 using Microsoft.ML;
 
 namespace BitOnnx.ML.Tests;
@@ -12,7 +13,7 @@ namespace BitOnnx.ML.Tests;
 [TestClass]
 public sealed class PlainFixtures
 {
-    public static string Folder => Path.Combine(SmallModels.RepositoryRoot, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures");
+    public static string Folder => Path.Combine(RepositoryRoot.Path, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures");
 
     /// <summary>Set BITONNX_WRITE_PLAIN_FIXTURES=1 to rewrite the fixtures instead of checking them.</summary>
     private static bool Writing => Environment.GetEnvironmentVariable("BITONNX_WRITE_PLAIN_FIXTURES") == "1";

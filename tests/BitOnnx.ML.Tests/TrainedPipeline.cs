@@ -1,5 +1,6 @@
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
+using BitOnnx.TestSupport;
 using Microsoft.ML;
 
 namespace BitOnnx.ML.Tests;
@@ -38,7 +39,7 @@ public static class TrainedPipeline
         var ml = new MLContext(seed: 1);
         var trainer = ml.ModularAddition().Trainer(Options);
         var model = trainer.Fit(ml.Data.LoadFromEnumerable(train));
-        var folder = SmallModels.TempFolder();
+        var folder = TempDir.NewPath("bitonnx-ml-tests");
         Directory.CreateDirectory(folder);
         var zip = Path.Combine(folder, "model.zip");
         MlNetExport.Save(ml, model, zip);

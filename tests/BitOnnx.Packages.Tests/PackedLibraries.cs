@@ -1,3 +1,5 @@
+using BitOnnx.TestSupport;
+
 namespace BitOnnx.Packages.Tests;
 
 /// <summary>
@@ -23,16 +25,6 @@ public sealed class PackedLibraries
 
     public string Package(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BitOnnx.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Run the tests inside the repository: no BitOnnx.sln above " + AppContext.BaseDirectory);
-        }
-    }
-
     /// <summary>Removes the work folder (about 450 MB with the restored packages), if this run packed.</summary>
     public static void DeleteWorkIfPacked()
     {
@@ -44,7 +36,7 @@ public sealed class PackedLibraries
         var work = Path.Combine(Path.GetTempPath(), "bitonnx-packages-" + Guid.NewGuid().ToString("N")[..12]);
         var feed = Path.Combine(work, "feed");
         Directory.CreateDirectory(feed);
-        var root = RepositoryRoot;
+        var root = RepositoryRoot.Path;
         // The repository's build restores into this user's packages folder, as every build of it does.
         DotnetProcess.Run(root, DotnetProcess.UserEnvironment(null), TimeSpan.FromMinutes(8), Path.Combine(root, "tools", "pack-libraries.sh"), feed);
         var ml = Directory.GetFiles(feed, "BitOnnx.ML.*.nupkg").Single();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Packages.Tests;
 
@@ -22,7 +23,7 @@ public sealed class ReadmeExampleTests : WorkFolderTests
     public void TheReadmeExampleBuildsAgainstThePackagesAndRuns()
     {
         var packed = PackedLibraries.Get();
-        var root = PackedLibraries.RepositoryRoot;
+        var root = RepositoryRoot.Path;
         var app = Path.Combine(packed.Work, "app");
         Directory.CreateDirectory(app);
         File.WriteAllText(Path.Combine(app, "Program.cs"), Example(File.ReadAllText(Path.Combine(root, "README.md"))));

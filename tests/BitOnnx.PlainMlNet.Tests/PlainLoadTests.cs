@@ -1,3 +1,4 @@
+using BitOnnx.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -16,10 +17,10 @@ public sealed class PlainLoadTests
 {
     public static IEnumerable<object[]> Zips() =>
     [
-        ["library", Path.Combine(Root, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures", "library-p23.zip"), "library-p23", true],
-        ["cli", Path.Combine(Root, "models", "li2024-binary", "model.zip"), "li2024-binary", false],
-        ["cli", Path.Combine(Root, "models", "li2024-ternary", "model.zip"), "li2024-ternary", false],
-        ["cli", Path.Combine(Root, "models", "nanda2023-fp", "model.zip"), "nanda2023-fp", true],
+        ["library", Path.Combine(RepositoryRoot.Path, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures", "library-p23.zip"), "library-p23", true],
+        ["cli", Path.Combine(RepositoryRoot.Path, "models", "li2024-binary", "model.zip"), "li2024-binary", false],
+        ["cli", Path.Combine(RepositoryRoot.Path, "models", "li2024-ternary", "model.zip"), "li2024-ternary", false],
+        ["cli", Path.Combine(RepositoryRoot.Path, "models", "nanda2023-fp", "model.zip"), "nanda2023-fp", true],
     ];
 
     /// <summary>`bitonnx verify`'s bound for 8-bit activations, per unit of the largest logit.</summary>
@@ -29,7 +30,7 @@ public sealed class PlainLoadTests
     [DynamicData(nameof(Zips), DynamicDataSourceType.Method)]
     public void LoadsAndScoresEveryPairAsTheEngineDoes(string writer, string zip, string name, bool exactActivations)
     {
-        var answers = EngineAnswers.Read(Path.Combine(Root, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures", name + ".engine.bin"));
+        var answers = EngineAnswers.Read(Path.Combine(RepositoryRoot.Path, "tests", "BitOnnx.PlainMlNet.Tests", "Fixtures", name + ".engine.bin"));
         var p = answers.P;
         var ml = new MLContext(); // as a plain app makes it: no session options (the zip's graph needs none to be fast)
         var model = ml.Model.Load(zip, out var inputSchema);
@@ -71,7 +72,7 @@ public sealed class PlainLoadTests
     public void PredictionEngineWithPlainClasses()
     {
         var ml = new MLContext();
-        var model = ml.Model.Load(Path.Combine(Root, "models", "li2024-ternary", "model.zip"), out _);
+        var model = ml.Model.Load(Path.Combine(RepositoryRoot.Path, "models", "li2024-ternary", "model.zip"), out _);
         var engine = ml.Model.CreatePredictionEngine<Pair, Answer>(model);
         var answer = engine.Predict(new Pair { A = 100, B = 20 });
         Assert.AreEqual((100 + 20) % 113, answer.PredictedSum.Single());
@@ -96,15 +97,5 @@ public sealed class PlainLoadTests
     {
         public int[] PredictedSum { get; set; } = [];
         public float[] Score { get; set; } = [];
-    }
-
-    private static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BitOnnx.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Run inside the repository.");
-        }
     }
 }

@@ -2,6 +2,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 using BitOnnx.Torch.Training;
 
 namespace BitOnnx.Torch.Tests;
@@ -10,19 +11,11 @@ namespace BitOnnx.Torch.Tests;
 [TestClass]
 public sealed class TorchTrainerTests
 {
-    private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
-    {
-        P = 23,
-        DModel = 32,
-        NHeads = 2,
-        DHead = 16,
-        DMlp = 64,
-        Quantization = WeightQuantization.Ternary,
-    };
+    private static readonly TransformerConfig Small = SmallConfigs.Width32(TransformerConfig.Li2024Name, WeightQuantization.Ternary);
 
     private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, LogEvery = 5, CheckpointEvery = 10, Threads = 1 };
 
-    private static string TempRun() => Path.Combine(Path.GetTempPath(), "bitonnx-torch-tests", Guid.NewGuid().ToString("N"));
+    private static string TempRun() => TempDir.NewPath("bitonnx-torch-tests");
 
     [TestMethod]
     public void InterruptedAndResumedEndsIdenticalToUninterrupted()

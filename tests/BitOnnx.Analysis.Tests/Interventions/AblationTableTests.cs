@@ -1,10 +1,10 @@
 using BitOnnx.Analysis.Interventions;
 using BitOnnx.Analysis.Onnx;
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests.Interventions;
@@ -18,9 +18,7 @@ public sealed class AblationTableTests
 {
     private static ModelSession Session(string preset, WeightQuantization mode, out OnnxWeightSource weights)
     {
-        var config = TransformerConfig.FromPreset(preset) with { P = 11, DModel = 16, NHeads = 2, DHead = 8, DMlp = 24, Quantization = mode };
-        var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, 5), new CheckpointFacts(5, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Interventions(preset, 11, mode), seed: 5);
         var model = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mode == WeightQuantization.None ? WeightFormat.Float : WeightFormat.Int8, Probes = HookSelection.Every, Writable = HookSelection.Every }).Model;
         weights = new OnnxWeightSource(model);
         return ModelSession.FromModel(model, "m");

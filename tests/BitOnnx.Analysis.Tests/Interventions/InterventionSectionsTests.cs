@@ -2,11 +2,11 @@ using System.Text.Json;
 using BitOnnx.Analysis.Interventions;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Report;
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests.Interventions;
@@ -22,9 +22,7 @@ public sealed class InterventionSectionsTests
 
     private static string Export(string folder, string file, HookSelection writable)
     {
-        var config = TransformerConfig.Li2024 with { P = P, DModel = 16, NHeads = 2, DHead = 8, DMlp = 24, Quantization = WeightQuantization.Ternary };
-        var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, 13), new CheckpointFacts(13, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Interventions(TransformerConfig.Li2024Name, P, WeightQuantization.Ternary), seed: 13);
         var path = Path.Combine(folder, file);
         TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = HookSelection.Every, Writable = writable }).Model.Save(path);
         return path;

@@ -6,6 +6,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
 using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Export;
+using BitOnnx.TestSupport;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace BitOnnx.Analysis.Tests.Onnx;
@@ -212,7 +213,6 @@ public sealed class OnnxEmbeddedLogitsTests
             var gain = parameters[ParameterNames.FinalNormWeight];
             for (int k = 0; k < gain.Length; k++) gain[k] = (float)(0.5 + random.NextDouble());
         }
-        return new ModelCheckpoint.Loaded(config, parameters, new CheckpointFacts(11, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        return TestCheckpoints.WithParameters(config, parameters, seed: 11);
     }
 }

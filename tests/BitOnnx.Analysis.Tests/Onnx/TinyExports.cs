@@ -5,6 +5,7 @@ using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Analysis.Tests.Onnx;
 
@@ -22,7 +23,7 @@ internal static class TinyExports
     public static ModelCheckpoint.Loaded Checkpoint(string preset, WeightQuantization mode, QuantScope scope = QuantScope.Linears) =>
         Trained.GetOrAdd((preset, mode, scope), key => new Lazy<ModelCheckpoint.Loaded>(() =>
         {
-            var folder = Path.Combine(Path.GetTempPath(), "bitonnx-analysis-onnx", Guid.NewGuid().ToString("N"));
+            var folder = TempDir.NewPath("bitonnx-analysis-onnx");
             var run = new RunFolder(folder);
             new Trainer(Config(key.Item1, key.Item2, key.Item3), new TrainingOptions { Epochs = 30, Seed = 5, LogEvery = 30, Threads = 1 }, run, EngineBackend.Instance).Run();
             var loaded = ModelCheckpoint.Load(run.ModelFile);

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
-using BitOnnx.Benchmarks.Runtime;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Benchmarks.PyTorch;
 
@@ -35,7 +35,7 @@ public sealed class PyTorchEpochProcess : IDisposable
     /// </summary>
     public static PyTorchEpochProcess Start(string model, string style, int threads)
     {
-        var script = Path.Combine(RepositoryRoot.Find(), "tools", "pytorch-epoch.py");
+        var script = Path.Combine(RepositoryRoot.Path, "tools", "pytorch-epoch.py");
         var failures = new List<string>();
         foreach (var python in PythonCandidates())
         {

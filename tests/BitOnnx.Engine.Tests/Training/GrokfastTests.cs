@@ -2,6 +2,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Engine.Tests.Training;
 
@@ -10,15 +11,7 @@ public sealed class GrokfastTests
 {
     private static readonly TransformerConfig Tiny = TransformerConfig.Li2024 with { P = 2, DModel = 2, NHeads = 1, DHead = 2, DMlp = 2 };
 
-    private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
-    {
-        P = 11,
-        DModel = 16,
-        NHeads = 2,
-        DHead = 8,
-        DMlp = 32,
-        Quantization = WeightQuantization.Ternary,
-    };
+    private static readonly TransformerConfig Small = SmallConfigs.Training;
 
     private static ParameterSet Filled(Func<int, float> value)
     {
@@ -113,7 +106,7 @@ public sealed class GrokfastTests
         Grokfast = grokfast,
     };
 
-    private static RunFolder TempRun() => new(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N")));
+    private static RunFolder TempRun() => new(TempDir.NewPath());
 
     [TestMethod]
     public void DeterministicAndChangesTheWeights()

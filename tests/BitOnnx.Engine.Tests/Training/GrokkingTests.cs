@@ -1,6 +1,7 @@
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Engine.Tests.Training;
 
@@ -25,7 +26,7 @@ public sealed class GrokkingTests
                 Threads = 2,
                 Optimizer = new AdamWSettings { LearningRate = 3e-3, WeightDecay = weightDecay },
             },
-            new RunFolder(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N"))), EngineBackend.Instance).Run();
+            new RunFolder(TempDir.NewPath()), EngineBackend.Instance).Run();
 
     [TestMethod]
     [DataRow(WeightQuantization.None)]

@@ -1,6 +1,7 @@
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Engine.Tests.Training;
 
@@ -11,15 +12,7 @@ namespace BitOnnx.Engine.Tests.Training;
 [TestClass]
 public sealed class StopAtAccuracyTests
 {
-    private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
-    {
-        P = 11,
-        DModel = 16,
-        NHeads = 2,
-        DHead = 8,
-        DMlp = 32,
-        Quantization = WeightQuantization.Binary,
-    };
+    private static readonly TransformerConfig Small = SmallConfigs.Training with { Quantization = WeightQuantization.Binary };
 
     private static TrainingOptions Options(double? stopAt) => new()
     {
@@ -32,7 +25,7 @@ public sealed class StopAtAccuracyTests
         Optimizer = new AdamWSettings { LearningRate = 1e-2 },
     };
 
-    private static RunFolder TempRun() => new(Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N")));
+    private static RunFolder TempRun() => new(TempDir.NewPath());
 
     /// <summary>A logged row, not the first nor the last, whose accuracy beats every earlier one: the first to reach it.</summary>
     private static MetricsRow NewBest(IReadOnlyList<MetricsRow> metrics)

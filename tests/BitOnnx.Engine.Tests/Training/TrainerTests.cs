@@ -2,21 +2,14 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Engine.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Engine.Tests.Training;
 
 [TestClass]
 public sealed class TrainerTests
 {
-    private static readonly TransformerConfig Small = TransformerConfig.Li2024 with
-    {
-        P = 11,
-        DModel = 16,
-        NHeads = 2,
-        DHead = 8,
-        DMlp = 32,
-        Quantization = WeightQuantization.Ternary,
-    };
+    private static readonly TransformerConfig Small = SmallConfigs.Training;
 
     private static TrainingOptions Options(int epochs, int threads = 2) => new()
     {
@@ -27,7 +20,7 @@ public sealed class TrainerTests
         Threads = threads,
     };
 
-    private static string TempRun() => Path.Combine(Path.GetTempPath(), "bitonnx-tests", Guid.NewGuid().ToString("N"));
+    private static string TempRun() => TempDir.NewPath();
 
     [TestMethod]
     public void SameSeedAndThreadsGiveIdenticalCheckpointBytes()

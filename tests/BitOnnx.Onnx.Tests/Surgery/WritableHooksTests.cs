@@ -4,6 +4,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Onnx.Surgery;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Onnx.Tests.Surgery;
 
@@ -14,12 +15,8 @@ namespace BitOnnx.Onnx.Tests.Surgery;
 [TestClass]
 public sealed class WritableHooksTests
 {
-    private static ModelCheckpoint.Loaded Checkpoint(string preset, WeightQuantization mode, long seed = 3)
-    {
-        var config = TransformerConfig.FromPreset(preset) with { P = 7, DModel = 16, NHeads = 2, DHead = 8, DMlp = 24, Quantization = mode };
-        return new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, seed), new CheckpointFacts(seed, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
-    }
+    private static ModelCheckpoint.Loaded Checkpoint(string preset, WeightQuantization mode, long seed = 3) =>
+        TestCheckpoints.Untrained(SmallConfigs.Interventions(preset, 7, mode), seed);
 
     private static ModelSession Session(ModelCheckpoint.Loaded checkpoint, bool writable, WeightFormat format = WeightFormat.Float) =>
         ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions

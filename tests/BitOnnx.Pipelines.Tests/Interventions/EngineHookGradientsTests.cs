@@ -1,6 +1,5 @@
 using BitOnnx.Analysis.Interventions;
 using BitOnnx.Analysis.Onnx;
-using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
@@ -8,6 +7,7 @@ using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
 using BitOnnx.Onnx.Verification;
 using BitOnnx.Pipelines.Interventions;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Pipelines.Tests.Interventions;
 
@@ -23,9 +23,7 @@ public sealed class EngineHookGradientsTests
 
     private static OnnxModel Export(string preset, WeightQuantization mode, WeightFormat format)
     {
-        var config = TransformerConfig.FromPreset(preset) with { P = P, DModel = 16, NHeads = 2, DHead = 8, DMlp = 24, Quantization = mode };
-        var checkpoint = new ModelCheckpoint.Loaded(config, ParameterInitializer.Initialize(config, 21), new CheckpointFacts(21, 0, 0.3, []),
-            new Dictionary<string, NamedTensor>(), new Dictionary<string, string>());
+        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Interventions(preset, P, mode), seed: 21);
         return TransformerExporter.Export(checkpoint, new ExportOptions { Weights = format, Probes = HookSelection.Every, Writable = HookSelection.Every }).Model;
     }
 

@@ -1,5 +1,6 @@
 using BitOnnx.Pipelines.Sweep;
 using BitOnnx.Pipelines.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Pipelines.Tests.Sweep;
 
@@ -7,7 +8,7 @@ namespace BitOnnx.Pipelines.Tests.Sweep;
 [TestClass]
 public sealed class DocsSweepsTests
 {
-    private static SweepPlan Plan(string name) => SweepPlan.Of(SweepSpec.Read(Path.Combine(RepositoryRoot(), "docs", "sweeps", name)));
+    private static SweepPlan Plan(string name) => SweepPlan.Of(SweepSpec.Read(Path.Combine(RepositoryRoot.Path, "docs", "sweeps", name)));
 
     [TestMethod]
     public void ReproductionIsFiveModelsTimesFiveSeeds()
@@ -43,14 +44,5 @@ public sealed class DocsSweepsTests
         Assert.AreEqual($"{Run} --lr 1e-2 --grokfast 0.9,1 --epochs 5000 --preset li2024 --quant ternary --seed 2", plan.Cells[23].Arguments);
         var nanda = TrainArguments.Build(plan.Cells[16].Arguments + " --out x");
         Assert.AreEqual((1e-2, 10, 10_000), (nanda.Options.Optimizer.LearningRate, nanda.Options.Optimizer.WarmupSteps, nanda.Options.Epochs));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "BitOnnx.sln"))) return folder.FullName;
-        }
-        throw new AssertFailedException($"no BitOnnx.sln in {AppContext.BaseDirectory} or any folder above it");
     }
 }

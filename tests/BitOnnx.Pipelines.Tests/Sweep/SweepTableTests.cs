@@ -1,4 +1,5 @@
 using BitOnnx.Pipelines.Sweep;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Pipelines.Tests.Sweep;
 
@@ -10,7 +11,7 @@ public sealed class SweepTableTests
     public void TheTablesHoldEachCellAndTheMeanAndSdOfEachGridPoint()
     {
         var plan = SweepPlan.Of(SweepSpec.Parse("""{"grid": {"--quant": ["binary", "ternary"]}, "seeds": [0, 1, 2]}""", "spec.json"));
-        var folder = new SweepFolder(Path.Combine(Path.GetTempPath(), "bitonnx-sweep-table", Guid.NewGuid().ToString("N")), plan);
+        var folder = new SweepFolder(TempDir.NewPath("bitonnx-sweep-table"), plan);
         Done(folder, 0, 20, "1,4,4.5,0.1", "10,0.5,1,0.995", "20,0.25,0.75,1");
         Done(folder, 1, 20, "1,4,4.5,0.2", "10,0.5,1.5,0.98", "20,0.75,1.25,0.99");
         Directory.CreateDirectory(folder.CellDirectory(2));

@@ -1,6 +1,7 @@
 using BitOnnx.Core.Training;
 using BitOnnx.Pipelines.Arguments;
 using BitOnnx.Pipelines.Sweep;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Pipelines.Tests.Sweep;
 
@@ -8,7 +9,7 @@ namespace BitOnnx.Pipelines.Tests.Sweep;
 [TestClass]
 public sealed class SweepWorkerTests
 {
-    private static SweepFolder Folder() => new(Path.Combine(Path.GetTempPath(), "bitonnx-sweep-worker", Guid.NewGuid().ToString("N")),
+    private static SweepFolder Folder() => new(TempDir.NewPath("bitonnx-sweep-worker"),
         SweepPlan.Of(SweepSpec.Parse("""{"base": "--p 7 --d-model 8 --n-heads 2 --d-mlp 16 --epochs 20 --log-every 10 --threads 1", "seeds": [0, 1]}""", "spec.json")));
 
     [TestMethod]
