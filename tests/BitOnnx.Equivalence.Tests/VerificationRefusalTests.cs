@@ -26,7 +26,7 @@ public sealed class VerificationRefusalTests
         var checkpoint = TrainedModels.Load(TransformerConfig.Li2024Name, WeightQuantization.Binary);
         using var session = ModelSession.FromModel(TransformerExporter.Export(checkpoint, new ExportOptions()).Model, "export");
         var partial = EngineVerification.Activations(checkpoint).Where(kv => kv.Key != HookNames.Logits).ToDictionary();
-        var e = Assert.ThrowsException<ArgumentException>(() => ExportVerification.Run(session, 7, partial, ExportVerification.DefaultTolerance));
+        var e = Assert.ThrowsException<ArgumentException>(() => ExportVerification.Run(session, checkpoint.Config.P, partial, ExportVerification.DefaultTolerance));
         StringAssert.Contains(e.Message, HookNames.Logits);
     }
 }

@@ -60,12 +60,19 @@ public static class ExportVerification
     {
         if (session.P != p)
             throw new OnnxModelMismatchException($"The ONNX model is for P = {session.P} but the checkpoint is for P = {p}; give the checkpoint it was exported from.");
+        RequireReferenceLogits(p, reference);
         var rows = ModularAdditionData.AllRows(p);
         var tokens = ModularAdditionData.Tokens(p, rows);
         var shared = session.OutputNames.Where(reference.ContainsKey).ToList();
         var outputs = session.Run(Array.ConvertAll(tokens, t => (long)t), shared).ToDictionary(o => o.Key, o => o.Value.Data);
         return Compare(p, reference, outputs, tolerance);
     }
+
+    /// <summary>The reference's logits over all P² pairs; a reference without them is a caller's mistake, refused before any run.</summary>
+    private static NamedTensor RequireReferenceLogits(int p, IReadOnlyDictionary<string, NamedTensor> reference) =>
+        reference.TryGetValue(HookNames.Logits, out var logits) && logits.Data.Length == p * p * p
+            ? logits
+            : throw new ArgumentException($"The reference must hold '{HookNames.Logits}' [{p * p}, {p}] over all pairs.", nameof(reference));
 
     /// <summary>
     /// Compares <paramref name="outputs"/>, computed over all P² pairs (rows a·P + b) by whatever runs the model, with the
@@ -74,8 +81,7 @@ public static class ExportVerification
     public static VerificationReport Compare(int p, IReadOnlyDictionary<string, NamedTensor> reference, IReadOnlyDictionary<string, float[]> outputs, double tolerance)
     {
         var rows = ModularAdditionData.AllRows(p);
-        if (!reference.TryGetValue(HookNames.Logits, out var referenceLogits) || referenceLogits.Data.Length != rows.Length * p)
-            throw new ArgumentException($"The reference must hold '{HookNames.Logits}' [{rows.Length}, {p}] over all pairs.", nameof(reference));
+        var referenceLogits = RequireReferenceLogits(p, reference);
         if (!outputs.TryGetValue(HookNames.Logits, out var onnxLogits))
             throw new ArgumentException($"The outputs must hold '{HookNames.Logits}'.", nameof(outputs));
         var targets = ModularAdditionData.Targets(p, rows);
