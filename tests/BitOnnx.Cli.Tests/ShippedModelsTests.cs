@@ -30,6 +30,28 @@ public sealed class ShippedModelsTests
         StringAssert.Contains(verify.Out, "12769 pairs: 0 prediction mismatches");
     }
 
+    /// <summary>
+    /// The shipped ONNX files take interventions as they are: bitonnx ablate and patch run on them, and mean-ablating
+    /// one operand's stream takes any of them to chance (1/113 of the pairs), as a model that uses its inputs must.
+    /// </summary>
+    [TestMethod]
+    [DataRow("li2024-binary")]
+    [DataRow("li2024-ternary")]
+    [DataRow("nanda2023-fp")]
+    public void ShippedModelsAblateAndPatchAsTheyAre(string name)
+    {
+        var onnx = Path.Combine(ModelsFolder(), name, name + ".onnx");
+        var csv = Path.Combine(CliProcess.TempFolder(), "ablation.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
+        var ablate = CliProcess.Run("ablate", onnx, "--what", "positions", "--csv", csv);
+        Assert.AreEqual(0, ablate.ExitCode, ablate.Out + ablate.Error);
+        var operand = File.ReadAllLines(csv).Single(l => l.StartsWith("blocks.0.hook_resid_pre[pos=0],", StringComparison.Ordinal)).Split(',');
+        Assert.AreEqual(1.0 / 113, double.Parse(operand[3], System.Globalization.CultureInfo.InvariantCulture), 0.5 / 113);
+        var patch = CliProcess.Run("patch", onnx, "--clean", "5,7", "--corrupt", "5,8", "--hooks", "z", "--no-attribution");
+        Assert.AreEqual(0, patch.ExitCode, patch.Out + patch.Error);
+        StringAssert.Contains(patch.Out, "blocks.0.attn.hook_z[head=");
+    }
+
     /// <summary>The shipped models answer by value: (a + b) mod 113 for pairs checked by hand here.</summary>
     [TestMethod]
     [DataRow("li2024-ternary/li2024-ternary-int2.onnx")]

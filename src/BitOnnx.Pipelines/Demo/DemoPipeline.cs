@@ -21,7 +21,7 @@ namespace BitOnnx.Pipelines.Demo;
 public sealed record DemoRequest(string Output, long Seed = 0, int Threads = 1, bool Quick = false);
 
 /// <summary>
-/// The main job end to end: train the three models, export each with every probe, verify each on ONNX Runtime against
+/// The main job end to end: train the three models, export each with every probe and writable hooks, verify each on ONNX Runtime against
 /// the engine, and analyse them side by side into one report. A rerun reuses finished runs and resumes interrupted ones.
 /// Layout: OUT/runs/NAME (run folders), OUT/models/NAME.onnx (+ NAME-int2.onnx, NAME.zip for ML.NET, NAME.md, the
 /// card), OUT/report/index.html. An interrupted training step ends the demo with <see cref="OperationCanceledException"/>.
@@ -56,9 +56,9 @@ public static class DemoPipeline
             var quantized = model.Config.Quantization != WeightQuantization.None;
             var main = Path.Combine(models, model.Name + ".onnx");
             var mainFormat = quantized ? WeightFormat.Int8 : WeightFormat.Float;
-            var withProbes = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = HookSelection.Every });
+            var withProbes = TransformerExporter.Export(checkpoint, new ExportOptions { Weights = mainFormat, Probes = HookSelection.Every, Writable = HookSelection.Every });
             withProbes.Model.Save(main);
-            var cardSizes = fileSizes[model.Name] = [new($"{model.Name}.onnx (every probe)", WeightFormats.Name(mainFormat), withProbes.Bytes, withProbes.BitsPerQuantizedWeight)];
+            var cardSizes = fileSizes[model.Name] = [new($"{model.Name}.onnx (every probe; writable: bitonnx ablate, patch)", WeightFormats.Name(mainFormat), withProbes.Bytes, withProbes.BitsPerQuantizedWeight)];
             var zipBytes = MlNetExport.Save(checkpoint, Path.Combine(models, model.Name + ".zip"));
             cardSizes.Add(new($"{model.Name}.zip (ML.NET model: mlContext.Model.Load)", "float", zipBytes, 32));
             foreach (var format in quantized ? Enum.GetValues<WeightFormat>() : [WeightFormat.Float])
