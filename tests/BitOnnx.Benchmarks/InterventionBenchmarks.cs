@@ -7,7 +7,9 @@ using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
+using Microsoft.ML.OnnxRuntime;
 using BitOnnx.Pipelines.Interventions;
 using BitOnnx.TestSupport;
 
@@ -31,6 +33,10 @@ public class InterventionBenchmarks
     private Func<string, float[]> _weight = null!;
     private EngineHookGradients _gradients = null!;
     private PatchingPairs _pairs = null!;
+    private ModelSession _plain = null!;
+    private InferenceSession _rawPlain = null!;
+    private InferenceSession _rawWritable = null!;
+    private long[] _tokens = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -42,6 +48,12 @@ public class InterventionBenchmarks
         _weight = name => weights.TryGet(name, out var t) ? t.Data : throw new InvalidOperationException(name);
         _gradients = EngineHookGradients.FromOnnx(_onnx, _session.Metadata, "li2024-ternary", Threads);
         _pairs = PatchingPairs.All(113, PartnerRule.Random);
+        var plain = TransformerExporter.Export(checkpoint, new ExportOptions { Probes = HookSelection.Every }).Model;
+        _plain = ModelSession.FromModel(plain, "li2024-ternary-plain", new ModelSessionOptions { Threads = Threads });
+        var options = new ModelSessionOptions { Threads = Threads };
+        _rawPlain = new InferenceSession(plain.ToBytes(), SessionDefaults.Create(options));
+        _rawWritable = new InferenceSession(_onnx.ToBytes(), SessionDefaults.Create(options));
+        _tokens = ModelSession.GridTokens(113);
         var table = ActivationPatching.Run(_session, _pairs, PatchingMetric.LogitDifference, Enum.GetValues<PatchingTarget>(), _weight, _gradients);
         var z = table.Rows.Where(r => r.Node.Target != PatchingTarget.Neurons).ToList();
         Console.WriteLine($"// attribution vs exact patching, Pearson r: all {table.Rows.Count} nodes {table.Correlation:F3}; " +
@@ -49,7 +61,35 @@ public class InterventionBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _session.Dispose();
+    public void Cleanup()
+    {
+        _session.Dispose();
+        _plain.Dispose();
+        _rawPlain.Dispose();
+        _rawWritable.Dispose();
+    }
+
+    /// <summary>Every pair's logits from the export without writable hooks (the baseline of the next two).</summary>
+    [Benchmark(Baseline = true)]
+    public float CleanRunPlainExport() => _plain.Run(_tokens)[HookNames.Logits].Data[0];
+
+    /// <summary>The same from the writable export through ModelSession, which runs clean work on the stripped graph.</summary>
+    [Benchmark]
+    public float CleanRunWritableExport() => _session.Run(_tokens)[HookNames.Logits].Data[0];
+
+    /// <summary>The writable file as a plain ONNX Runtime user runs it (no feeds for the writes: every Where selects H), against the plain file the same way.</summary>
+    [Benchmark]
+    public float CleanRunWritableFileRawOrt() => RawLogits(_rawWritable);
+
+    [Benchmark]
+    public float CleanRunPlainFileRawOrt() => RawLogits(_rawPlain);
+
+    private float RawLogits(InferenceSession session)
+    {
+        using var tokens = OrtValue.CreateTensorValueFromMemory(_tokens, [_tokens.Length / 3, 3]);
+        using var outputs = session.Run(new RunOptions(), [ModelContract.Tokens], [tokens], [HookNames.Logits]);
+        return outputs[0].GetTensorDataAsSpan<float>()[0];
+    }
 
     /// <summary>One ONNX Runtime run over all pairs per neuron, each with that neuron mean-ablated: TransformerLens' generic_activation_patch.</summary>
     [Benchmark]
