@@ -24,6 +24,7 @@ public static class BitOnnxCommand
             AnalyzeCommand.Create(),
             AblateCommand.Create(),
             PatchCommand.Create(),
+            CircuitCommand.Create(),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples((SynchronousCommandLineAction)help.Action!);

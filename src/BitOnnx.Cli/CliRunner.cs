@@ -55,7 +55,7 @@ public static partial class CliRunner
         var token = parsed.UnmatchedTokens.FirstOrDefault();
         var message = token is not null && parsed.Errors.Any(e => e.Message.Contains($"'{token}'", StringComparison.Ordinal))
             ? Unrecognized(token, parsed.CommandResult.Command, command)
-            : Readable(parsed.Errors[0].Message.Trim()).TrimEnd('.');
+            : Listed(Readable(parsed.Errors[0].Message.Trim())).TrimEnd('.');
         Console.Error.WriteLine($"error: {message}; see `{command} --help`.");
         return ExitUsage;
     }
@@ -86,6 +86,16 @@ public static partial class CliRunner
             }
         }
         return d[a.Length, b.Length];
+    }
+
+    /// <summary>
+    /// A value outside an option's allowed ones comes as the message, then one allowed value a line: "Must be one of:
+    /// 'acdc', 'eap', 'eap-ig'" keeps them on the one line.
+    /// </summary>
+    private static string Listed(string message)
+    {
+        var lines = message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 1 ? lines[0] : lines[0] + " " + string.Join(", ", lines.Skip(1));
     }
 
     /// <summary>System.CommandLine names the .NET type a value did not convert to; say what the value must be instead.</summary>

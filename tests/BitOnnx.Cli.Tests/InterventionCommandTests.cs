@@ -132,6 +132,22 @@ public sealed class InterventionCommandTests
         Assert.AreEqual(1, r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, r.Error);
     }
 
+    [TestMethod]
+    public void OnnxRuntimesLogComesThroughOnlyWhenAskedFor()
+    {
+        var writable = Models.Value.Writable;
+        // The session that writes makes ONNX Runtime warn once per overridable initializer; asked for, that reaches stderr.
+        var asked = CliProcess.Run(new Dictionary<string, string> { ["BITONNX_ORT_LOG"] = "warning" }, ["ablate", writable, "--what", "mlp"]);
+        Assert.AreEqual(0, asked.ExitCode, asked.Error);
+        StringAssert.Contains(asked.Error, "will not be treated as constant");
+        var quiet = CliProcess.Run("ablate", writable, "--what", "mlp");
+        Assert.AreEqual(0, quiet.ExitCode, quiet.Error);
+        Assert.AreEqual("", quiet.Error);
+        var bad = CliProcess.Run(new Dictionary<string, string> { ["BITONNX_ORT_LOG"] = "loud" }, ["predict", writable, "1", "2"]);
+        Assert.AreEqual(1, bad.ExitCode);
+        Assert.AreEqual("error: BITONNX_ORT_LOG=loud is not a log level; give verbose, info, warning, error or fatal (or leave it unset).", bad.Error.Trim());
+    }
+
     /// <summary>A CSV line's fields; a quoted field may hold commas.</summary>
     private static string[] Fields(string line)
     {

@@ -12,6 +12,8 @@ public sealed class ParseErrorTests
     [DataRow("Option '--output' is required; see `bitonnx export --help`.", "export", "model.safetensors")]
     [DataRow("Cannot parse argument 'abc' for option '--tolerance' as a number; see `bitonnx verify --help`.", "verify", "a.onnx", "b.safetensors", "--tolerance", "abc")]
     [DataRow("'extra' is not a command or argument of bitonnx predict; see `bitonnx predict --help`.", "predict", "m.onnx", "1", "2", "extra")]
+    [DataRow("Argument 'bogus' not recognized. Must be one of: 'logit-diff', 'loss'; see `bitonnx patch --help`.", "patch", "m.onnx", "--metric", "bogus")]
+    [DataRow("Argument 'bogus' not recognized. Must be one of: 'acdc', 'eap', 'eap-ig'; see `bitonnx circuit --help`.", "circuit", "m.onnx", "--method", "bogus")]
     public void ParseErrorsAreOneLineNamingTheTokenAndTheHelp(string message, params string[] args)
     {
         var r = CliProcess.Run(args);

@@ -62,6 +62,12 @@ public abstract class LogitMetric
     /// <summary>logit[a] − logit[b] averaged over rows, with <paramref name="a"/> and <paramref name="b"/> [rows].</summary>
     public static LogitMetric LogitDifference(int[] a, int[] b, int classes) => new LogitDifferenceMetric(a, b, classes);
 
+    /// <summary>
+    /// KL(p_clean ‖ p) of each row's output distribution from the clean model's, averaged over rows: ACDC's metric
+    /// (Conmy et al. 2023, arXiv 2304.14997). <paramref name="cleanLogits"/> [rows, classes] are the clean run's.
+    /// </summary>
+    public static LogitMetric KlDivergence(float[] cleanLogits, int classes) => new KlDivergenceMetric(cleanLogits, classes);
+
     /// <summary>The metric of one row, before the mean over rows.</summary>
     private protected abstract double RowValue(ReadOnlySpan<float> logits, int row);
 
@@ -133,5 +139,53 @@ internal sealed class LogitDifferenceMetric : LogitMetric
     {
         gradient[_a[row]] += 1;
         gradient[_b[row]] -= 1;
+    }
+}
+
+/// <summary>
+/// Mean over rows of KL(p_clean ‖ p) = Σ_c p_clean,c (log p_clean,c − log p_c), both log-softmaxes in double. It is 0
+/// at the clean logits, and so is its gradient there: attribution at the clean run sees nothing through it.
+/// </summary>
+internal sealed class KlDivergenceMetric : LogitMetric
+{
+    private readonly double[] _logProbabilities;
+
+    public KlDivergenceMetric(float[] cleanLogits, int classes) : base(cleanLogits.Length / Math.Max(classes, 1), classes)
+    {
+        if (cleanLogits.Length != Rows * Classes)
+            throw new InterventionException($"The KL divergence needs the clean logits as rows of {classes} classes; {cleanLogits.Length} values are not.");
+        _logProbabilities = new double[cleanLogits.Length];
+        for (var r = 0; r < Rows; r++)
+            LogSoftmax(cleanLogits.AsSpan(r * Classes, Classes), _logProbabilities.AsSpan(r * Classes, Classes));
+    }
+
+    public override string Name => "KL divergence";
+
+    private protected override double RowValue(ReadOnlySpan<float> logits, int row)
+    {
+        Span<double> log = logits.Length <= 256 ? stackalloc double[logits.Length] : new double[logits.Length];
+        LogSoftmax(logits, log);
+        var clean = _logProbabilities.AsSpan(row * Classes, Classes);
+        var sum = 0.0;
+        for (var c = 0; c < logits.Length; c++) sum += Math.Exp(clean[c]) * (clean[c] - log[c]);
+        return sum;
+    }
+
+    /// <summary>softmax(logits) − p_clean.</summary>
+    private protected override void RowGradient(ReadOnlySpan<float> logits, int row, Span<double> gradient)
+    {
+        LogSoftmax(logits, gradient);
+        var clean = _logProbabilities.AsSpan(row * Classes, Classes);
+        for (var c = 0; c < logits.Length; c++) gradient[c] = Math.Exp(gradient[c]) - Math.Exp(clean[c]);
+    }
+
+    private static void LogSoftmax(ReadOnlySpan<float> logits, Span<double> log)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var v in logits) max = Math.Max(max, v);
+        var sum = 0.0;
+        foreach (var v in logits) sum += Math.Exp(v - max);
+        var shift = max + Math.Log(sum);
+        for (var c = 0; c < logits.Length; c++) log[c] = logits[c] - shift;
     }
 }

@@ -31,6 +31,9 @@ public sealed class HookedModel
     public TransformerConfig Config { get; }
     public int Threads { get; }
 
+    /// <summary>The weights every run multiplies by (quantized once, laid out for the products).</summary>
+    internal EffectiveWeights Weights => _weights;
+
     /// <summary>
     /// Runs <paramref name="tokens"/> [rows, nCtx] through the model, applying each write at its hook as the pass reaches
     /// it: hook_embed and hook_pos_embed, then per block resid_pre, q, k, v, pattern (which z then mixes with), z,

@@ -13,6 +13,9 @@ public static class SessionDefaults
     public const string MatMulNBitsAccuracyKey = "session.qdq_matmulnbits_accuracy_level";
     public const string MatMulNBitsAccuracy = "1";
 
+    /// <summary>The environment variable that lets ONNX Runtime's own log through: verbose, info, warning, error or fatal.</summary>
+    public const string LogVariable = "BITONNX_ORT_LOG";
+
     /// <summary>New session options (the caller disposes them); asking for an unavailable provider throws <see cref="ExecutionProviderUnavailableException"/>.</summary>
     public static SessionOptions Create(ModelSessionOptions settings)
     {
@@ -21,8 +24,9 @@ public static class SessionDefaults
         {
             GraphOptimizationLevel = settings.OptimizationLevel,
             IntraOpNumThreads = settings.Threads,
-            // ORT warns on stderr about rewrites it declines; a command prints one line per problem, from us.
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            // ORT warns on stderr about rewrites it declines, about each overridable initializer, and logs an error
+            // before returning it; a command prints one line per problem, from us. Asked for, its log comes through.
+            LogSeverityLevel = LogLevel(),
         };
         try
         {
@@ -35,5 +39,20 @@ public static class SessionDefaults
             options.Dispose();
             throw;
         }
+    }
+
+    /// <summary>FATAL (nothing a caller handles reaches stderr) unless <see cref="LogVariable"/> asks for more.</summary>
+    public static OrtLoggingLevel LogLevel()
+    {
+        var asked = Environment.GetEnvironmentVariable(LogVariable);
+        return asked?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "fatal" => OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+            "error" => OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            "warning" => OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+            "info" => OrtLoggingLevel.ORT_LOGGING_LEVEL_INFO,
+            "verbose" => OrtLoggingLevel.ORT_LOGGING_LEVEL_VERBOSE,
+            _ => throw new ModelSessionException($"{LogVariable}={asked} is not a log level; give verbose, info, warning, error or fatal (or leave it unset)."),
+        };
     }
 }

@@ -1,18 +1,16 @@
 using BitOnnx.Analysis.Interventions;
-using BitOnnx.Analysis.Onnx;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Engine.Hooks;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Pipelines.Models;
 
 namespace BitOnnx.Pipelines.Interventions;
 
 /// <summary>
-/// Hook gradients from the engine's backward pass (<see cref="HookedModel"/>) for an exported model: its folded weights
-/// read from the ONNX file and run as a full-precision model of the same shape. An export's quantizer was applied once,
-/// at export, so the folded weights are the weights its forward pass uses, and the engine computes that forward pass in
-/// float32 as ONNX Runtime does (to rounding).
+/// Hook gradients from the engine's backward pass (<see cref="HookedModel"/>) for an exported model, on its folded
+/// weights (<see cref="ExportedEngine"/>).
 /// </summary>
 public sealed class EngineHookGradients : IHookGradients
 {
@@ -27,25 +25,9 @@ public sealed class EngineHookGradients : IHookGradients
     public string Describe { get; }
 
     /// <summary>The engine on the weights of <paramref name="onnx"/>, whose bitonnx metadata <paramref name="metadata"/> gives the shapes.</summary>
-    public static EngineHookGradients FromOnnx(OnnxModel onnx, ExportMetadata metadata, string name, int threads = 0)
-    {
-        var config = metadata.Config
-            ?? throw new ModelContractException($"Model '{name}' carries no bitonnx config, so the engine cannot rebuild it for attribution patching; re-export it with bitonnx export.");
-        // Folded weights are already what the quantizer made; quantizing them again would be wrong.
-        var folded = config with { Quantization = WeightQuantization.None, QuantScope = QuantScope.Linears };
-        var parameters = ParameterSet.Zeros(folded);
-        var weights = new OnnxWeightSource(onnx);
-        foreach (var entry in parameters.Entries)
-        {
-            if (!weights.TryGet(entry.Name, out var weight))
-                throw new ModelContractException($"Model '{name}' holds no weight '{entry.Name}', which attribution patching rebuilds the model from; re-export it with bitonnx export (or pass --no-attribution).");
-            if (weight.Data.Length != entry.Shape.Size)
-                throw new ModelContractException($"Model '{name}': weight '{entry.Name}' holds {weight.Data.Length} values; the config's shape {entry.Shape} needs {entry.Shape.Size}.");
-            weight.Data.CopyTo(parameters[entry.Name]);
-        }
-        var model = new HookedModel(folded, parameters, threads > 0 ? threads : Environment.ProcessorCount);
-        return new EngineHookGradients(model, "the engine's backward pass on the model's folded weights, float32");
-    }
+    public static EngineHookGradients FromOnnx(OnnxModel onnx, ExportMetadata metadata, string name, int threads = 0) =>
+        new(ExportedEngine.Load(onnx, metadata, name, "attribution patching", " (or pass --no-attribution)", threads),
+            "the engine's backward pass on the model's folded weights, float32");
 
     public HookPass Run(long[] tokens, IReadOnlyCollection<string> hooks, LogitMetric? metric)
     {

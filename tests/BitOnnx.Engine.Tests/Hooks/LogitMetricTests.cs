@@ -38,7 +38,8 @@ public sealed class LogitMetricTests
     public void GradientsAreTheDerivativesOfTheValues()
     {
         var logits = RandomLogits(3);
-        foreach (var metric in new[] { LogitMetric.CrossEntropy([3, 0, 4, 4], Classes), LogitMetric.LogitDifference([3, 0, 4, 2], [1, 0, 2, 3], Classes) })
+        foreach (var metric in new[] { LogitMetric.CrossEntropy([3, 0, 4, 4], Classes), LogitMetric.LogitDifference([3, 0, 4, 2], [1, 0, 2, 3], Classes),
+            LogitMetric.KlDivergence(RandomLogits(5), Classes) })
         {
             var gradient = metric.Gradient(logits);
             for (var i = 0; i < logits.Length; i++)
@@ -50,6 +51,28 @@ public sealed class LogitMetricTests
                 Assert.AreEqual(numeric, gradient[i], 1e-5, $"{metric.Name}: element {i}");
             }
         }
+    }
+
+    /// <summary>KL(p_clean ‖ p) by its definition in double; 0, with a gradient of exactly 0, at the clean logits themselves.</summary>
+    [TestMethod]
+    public void KlDivergenceIsItsDefinitionAndVanishesAtTheCleanLogits()
+    {
+        float[] clean = RandomLogits(6), logits = RandomLogits(7);
+        var metric = LogitMetric.KlDivergence(clean, Classes);
+        double[] Probabilities(float[] x, int r)
+        {
+            var row = Enumerable.Range(0, Classes).Select(c => Math.Exp(x[r * Classes + c])).ToArray();
+            return row.Select(v => v / row.Sum()).ToArray();
+        }
+        var expected = Enumerable.Range(0, Rows).Average(r =>
+        {
+            double[] p = Probabilities(clean, r), q = Probabilities(logits, r);
+            return Enumerable.Range(0, Classes).Sum(c => p[c] * Math.Log(p[c] / q[c]));
+        });
+        Assert.AreEqual(expected, metric.Value(logits), 1e-12);
+        Assert.IsTrue(metric.Value(logits) > 0);
+        Assert.AreEqual(0.0, metric.Value(clean));
+        Assert.IsTrue(metric.Gradient(clean).All(g => g == 0f), "the gradient at the minimum is 0");
     }
 
     [TestMethod]

@@ -1,0 +1,94 @@
+using BitOnnx.Core.Model;
+using BitOnnx.Engine.Hooks;
+
+namespace BitOnnx.Engine.Circuits;
+
+/// <summary>
+/// What every sender of a <see cref="Core.Circuits.CircuitGraph"/> writes into the residual stream on one batch of
+/// rows, at the positions its receivers read. A head is kept as its z (its output is z·W_O[head], linear in z, so
+/// choosing between two z's chooses between two outputs). Shapes, R rows of T positions: Embed, PosEmbed [R·T, dModel];
+/// per block and head Z [n, dHead]; per block MlpOut [n, dModel]; n = R·T, except in the last block, whose heads and MLP
+/// are read at the last position only, where n = R.
+/// </summary>
+internal sealed class SenderValues
+{
+    private SenderValues(float[] embed, float[] posEmbed, float[][][] z, float[][] mlpOut)
+    {
+        Embed = embed;
+        PosEmbed = posEmbed;
+        Z = z;
+        MlpOut = mlpOut;
+    }
+
+    public float[] Embed { get; }
+
+    /// <summary>Empty without positional embeddings.</summary>
+    public float[] PosEmbed { get; }
+
+    /// <summary>[block][head]</summary>
+    public float[][][] Z { get; }
+
+    /// <summary>[block]</summary>
+    public float[][] MlpOut { get; }
+
+    /// <summary>The senders' values as <paramref name="run"/> computed them (a run without writes).</summary>
+    public static SenderValues Of(HookedRun run, TransformerConfig c)
+    {
+        int t = c.NCtx, e = c.DHead, last = c.NLayers - 1;
+        var z = new float[c.NLayers][][];
+        var mlp = new float[c.NLayers][];
+        for (var l = 0; l < c.NLayers; l++)
+        {
+            var all = run[HookNames.Z(l)].Data;
+            z[l] = new float[c.NHeads][];
+            for (var h = 0; h < c.NHeads; h++) z[l][h] = Columns(all, c.AttentionWidth, h * e, e, l == last ? t : 1, t - 1);
+            var output = run[HookNames.MlpOut(l)].Data;
+            mlp[l] = l == last ? Columns(output, c.DModel, 0, c.DModel, t, t - 1) : output;
+        }
+        return new SenderValues(run[HookNames.Embed].Data, c.PositionalEmbedding ? run[HookNames.PosEmbed].Data : [], z, mlp);
+    }
+
+    /// <summary>
+    /// Every value replaced by its mean over the rows, at each position and element (sums in double, rounded once):
+    /// mean ablation's corrupted senders. A head's mean z gives its mean output, the output being linear in z.
+    /// </summary>
+    public SenderValues Means(TransformerConfig c, int rows)
+    {
+        int t = c.NCtx, last = c.NLayers - 1;
+        var z = new float[c.NLayers][][];
+        var mlp = new float[c.NLayers][];
+        for (var l = 0; l < c.NLayers; l++)
+        {
+            var positions = l == last ? 1 : t;
+            z[l] = Z[l].Select(head => Mean(head, rows, positions * c.DHead)).ToArray();
+            mlp[l] = Mean(MlpOut[l], rows, positions * c.DModel);
+        }
+        return new SenderValues(Mean(Embed, rows, t * c.DModel), c.PositionalEmbedding ? Mean(PosEmbed, rows, t * c.DModel) : [], z, mlp);
+    }
+
+    /// <summary>
+    /// Columns from..from+width of <paramref name="source"/> [rows, stride], contiguous: of every row when
+    /// <paramref name="step"/> is 1, of one row in each <paramref name="step"/> (the one at <paramref name="position"/>:
+    /// with step T, one position of each input row) otherwise.
+    /// </summary>
+    internal static float[] Columns(float[] source, int stride, int from, int width, int step, int position)
+    {
+        var rows = source.Length / stride / step;
+        var offset = step == 1 ? 0 : position;
+        var result = new float[rows * width];
+        for (var r = 0; r < rows; r++)
+            source.AsSpan((r * step + offset) * stride + from, width).CopyTo(result.AsSpan(r * width, width));
+        return result;
+    }
+
+    private static float[] Mean(float[] values, int rows, int rowSize)
+    {
+        var sums = new double[rowSize];
+        for (var r = 0; r < rows; r++)
+            for (var i = 0; i < rowSize; i++) sums[i] += values[r * rowSize + i];
+        var mean = new float[values.Length];
+        for (var r = 0; r < rows; r++)
+            for (var i = 0; i < rowSize; i++) mean[r * rowSize + i] = (float)(sums[i] / rows);
+        return mean;
+    }
+}

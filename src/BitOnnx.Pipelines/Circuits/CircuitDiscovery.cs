@@ -1,0 +1,35 @@
+using BitOnnx.Core.Circuits;
+using BitOnnx.Core.Data;
+using BitOnnx.Engine.Circuits;
+using BitOnnx.Onnx;
+using BitOnnx.Onnx.Contract;
+using BitOnnx.Pipelines.Models;
+
+namespace BitOnnx.Pipelines.Circuits;
+
+/// <summary>What <c>bitonnx circuit</c> asks for.</summary>
+/// <param name="Taus">The thresholds, each positive: one circuit each (several make the faithfulness curve).</param>
+/// <param name="Seed">Seed of the resample's draw of another row for each row.</param>
+/// <param name="Steps">EAP-IG's points between clean and corrupted.</param>
+/// <param name="Threads">Threads of the engine; 0 for every core.</param>
+public sealed record CircuitRequest(CircuitMethod Method, CircuitMetric Metric, IReadOnlyList<double> Taus, Corruption Corruption,
+    long Seed = 0, int Steps = CircuitSearch.DefaultSteps, int Threads = 0);
+
+/// <summary>
+/// Circuit discovery on an exported model: the engine rebuilt from the export's folded weights
+/// (<see cref="ExportedEngine"/>), every pair (a, b) of its P² as the rows, edge patching against resampled or mean
+/// senders (<see cref="EdgePatching"/>), and ACDC, EAP or EAP-IG at each threshold (<see cref="CircuitSearch"/>).
+/// </summary>
+public static class CircuitDiscovery
+{
+    public static CircuitReport Run(string path, CircuitRequest request, IProgress<double>? progress = null)
+    {
+        CircuitSearch.Check(request.Method, request.Metric, request.Taus);
+        var name = Path.GetFileName(path);
+        var onnx = OnnxModel.Load(path);
+        var model = ExportedEngine.Load(onnx, ExportMetadata.Read(onnx, name), name, "circuit discovery", threads: request.Threads);
+        var p = model.Config.P;
+        var patching = new EdgePatching(model, ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p)), request.Corruption, request.Seed);
+        return CircuitSearch.Run(patching, request.Method, request.Metric, request.Taus, request.Steps, progress);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.Json;
+using BitOnnx.Core.Circuits;
+using BitOnnx.Onnx;
+
+namespace BitOnnx.Cli.Tests;
+
+/// <summary>
+/// <c>bitonnx circuit</c> as scripts use it: the JSON's keys and what they must satisfy, the faithfulness curve for a
+/// list of τ, each method and corruption, and one error line for each bad input with nothing written.
+/// </summary>
+[TestClass]
+public sealed class CircuitCommandTests
+{
+    private const int P = 13;
+
+    /// <summary>li2024, 2 heads: q ← embed[2] (2), k and v ← 3 embeddings (12), mlp ← embed[2] + 2 heads (3), logits ← embed[2] + 2 heads + mlp (4).</summary>
+    private const int Edges = 21;
+
+    /// <summary>A small li2024 binary model (1 layer, 2 heads, 24 neurons) exported with every probe writable, and a copy without its bitonnx config.</summary>
+    private static readonly Lazy<(string Model, string Bare)> Models = new(() =>
+    {
+        var folder = CliProcess.TempFolder();
+        var run = Path.Combine(folder, "run");
+        var train = CliProcess.Run("train", "--p", P.ToString(CultureInfo.InvariantCulture), "--d-model", "16", "--n-heads", "2", "--d-mlp", "24",
+            "--quant", "binary", "--epochs", "40", "--log-every", "40", "--out", run);
+        Assert.AreEqual(0, train.ExitCode, train.Error);
+        var path = Path.Combine(folder, "model.onnx");
+        var export = CliProcess.Run("export", Path.Combine(run, "model.safetensors"), "-o", path, "--probes", "all", "--writable", "all");
+        Assert.AreEqual(0, export.ExitCode, export.Error);
+        var bare = OnnxModel.Load(path);
+        var config = bare.Proto.MetadataProps.Single(m => m.Key == "bitonnx.config");
+        bare.Proto.MetadataProps.Remove(config);
+        var barePath = Path.Combine(folder, "bare.onnx");
+        bare.Save(barePath);
+        return (path, barePath);
+    });
+
+    private static string Json() => Path.Combine(CliProcess.TempFolder(), "circuit.json");
+
+    [TestMethod]
+    public void AcdcWritesEachTausCircuitAndTheCurvesArea()
+    {
+        var json = Json();
+        var r = CliProcess.Run("circuit", Models.Value.Model, "--tau", "0.001,0.01,0.1", "--json", json);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        Assert.AreEqual("", r.Error);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var root = document.RootElement;
+        foreach (var key in new[] { "edges_total", "edges_kept", "metric_recovered", "seconds", "edges", "tau", "metric_circuit", "metric_clean", "metric_corrupted", "curve", "area" })
+            Assert.IsTrue(root.TryGetProperty(key, out _), $"the JSON has {key}");
+        Assert.AreEqual("acdc", root.GetProperty("method").GetString());
+        Assert.AreEqual("kl", root.GetProperty("metric").GetString());
+        Assert.AreEqual(P * P, root.GetProperty("rows").GetInt32());
+        Assert.AreEqual(Edges, root.GetProperty("edges_total").GetInt32());
+        Assert.AreEqual(0.001, root.GetProperty("tau").GetDouble());
+        var edges = root.GetProperty("edges").EnumerateArray().ToList();
+        Assert.AreEqual(root.GetProperty("edges_kept").GetInt32(), edges.Count);
+        Assert.IsTrue(edges.All(e => e.GetProperty("sender").GetString()!.Length > 0 && e.GetProperty("receiver").GetString()!.Length > 0
+            && e.GetProperty("score").GetDouble() >= 0.001), "each kept edge moved the KL by at least τ");
+        Assert.AreEqual(0.0, root.GetProperty("metric_clean").GetDouble());
+        var curve = root.GetProperty("curve").EnumerateArray().ToList();
+        CollectionAssert.AreEqual(new[] { 0.001, 0.01, 0.1 }, curve.Select(c => c.GetProperty("tau").GetDouble()).ToArray());
+        var kept = curve.Select(c => c.GetProperty("edges_kept").GetInt32()).ToArray();
+        Assert.IsTrue(kept[0] >= kept[1] && kept[1] >= kept[2], "a larger τ keeps no more edges");
+        // Every removal raised the KL by less than τ, so the circuit's KL is below (edges removed) × τ.
+        foreach (var c in curve)
+            Assert.IsTrue(c.GetProperty("metric_circuit").GetDouble() < (Edges - c.GetProperty("edges_kept").GetInt32()) * c.GetProperty("tau").GetDouble() + 1e-12);
+        var (model, report) = CircuitJson.Read(json);
+        Assert.AreEqual("model.onnx", model);
+        Assert.AreEqual(root.GetProperty("area").GetDouble(), report.Area, 1e-12);
+        StringAssert.Contains(r.Out, "Area under the faithfulness curve");
+        StringAssert.Contains(r.Out, $"of {Edges} edges kept");
+    }
+
+    [TestMethod]
+    [DataRow("eap", "loss", "resample")]
+    [DataRow("eap-ig", "kl", "mean")]
+    [DataRow("acdc", "loss", "mean")]
+    public void EachMethodMetricAndCorruptionFindsACircuit(string method, string metric, string corrupt)
+    {
+        var json = Json();
+        var r = CliProcess.Run("circuit", Models.Value.Model, "--method", method, "--metric", metric, "--corrupt", corrupt, "--steps", "2", "--tau", "1e-4", "--json", json);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        var (_, report) = CircuitJson.Read(json);
+        Assert.AreEqual(method, CircuitReport.NameOf(report.Method));
+        Assert.AreEqual(corrupt, CircuitReport.NameOf(report.Corruption));
+        Assert.AreEqual(1, report.Circuits.Count);
+        var circuit = report.Circuits[0];
+        Assert.IsTrue(circuit.EdgesKept is > 0 and <= Edges, $"{circuit.EdgesKept} edges kept");
+        Assert.IsTrue(report.MetricCorrupted > report.MetricClean, "corrupting every edge hurts");
+        Assert.IsTrue(circuit.MetricRecovered > 0.5, $"the circuit at τ = 1e-4 recovers most of the metric ({circuit.MetricRecovered})");
+        Assert.IsTrue(circuit.Edges.All(e => Math.Abs(e.Score) >= 1e-4) || method == "acdc");
+    }
+
+    [TestMethod]
+    [DataRow("method", 2, "'bogus'")]
+    [DataRow("zero", 1, "--tau '0' is not a positive number")]
+    [DataRow("text", 1, "--tau 'abc' is not a positive number")]
+    [DataRow("eap-kl", 1, "use --method eap-ig")]
+    [DataRow("bare", 1, "carries no bitonnx config")]
+    [DataRow("missing", 1, "does not exist")]
+    [DataRow("steps", 1, "--steps 0")]
+    public void BadInputIsOneErrorLineAndNoJson(string bad, int exit, string message)
+    {
+        var json = Json();
+        var (model, bare) = Models.Value;
+        string[] args = bad switch
+        {
+            "method" => ["circuit", model, "--method", "bogus"],
+            "zero" => ["circuit", model, "--tau", "0.01,0"],
+            "text" => ["circuit", model, "--tau", "abc"],
+            "eap-kl" => ["circuit", model, "--method", "eap", "--metric", "kl"],
+            "bare" => ["circuit", bare],
+            "missing" => ["circuit", Path.Combine(CliProcess.TempFolder(), "none.onnx")],
+            _ => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
+        };
+        var r = CliProcess.Run([.. args, "--json", json]);
+        Assert.AreEqual(exit, r.ExitCode, r.Out + r.Error);
+        var errors = r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(1, errors.Length, r.Error);
+        StringAssert.StartsWith(errors[0], "error: ");
+        StringAssert.Contains(errors[0], message);
+        Assert.IsFalse(File.Exists(json), "nothing written");
+    }
+}
