@@ -1,10 +1,10 @@
 using BitOnnx.Analysis.Interventions;
-using BitOnnx.Analysis.Onnx;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 using BitOnnx.Engine.Hooks;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Onnx.Weights;
 
 namespace BitOnnx.Pipelines.Interventions;
 
@@ -34,10 +34,10 @@ public sealed class EngineHookGradients : IHookGradients
         // Folded weights are already what the quantizer made; quantizing them again would be wrong.
         var folded = config with { Quantization = WeightQuantization.None, QuantScope = QuantScope.Linears };
         var parameters = ParameterSet.Zeros(folded);
-        var weights = new OnnxWeightSource(onnx);
+        var weights = new FoldedWeights(onnx, name);
         foreach (var entry in parameters.Entries)
         {
-            if (!weights.TryGet(entry.Name, out var weight))
+            if (!weights.TryRead(entry.Name, out var weight))
                 throw new ModelContractException($"Model '{name}' holds no weight '{entry.Name}', which attribution patching rebuilds the model from; re-export it with bitonnx export (or pass --no-attribution).");
             if (weight.Data.Length != entry.Shape.Size)
                 throw new ModelContractException($"Model '{name}': weight '{entry.Name}' holds {weight.Data.Length} values; the config's shape {entry.Shape} needs {entry.Shape.Size}.");
