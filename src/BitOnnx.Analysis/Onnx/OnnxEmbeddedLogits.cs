@@ -2,6 +2,7 @@ using BitOnnx.Analysis.Inputs;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Onnx.Surgery;
 
 namespace BitOnnx.Analysis.Onnx;
 

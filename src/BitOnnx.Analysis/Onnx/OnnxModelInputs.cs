@@ -16,8 +16,9 @@ namespace BitOnnx.Analysis.Onnx;
 public sealed record OnnxModelRequest(string ModelPath, string? Name = null, TrainingRun? Run = null, string? EmbeddedModelPath = null, bool Gradients = true);
 
 /// <summary>
-/// One ONNX model opened for <see cref="ModelAnalyzer"/>: its probes (only those the analyses need), folded weights and,
-/// for gradient symmetricity, the model as a function of its embeddings. Checks before any inference that the model has
+/// One ONNX model opened for <see cref="ModelAnalyzer"/>: its probes (only those the analyses need), folded weights (none
+/// for a model without <c>bitonnx.config</c>, whose initializers cannot be told from other constants) and, for gradient
+/// symmetricity, the model as a function of its embeddings. Checks before any inference that the model has
 /// the probes (<see cref="MissingProbesException"/>) and the P of its run. Dispose to release the embedded model's session.
 /// </summary>
 public sealed class OnnxModelInputs : IDisposable
@@ -50,8 +51,9 @@ public sealed class OnnxModelInputs : IDisposable
         options ??= new AnalysisOptions();
         string name = request.Name ?? Path.GetFileName(request.ModelPath);
         var graph = ModularAdditionGraph.Read(OnnxModel.Load(request.ModelPath), name);
-        var weights = new OnnxWeightSource(graph.Model);
-        bool hasEmbedWeight = weights.TryGet(ParameterNames.Embed, out _);
+        // Without a config nothing says which initializers are weights (another producer's model): probes alone.
+        var weights = graph.Metadata.Config is null ? null : new OnnxWeightSource(graph.Model, name);
+        bool hasEmbedWeight = weights?.TryGet(ParameterNames.Embed, out _) == true;
         bool gradients = request.Gradients && options.Parts.HasFlag(AnalysisParts.ClockPizza);
         var layer = AnalysedLayer.Resolve(options.Layer, graph.Blocks, name);
         var required = ModelAnalyzer.RequiredProbes(options, layer, hasEmbedWeight, gradients);

@@ -1,3 +1,5 @@
+using BitOnnx.Onnx.Weights;
+
 namespace BitOnnx.Onnx.Export;
 
 /// <summary>
@@ -90,6 +92,51 @@ public static class NBitsCodes
         return codes;
     }
 
+    /// <summary>The inverse of <see cref="PackedZeroPoints"/> for any 2-bit zero points: [N, blocks] (row-major) from their packing.</summary>
+    public static byte[] UnpackZeroPoints(ReadOnlySpan<byte> packed, int n, int blocks)
+    {
+        var perColumn = ZeroPointBytesPerColumn(blocks);
+        if (packed.Length != n * perColumn)
+            throw new ArgumentException($"{packed.Length} bytes are not the zero points of {n} columns of {blocks} blocks ({perColumn} bytes each).", nameof(packed));
+        var zeroPoints = new byte[n * blocks];
+        for (var col = 0; col < n; col++)
+            for (var b = 0; b < blocks; b++)
+                zeroPoints[col * blocks + b] = (byte)((packed[col * perColumn + b * Bits / 8] >> (b * Bits % 8)) & 3);
+        return zeroPoints;
+    }
+
+    /// <summary>
+    /// The float [K, N] matrix of y = x·W that a 2-bit com.microsoft MatMulNBits node over initializers multiplies by:
+    /// B unpacked, each block's codes measured from its zero point (uint8, packed as <see cref="PackedZeroPoints"/>;
+    /// float; or none, the spec's 2^(bits−1) = <see cref="ZeroPoint"/>) and multiplied by its scale, in float as ONNX
+    /// Runtime forms them. Other bit widths are refused: bitonnx writes none, and reading them would be a second layout.
+    /// </summary>
+    public static float[] ReadMatMulNBits(OnnxModel model, Proto.NodeProto node, out int k, out int n)
+    {
+        long Attribute(string name) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I
+            ?? throw new OnnxFormatException(null, $"MatMulNBits node '{node.Name}' lacks the attribute '{name}'.");
+        k = checked((int)Attribute("K"));
+        n = checked((int)Attribute("N"));
+        int bits = checked((int)Attribute("bits")), blockSize = checked((int)Attribute("block_size"));
+        if (bits != Bits) throw new OnnxFormatException(null, $"MatMulNBits node '{node.Name}' has bits = {bits}; only {Bits}-bit codes are read.");
+        int blocks = Blocks(k, blockSize);
+        var packed = model.ReadInitializer<byte>(node.Input[1]);
+        var scales = QuantizedInitializers.AsFloat(model, node.Input[2]);
+        if (packed.Length != n * blocks * BlobBytes(blockSize) || scales.Length != n * blocks)
+            throw new OnnxFormatException(null, $"MatMulNBits node '{node.Name}': {packed.Length} code bytes and {scales.Length} scales do not fit K = {k}, N = {n}, block {blockSize}.");
+        var codes = Unpack(packed, k, n, blockSize);
+        var zeroPoints = ZeroPointsOf(model, node, n, blocks);
+        var w = new float[k * n];
+        for (var row = 0; row < k; row++)
+            for (var col = 0; col < n; col++)
+            {
+                var block = col * blocks + row / blockSize;
+                // The code is the stored value less ZeroPoint; the block's own zero point is taken off the stored value.
+                w[row * n + col] = (codes[row * n + col] + ZeroPoint - (zeroPoints?[block] ?? ZeroPoint)) * scales[block];
+            }
+        return w;
+    }
+
     /// <summary>
     /// The float [K, N] matrix γ·codes that a 2-bit export unpacks NAME to at load (its value <c>NAME.unpacked</c>), read
     /// from the initializers NAME.nbits (B), NAME.unpack.end (K) and NAME.scale (γ; or NAME.column_scales); null when the model holds no such
@@ -99,16 +146,38 @@ public static class NBitsCodes
     public static float[]? ReadUnpacked(OnnxModel model, string weight, out int k, out int n)
     {
         k = n = 0;
-        var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        // γ is NAME.scale, or, where γ = 1 and only int2's 8-bit linears read it, the per-column NAME.column_scales.
-        var scaleName = names.Contains(weight + ScaleSuffix) ? weight + ScaleSuffix : weight + ColumnScalesSuffix;
-        if (!names.Contains(weight + PackedSuffix) || !names.Contains(weight + RowsSuffix) || !names.Contains(scaleName)) return null;
+        if (UnpackedScale(model, weight) is not { } scaleName) return null;
         var dims = model.GetInitializer(weight + PackedSuffix).Dims;
         if (dims.Count != 3) throw new OnnxFormatException(null, $"'{weight}{PackedSuffix}' has {dims.Count} dimensions; 2-bit codes are [N, blocks, block_size/4].");
         (n, k) = (checked((int)dims[0]), checked((int)model.ReadInitializer<long>(weight + RowsSuffix)[0]));
         var codes = Unpack(model.ReadInitializer<byte>(weight + PackedSuffix), k, n, checked((int)dims[2]) * 8 / Bits);
         var scale = model.ReadInitializer<float>(scaleName)[0];
         return Array.ConvertAll(codes, c => c * scale);
+    }
+
+    /// <summary>True when <see cref="ReadUnpacked"/> finds the weight, without unpacking it.</summary>
+    public static bool HoldsUnpacked(OnnxModel model, string weight) => UnpackedScale(model, weight) is not null;
+
+    /// <summary>The name of γ when the model holds everything <see cref="ReadUnpacked"/> reads; else null.</summary>
+    private static string? UnpackedScale(OnnxModel model, string weight)
+    {
+        var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        // γ is NAME.scale, or, where γ = 1 and only int2's 8-bit linears read it, the per-column NAME.column_scales.
+        var scaleName = names.Contains(weight + ScaleSuffix) ? weight + ScaleSuffix : weight + ColumnScalesSuffix;
+        return names.Contains(weight + PackedSuffix) && names.Contains(weight + RowsSuffix) && names.Contains(scaleName) ? scaleName : null;
+    }
+
+    /// <summary>A MatMulNBits node's zero point per column and block, [N·blocks]; null when it has none.</summary>
+    private static float[]? ZeroPointsOf(OnnxModel model, Proto.NodeProto node, int n, int blocks)
+    {
+        if (node.Input.Count <= 3 || node.Input[3].Length == 0) return null;
+        var tensor = model.GetInitializer(node.Input[3]);
+        var packed = OnnxTensor.ElementTypeOf(tensor) == TensorElementType.UInt8;
+        var values = packed ? OnnxTensor.ToArray<byte>(tensor) : null;
+        var zeroPoints = packed ? null : QuantizedInitializers.AsFloat(model, node.Input[3]);
+        if (packed ? values!.Length != n * ZeroPointBytesPerColumn(blocks) : zeroPoints!.Length != n * blocks)
+            throw new OnnxFormatException(null, $"MatMulNBits node '{node.Name}': zero points '{node.Input[3]}' do not fit {n} columns of {blocks} blocks.");
+        return zeroPoints ?? Array.ConvertAll(UnpackZeroPoints(values, n, blocks), z => (float)z);
     }
 
     private static int Padded(int k, int blockSize) => Blocks(k, blockSize) * blockSize;

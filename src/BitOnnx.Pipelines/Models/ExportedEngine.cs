@@ -1,8 +1,8 @@
-using BitOnnx.Analysis.Onnx;
 using BitOnnx.Core.Model;
 using BitOnnx.Engine.Hooks;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Onnx.Weights;
 
 namespace BitOnnx.Pipelines.Models;
 
@@ -25,10 +25,10 @@ public static class ExportedEngine
         // Folded weights are already what the quantizer made; quantizing them again would be wrong.
         var folded = config with { Quantization = WeightQuantization.None, QuantScope = QuantScope.Linears };
         var parameters = ParameterSet.Zeros(folded);
-        var weights = new OnnxWeightSource(onnx);
+        var weights = new FoldedWeights(onnx, name);
         foreach (var entry in parameters.Entries)
         {
-            if (!weights.TryGet(entry.Name, out var weight))
+            if (!weights.TryRead(entry.Name, out var weight))
                 throw new ModelContractException($"Model '{name}' holds no weight '{entry.Name}', which {purpose} rebuilds the model from; re-export it with bitonnx export{instead}.");
             if (weight.Data.Length != entry.Shape.Size)
                 throw new ModelContractException($"Model '{name}': weight '{entry.Name}' holds {weight.Data.Length} values; the config's shape {entry.Shape} needs {entry.Shape.Size}.");

@@ -3,7 +3,7 @@ using BitOnnx.Onnx.Tests.Runtime;
 
 namespace BitOnnx.Onnx.Tests.Export;
 
-/// <summary>NBitsCodes against the hand packer written from the contrib-op spec (<see cref="NBitsPacking"/>), and its own inverse.</summary>
+/// <summary>NBitsCodes against the hand packer written from the contrib-op spec (<see cref="NBitsPacking"/>), and its own inverse; reading a MatMulNBits node.</summary>
 [TestClass]
 public class NBitsCodesTests
 {
@@ -60,6 +60,63 @@ public class NBitsCodesTests
         for (int col = 0; col < n; col++)
             for (int b = 0; b < blocks; b++) twos[col, b] = 2;
         CollectionAssert.AreEqual(NBitsPacking.PackZeroPoints(twos, n, blocks, bits: 2), NBitsCodes.PackedZeroPoints(n, blocks));
+    }
+
+    [TestMethod]
+    [DataRow(5, 1)]
+    [DataRow(5, 4)]
+    [DataRow(3, 9)]
+    public void AnyZeroPointsUnpackBackFromTheSpecPacking(int n, int blocks)
+    {
+        var zeroPoints = TestData.Ints(n, blocks, seed: 31 + blocks, maxExclusive: 4);
+        var unpacked = NBitsCodes.UnpackZeroPoints(NBitsPacking.PackZeroPoints(zeroPoints, n, blocks, bits: 2), n, blocks);
+        for (int col = 0; col < n; col++)
+            for (int b = 0; b < blocks; b++) Assert.AreEqual(zeroPoints[col, b], unpacked[col * blocks + b], $"column {col}, block {b}");
+        Assert.IsTrue(NBitsCodes.UnpackZeroPoints(NBitsCodes.PackedZeroPoints(n, blocks), n, blocks).All(z => z == NBitsCodes.ZeroPoint));
+    }
+
+    /// <summary>A MatMulNBits node packed by hand from the spec reads back as w[k, n] = (q[n, k] − zp[n, k/bs])·scale[n, k/bs].</summary>
+    [TestMethod]
+    [DataRow(16, 64, "packed")]
+    [DataRow(16, 72, "packed")]
+    [DataRow(32, 72, "float")]
+    [DataRow(32, 64, "none")]
+    public void AMatMulNBitsNodeReadsBackAsTheWeightItEncodes(int blockSize, int k, string zeroPointKind)
+    {
+        const int n = 12;
+        int blocks = NBitsPacking.Blocks(k, blockSize);
+        var q = TestData.Ints(n, k, seed: 41, maxExclusive: 4);
+        var zeroPoints = zeroPointKind == "none" ? new int[n, blocks] : TestData.Ints(n, blocks, seed: 42, maxExclusive: 4);
+        if (zeroPointKind == "none")
+            for (int col = 0; col < n; col++)
+                for (int b = 0; b < blocks; b++) zeroPoints[col, b] = 2;
+        var floatZeroPoints = new float[n * blocks];
+        for (int col = 0; col < n; col++)
+            for (int b = 0; b < blocks; b++) floatZeroPoints[col * blocks + b] = zeroPoints[col, b];
+        var scales = TestData.PositiveFloats(n, blocks, seed: 43);
+        var model = OnnxModel.FromBytes(TestModels.MatMulNBits(
+            NBitsPacking.PackWeights(q, k, n, bits: 2, blockSize, padding: 2),
+            NBitsPacking.FlattenScales(scales, n, blocks),
+            zeroPointKind == "packed" ? NBitsPacking.PackZeroPoints(zeroPoints, n, blocks, bits: 2) : null,
+            k, n, bits: 2, blockSize,
+            floatZeroPoints: zeroPointKind == "float" ? floatZeroPoints : null));
+
+        var w = NBitsCodes.ReadMatMulNBits(model, model.Graph.Node.Single(node => node.OpType == "MatMulNBits"), out int readK, out int readN);
+
+        Assert.AreEqual((k, n), (readK, readN));
+        CollectionAssert.AreEqual(ScalarReference.DequantizeBlockwise(q, zeroPoints, scales, k, n, blockSize), w);
+    }
+
+    [TestMethod]
+    public void AMatMulNBitsNodeOfOtherThanTwoBitsIsRefused()
+    {
+        const int k = 32, n = 4, blockSize = 16;
+        int blocks = NBitsPacking.Blocks(k, blockSize);
+        var model = OnnxModel.FromBytes(TestModels.MatMulNBits(
+            NBitsPacking.PackWeights(TestData.Ints(n, k, seed: 5, maxExclusive: 16), k, n, bits: 4, blockSize),
+            NBitsPacking.FlattenScales(TestData.PositiveFloats(n, blocks, seed: 6), n, blocks), null, k, n, bits: 4, blockSize));
+        var e = Assert.ThrowsException<OnnxFormatException>(() => NBitsCodes.ReadMatMulNBits(model, model.Graph.Node.Single(), out _, out _));
+        StringAssert.Contains(e.Message, "bits = 4");
     }
 
     [TestMethod]

@@ -1,16 +1,17 @@
-using BitOnnx.Onnx;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Proto;
+using BitOnnx.Onnx.Weights;
 
-namespace BitOnnx.Analysis.Onnx;
+namespace BitOnnx.Onnx.Surgery;
 
 /// <summary>
 /// Rewrites a float32 graph to compute the same function in float64, for central differences that need more than
 /// float's 24 bits: float initializers, inputs, outputs and Casts become double; a DequantizeLinear of initializers
-/// becomes its dequantized values, a MatMulNBits a MatMul by its unpacked matrix, and a 2-bit export's unpacking nodes
-/// the matrix they unpack (the folded weights are exactly
-/// those values, so the function is unchanged). Operators outside a list with float64 kernels in ONNX Runtime's CPU
-/// provider (e.g. DynamicQuantizeLinear, whose rounding of activations has no derivative) leave the model as it is.
+/// becomes its dequantized values, a 2-bit MatMulNBits a MatMul by its unpacked matrix, and a 2-bit export's unpacking
+/// nodes the matrix they unpack (<see cref="NBitsCodes"/>; the folded weights are exactly those values, so the function
+/// is unchanged); nodes left unused go (<see cref="GraphSurgery.Prune"/>). Operators outside a list with float64 kernels
+/// in ONNX Runtime's CPU provider (e.g. DynamicQuantizeLinear, whose rounding of activations has no derivative) leave
+/// the model as it is.
 /// </summary>
 public static class DoublePrecisionRewrite
 {
@@ -51,7 +52,7 @@ public static class DoublePrecisionRewrite
             }
             else if (node.OpType == "MatMulNBits")
             {
-                var w = QuantizedInitializers.UnpackNBits(model, node, out int k, out int n);
+                var w = NBitsCodes.ReadMatMulNBits(model, node, out int k, out int n);
                 string matrix = node.Input[1] + ".unpacked";
                 folded.Add(OnnxTensor.FromArray(matrix, Array.ConvertAll(w, v => (double)v), [k, n]));
                 g.Node[i] = new NodeProto { Name = node.Name, OpType = "MatMul", Input = { node.Input[0], matrix }, Output = { node.Output[0] } };
@@ -64,7 +65,7 @@ public static class DoublePrecisionRewrite
             foreach (var a in node.Attribute.Where(a => a.Name == "to" && a.I == (long)TensorElementType.Float)) a.I = (long)TensorElementType.Double;
         foreach (var v in g.Input.Concat(g.Output).Concat(g.ValueInfo))
             if (v.Type?.TensorType is { ElemType: (int)TensorElementType.Float } t) t.ElemType = (int)TensorElementType.Double;
-        EmbeddedInputSurgery.Prune(g, model.Graph.Name);
+        GraphSurgery.Prune(g, model.Graph.Name);
         reason = null;
         return new OnnxModel(proto);
     }
@@ -85,12 +86,13 @@ public static class DoublePrecisionRewrite
             g.Node.RemoveAt(i--);
             folded = true;
         }
-        if (folded) EmbeddedInputSurgery.Prune(g, model.Graph.Name);
+        if (folded) GraphSurgery.Prune(g, model.Graph.Name);
     }
 
-    /// <summary>DequantizeLinear (x, scale, zero point) or MatMulNBits (B, scales, zero points; no g_idx, no bias) of initializers only.</summary>
+    /// <summary>DequantizeLinear (x, scale, zero point) or 2-bit MatMulNBits (B, scales, zero points; no g_idx, no bias) of initializers only.</summary>
     private static bool Foldable(NodeProto node, HashSet<string> initializers)
     {
+        if (node.OpType == "MatMulNBits" && node.Attribute.FirstOrDefault(a => a.Name == "bits")?.I != NBitsCodes.Bits) return false;
         var (first, count) = node.OpType == "MatMulNBits" ? (1, 3) : (0, 3);
         if (node.Input.Skip(first + count).Any(s => s.Length > 0)) return false;
         return node.Input.Skip(first).Take(count).All(s => s.Length == 0 || initializers.Contains(s));
