@@ -28,6 +28,8 @@ public sealed class LocalityCost
     private readonly double[] _attentionLength;
     /// <summary>[d_model, d_mlp]: A·|x_r − y_p| + l0.</summary>
     private readonly double[] _mlpLength;
+    /// <summary>Per block: W_Q, W_K, W_V, W_O, W_in, W_out where every set of the config's layout holds them (no name lookups in the swaps' inner loop).</summary>
+    private readonly ParameterInfo[][] _matrices;
 
     public LocalityCost(TransformerConfig config)
     {
@@ -40,6 +42,9 @@ public sealed class LocalityCost
             for (var a = 0; a < w; a++) _attentionLength[r * w + a] = Length(Coordinate(r, d), Coordinate(a, w));
             for (var p = 0; p < m; p++) _mlpLength[r * m + p] = Length(Coordinate(r, d), Coordinate(p, m));
         }
+        var layout = ParameterSet.Zeros(config);
+        _matrices = Enumerable.Range(0, config.NLayers)
+            .Select(l => Matrices(config).Skip(6 * l).Take(6).Select(layout.Info).ToArray()).ToArray();
     }
 
     /// <summary>The coordinate of unit <paramref name="i"/> of a layer of <paramref name="n"/>: (i + ½)/n.</summary>
@@ -75,25 +80,26 @@ public sealed class LocalityCost
     public double Unit(ParameterSet weights, int block, NeuronKind kind, int slot, int place)
     {
         int d = _config.DModel, e = _config.DHead, w = _config.AttentionWidth, m = _config.DMlp;
+        var matrices = _matrices[block];
         var sum = 0.0;
         if (kind == NeuronKind.Head)
         {
-            foreach (var name in new[] { ParameterNames.Query(block), ParameterNames.Key(block), ParameterNames.Value(block) })
+            for (var k = 0; k < 3; k++)
             {
-                var q = weights[name];
+                var q = weights.Slice(matrices[k]);
                 var s = 0.0;
                 for (var r = 0; r < d; r++)
                     for (var c = 0; c < e; c++) s += Math.Abs(q[(slot * d + r) * e + c]) * _attentionLength[r * w + place * e + c];
                 sum += s / q.Length;
             }
-            var o = weights[ParameterNames.Output(block)];
+            var o = weights.Slice(matrices[3]);
             var so = 0.0;
             for (var c = 0; c < e; c++)
                 for (var r = 0; r < d; r++) so += Math.Abs(o[(slot * e + c) * d + r]) * _attentionLength[r * w + place * e + c];
             return sum + so / o.Length;
         }
-        var wIn = weights[ParameterNames.MlpIn(block)];
-        var wOut = weights[ParameterNames.MlpOut(block)];
+        var wIn = weights.Slice(matrices[4]);
+        var wOut = weights.Slice(matrices[5]);
         double sIn = 0, sOut = 0;
         for (var r = 0; r < d; r++)
         {
@@ -106,19 +112,20 @@ public sealed class LocalityCost
     /// <summary>Σ|w| over the unit's connections: how BIMT ranks the candidates of a round of swaps.</summary>
     public double Weight(ParameterSet weights, int block, NeuronKind kind, int slot)
     {
+        var matrices = _matrices[block];
         var sum = 0.0;
         if (kind == NeuronKind.Head)
         {
-            foreach (var name in new[] { ParameterNames.Query(block), ParameterNames.Key(block), ParameterNames.Value(block), ParameterNames.Output(block) })
+            for (var k = 0; k < 4; k++)
             {
-                var slab = weights[name].Length / _config.NHeads;
-                foreach (var v in weights[name].Slice(slot * slab, slab)) sum += Math.Abs(v);
+                var slab = matrices[k].Shape.Size / _config.NHeads;
+                foreach (var v in weights.Slice(matrices[k]).Slice(slot * slab, slab)) sum += Math.Abs(v);
             }
             return sum;
         }
         int d = _config.DModel, m = _config.DMlp;
-        var wIn = weights[ParameterNames.MlpIn(block)];
-        var wOut = weights[ParameterNames.MlpOut(block)];
+        var wIn = weights.Slice(matrices[4]);
+        var wOut = weights.Slice(matrices[5]);
         for (var r = 0; r < d; r++) sum += Math.Abs(wIn[r * m + slot]);
         foreach (var v in wOut.Slice(slot * d, d)) sum += Math.Abs(v);
         return sum;
