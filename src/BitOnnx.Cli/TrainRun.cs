@@ -24,7 +24,10 @@ public static class TrainRun
         var name = label ?? $"{config.Preset} {config.Quantization.ToString().ToLowerInvariant()}{scope} P={config.P}";
         var result = new ConsoleObserver().Train(name, options.Epochs, (progress, cancel) => trainer.Run(resume, progress, cancel));
         if (!result.Interrupted)
-            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(outputFolder))}[/] (model.safetensors, metrics.csv, config.json, split.json, stop.json).");
+        {
+            var swaps = options.Bimt is null ? "" : ", bimt-swaps.csv";
+            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(outputFolder))}[/] (model.safetensors, metrics.csv, config.json, split.json, stop.json{swaps}).");
+        }
         return result;
     }
 }

@@ -94,7 +94,7 @@ public sealed class ExportPredictVerifyTests
         var r = CliProcess.Run("export", corrupt, "-o", onnx);
         Assert.AreNotEqual(0, r.ExitCode);
         var probes = CliProcess.Run("export", Checkpoint, "-o", onnx, "--probes", "hook_nothing");
-        StringAssert.Contains(probes.Error, "Valid probes:");
+        StringAssert.Contains(probes.Error, "Valid for --probes:");
         Assert.AreEqual(0, Directory.GetFiles(folder, "*.onnx*").Length, "no partial .onnx");
     }
 

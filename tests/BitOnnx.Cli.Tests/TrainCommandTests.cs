@@ -1,5 +1,6 @@
 using BitOnnx.Core.Training;
 using BitOnnx.Pipelines.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Cli.Tests;
 
@@ -26,6 +27,10 @@ public sealed class TrainCommandTests
     [DataRow("--epochs", "0", "--epochs '0' is out of range; the number of epochs is a whole number, 1 or more.")]
     [DataRow("--n-layers", "0", "--n-layers '0' is out of range")]
     [DataRow("--quant-scope", "all", "quant_scope all quantizes the embedding and unembedding, so it needs binary or ternary weights")]
+    [DataRow("--bimt", "0", "--bimt '0' is out of range; BIMT's λ is a positive number, such as 0.1.")]
+    [DataRow("--bimt", "-1", "--bimt '-1' is out of range; BIMT's λ is a positive number, such as 0.1.")]
+    [DataRow("--bimt", "abc", "--bimt 'abc' is not a number; BIMT's λ is a positive number, such as 0.1.")]
+    [DataRow("--bimt", "NaN", "--bimt 'NaN' is not a number; BIMT's λ is a positive number, such as 0.1.")]
     public void InvalidSettingsFailWithOneClearLine(string option, string value, string message)
     {
         var run = CliProcess.TempFolder();
@@ -66,34 +71,7 @@ public sealed class TrainCommandTests
     /// <summary>Each option of the table with a bad value for it: a flag's "value" is a stray word after it.</summary>
     public static IEnumerable<object[]> BadValueOfEachOption()
     {
-        var bad = new Dictionary<string, string>
-        {
-            ["--preset"] = "gpt2",
-            ["--quant"] = "quaternary",
-            ["--binary-scale"] = "absmax",
-            ["--quant-scope"] = "everything",
-            ["--p"] = "abc",
-            ["--d-model"] = "0",
-            ["--n-heads"] = "-2",
-            ["--d-head"] = "1.5",
-            ["--d-mlp"] = "many",
-            ["--n-layers"] = "0",
-            ["--epochs"] = "99999999999",
-            ["--seed"] = "-1",
-            ["--train-fraction"] = "1",
-            ["--lr"] = "0",
-            ["--weight-decay"] = "-0.5",
-            ["--warmup"] = "-1",
-            ["--log-every"] = "0",
-            ["--checkpoint-every"] = "-10",
-            ["--threads"] = "0",
-            ["--stop-at-acc"] = "1.5",
-            ["--grokfast"] = "0.98",
-            ["--out"] = "",
-            ["--resume"] = "yes",
-            ["--force"] = "please",
-            ["--backend"] = "cuda",
-        };
+        var bad = TrainOptionBadValues.All;
         CollectionAssert.AreEquivalent(TrainArguments.Options.Select(o => o.Name).ToList(), bad.Keys.ToList(), "a bad value for every option");
         return TrainArguments.Options.Select(o => new object[] { o.Name, bad[o.Name], o.Allowed });
     }
@@ -152,6 +130,30 @@ public sealed class TrainCommandTests
         var config = File.ReadAllText(Path.Combine(run, "config.json"));
         StringAssert.Contains(config, "\"grokfast_alpha\": 0.98");
         StringAssert.Contains(config, "\"grokfast_lambda\": 2");
+    }
+
+    /// <summary>A BIMT run writes its λ, its swaps and its layout; a swap round every 200 epochs.</summary>
+    [TestMethod]
+    public void BimtIsRecordedInTheRunFolder()
+    {
+        var run = CliProcess.TempFolder();
+        var r = CliProcess.Run(["train", .. Tiny, "--epochs", "400", "--bimt", "0.1", "--out", run]);
+        Assert.AreEqual(0, r.ExitCode, r.Error);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(run, "config.json")), "\"bimt_lambda\": 0.1");
+        var swaps = new RunFolder(run).ReadSwaps();
+        Assert.IsTrue(swaps.Count > 0 && swaps.All(s => s.Epoch is 200 or 400), string.Join("; ", swaps));
+        StringAssert.Contains(r.Out, "bimt-swaps.csv");
+    }
+
+    /// <summary>TorchSharp does not implement BIMT: the library refuses (one line), nothing is written.</summary>
+    [TestMethod]
+    public void BimtOnTorchSharpFailsWithOneClearLine()
+    {
+        var run = CliProcess.TempFolder();
+        var r = CliProcess.Run(["train", .. Tiny, "--epochs", "3", "--bimt", "0.1", "--backend", "torchsharp", "--out", run]);
+        Assert.AreNotEqual(0, r.ExitCode);
+        Assert.AreEqual("error: The torchsharp backend does not implement --bimt (brain-inspired modular training); train with --backend engine, or without --bimt.", r.Error.Trim());
+        Assert.IsFalse(Directory.Exists(run), "nothing written");
     }
 
     [TestMethod]

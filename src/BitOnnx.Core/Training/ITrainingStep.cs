@@ -10,7 +10,11 @@ public readonly record struct Evaluation(double Loss, double Accuracy);
 /// <param name="Parameters">The latent weights to start from; the backend copies them.</param>
 /// <param name="Optimizer">The optimizer state to continue from, or null for a fresh optimizer.</param>
 public sealed record TrainingSetup(TransformerConfig Config, TrainingOptions Options, ModularAdditionData Data,
-    ParameterSet Parameters, OptimizerState? Optimizer);
+    ParameterSet Parameters, OptimizerState? Optimizer)
+{
+    /// <summary>With BIMT, where its swaps have put each head and neuron so far (null: none moved yet).</summary>
+    public NeuronLayout? Layout { get; init; }
+}
 
 /// <summary>
 /// One backend's full-batch epoch (quantize, forward, backward, straight-through estimator, AdamW) and its test
@@ -32,11 +36,34 @@ public interface ITrainingStep : IDisposable
     OptimizerState ReadOptimizer();
 }
 
+/// <summary>
+/// A step that trains with BIMT (<see cref="TrainingOptions.Bimt"/>): the locality cost's gradient in every step, and
+/// a round of swaps when <see cref="Trainer"/> asks for one. Swaps move places, never weights: the step's weights and
+/// optimizer state stay in their slots, and <see cref="Layout"/> says where each unit now sits.
+/// </summary>
+public interface IBimtTrainingStep : ITrainingStep
+{
+    /// <summary>A copy of where each head and MLP neuron sits now.</summary>
+    NeuronLayout Layout { get; }
+
+    /// <summary>The locality cost (without λ) of the current weights at their current places.</summary>
+    double LocalityCost();
+
+    /// <summary>One round of swaps (docs/bimt.md), recorded as done after <paramref name="epoch"/>; returns them in order.</summary>
+    IReadOnlyList<NeuronSwap> Relocate(int epoch);
+}
+
 /// <summary>A way to train (the managed engine, TorchSharp): makes a step for a setup.</summary>
 public interface ITrainingBackend
 {
     /// <summary>The name a user picks it by (<c>--backend</c>).</summary>
     string Name { get; }
+
+    /// <summary>
+    /// Whether its steps are <see cref="IBimtTrainingStep"/>s; <see cref="Trainer"/> refuses --bimt on a backend that
+    /// does not say so, before it writes a file.
+    /// </summary>
+    bool TrainsBimt => false;
 
     ITrainingStep Create(TrainingSetup setup);
 }

@@ -10,7 +10,7 @@ namespace BitOnnx.Core.Training;
 /// <summary>
 /// The files of one training run: config.json (model and training settings, flat), split.json, metrics.csv,
 /// model.safetensors (the latest weights), resume.safetensors (weights and optimizer state), stop.json (why it stopped,
-/// once it has) and checkpoints/epoch-NNNNNN.safetensors.
+/// once it has), checkpoints/epoch-NNNNNN.safetensors and, when it trains with BIMT, bimt-swaps.csv.
 /// </summary>
 public sealed class RunFolder(string path)
 {
@@ -21,6 +21,7 @@ public sealed class RunFolder(string path)
     public string ModelFile => System.IO.Path.Combine(Path, "model.safetensors");
     public string ResumeFile => System.IO.Path.Combine(Path, "resume.safetensors");
     public string StopFile => System.IO.Path.Combine(Path, "stop.json");
+    public string SwapsFile => System.IO.Path.Combine(Path, "bimt-swaps.csv");
     public string CheckpointDirectory => System.IO.Path.Combine(Path, "checkpoints");
 
     public string CheckpointFile(int epoch) =>
@@ -67,7 +68,7 @@ public sealed class RunFolder(string path)
         var epoch = StateEpoch() ?? 0;
         foreach (var (_, file) in Checkpoints()) File.Delete(file);
         // config.json last: a deletion cut short still leaves a folder that says it holds a run.
-        foreach (var file in new[] { StopFile, ResumeFile, ModelFile, MetricsFile, SplitFile, ConfigFile })
+        foreach (var file in new[] { SwapsFile, StopFile, ResumeFile, ModelFile, MetricsFile, SplitFile, ConfigFile })
         {
             if (File.Exists(file)) File.Delete(file);
         }
@@ -96,6 +97,7 @@ public sealed class RunFolder(string path)
         flat["stop_at_acc"] = options.StopAtAccuracy;
         flat["grokfast_alpha"] = options.Grokfast?.Alpha;
         flat["grokfast_lambda"] = options.Grokfast?.Lambda;
+        flat["bimt_lambda"] = options.Bimt?.Lambda;
         return flat.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
@@ -145,6 +147,16 @@ public sealed class RunFolder(string path)
         AtomicFile.WriteText(MetricsFile, MetricsRow.Header + "\n" + string.Concat(rows.Select(r => r.ToCsv() + "\n")));
 
     public void AppendMetrics(MetricsRow row) => File.AppendAllText(MetricsFile, row.ToCsv() + "\n");
+
+    /// <summary>The rows of bimt-swaps.csv (none when it is absent), header and values checked.</summary>
+    public IReadOnlyList<NeuronSwap> ReadSwaps() =>
+        File.Exists(SwapsFile) ? NeuronSwap.ParseFile(File.ReadAllText(SwapsFile), SwapsFile) : [];
+
+    /// <summary>Rewrites bimt-swaps.csv with exactly these rows (used when a BIMT run starts or resumes).</summary>
+    public void WriteSwaps(IEnumerable<NeuronSwap> rows) =>
+        AtomicFile.WriteText(SwapsFile, NeuronSwap.Header + "\n" + string.Concat(rows.Select(r => r.ToCsv() + "\n")));
+
+    public void AppendSwaps(IEnumerable<NeuronSwap> rows) => File.AppendAllText(SwapsFile, string.Concat(rows.Select(r => r.ToCsv() + "\n")));
 }
 
 /// <summary>A new run was asked to start in a folder that already holds one; the message says how to go on.</summary>

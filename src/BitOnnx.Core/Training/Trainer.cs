@@ -30,6 +30,8 @@ public sealed class Trainer
     private const string SecondMomentPrefix = "optimizer.exp_avg_sq.";
     private const string GradientAveragePrefix = "grokfast.grads_ema.";
     private const string GrokfastKey = "grokfast";
+    private const string BimtKey = "bimt";
+    private const string LayoutKey = "bimt_layout";
 
     private readonly TransformerConfig _config;
     private readonly TrainingOptions _options;
@@ -42,6 +44,8 @@ public sealed class Trainer
         _options = options.Validated();
         _run = run;
         _backend = backend;
+        if (_options.Bimt is not null && !backend.TrainsBimt)
+            throw new ConfigException($"The {backend.Name} backend does not implement --bimt (brain-inspired modular training); train with --backend engine, or without --bimt.");
     }
 
     /// <summary>
@@ -62,19 +66,23 @@ public sealed class Trainer
         _run.ClearStop();
         var data = setup.Data;
         using var step = _backend.Create(setup);
+        var bimt = _options.Bimt is null ? null
+            : step as IBimtTrainingStep ?? throw new InvalidOperationException($"The {_backend.Name} backend says it trains with BIMT, but its step does not.");
         var epoch = startEpoch;
         if (ReachedAccuracy(metrics, epoch) is { } reached)
-            return Finish(step.ReadParameters(), data, epoch, metrics, reached);
+            return Finish(LaidOut(bimt, step.ReadParameters()), data, epoch, metrics, reached);
         while (epoch < _options.Epochs)
         {
             if (cancel.IsCancellationRequested)
-                return Finish(SaveState(step, data, epoch), data, epoch, metrics, StopReason.Interrupted);
+                return Finish(SaveState(step, bimt, data, epoch), data, epoch, metrics, StopReason.Interrupted);
             var trainLoss = step.Run();
             if (!double.IsFinite(trainLoss))
                 throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
                     $"Training diverged at epoch {epoch + 1}: the train loss is {trainLoss}. The run folder keeps the state of epoch {metrics.LastOrDefault()?.Epoch ?? 0}; try a smaller learning rate or weight decay."));
             epoch++;
             if (epoch == startEpoch + 1) RequireGrokfastSupport(step);
+            // The authors swap after every 200th step; a swap moves places only, so what follows sees the same weights.
+            if (bimt is not null && epoch % BimtSettings.SwapEvery == 0) _run.AppendSwaps(bimt.Relocate(epoch));
 
             ParameterSet? saved = null;
             if (epoch % _options.LogEvery == 0 || epoch == _options.Epochs || epoch == 1)
@@ -83,15 +91,15 @@ public sealed class Trainer
                 var row = new MetricsRow(epoch, trainLoss, testResult.Loss, testResult.Accuracy);
                 metrics.Add(row);
                 _run.AppendMetrics(row);
-                saved = SaveState(step, data, epoch);
+                saved = SaveState(step, bimt, data, epoch);
             }
             if (_options.CheckpointEvery > 0 && epoch % _options.CheckpointEvery == 0)
-                ModelCheckpoint.Save(_run.CheckpointFile(epoch), _config, step.ReadParameters(), Facts(data, epoch));
+                ModelCheckpoint.Save(_run.CheckpointFile(epoch), _config, LaidOut(bimt, step.ReadParameters()), Facts(data, epoch));
             progress?.Report(new TrainingProgress(epoch, _options.Epochs, trainLoss, metrics.LastOrDefault()));
             if (saved is not null && ReachedAccuracy(metrics, epoch) is { } stop)
                 return Finish(saved, data, epoch, metrics, stop);
         }
-        return Finish(SaveState(step, data, epoch), data, epoch, metrics, StopReason.EpochsDone);
+        return Finish(SaveState(step, bimt, data, epoch), data, epoch, metrics, StopReason.EpochsDone);
     }
 
     /// <summary>A backend that does not keep Grokfast's average would train without the filter and say nothing: refuse it.</summary>
@@ -125,6 +133,8 @@ public sealed class Trainer
         if (Directory.Exists(_run.CheckpointDirectory))
             foreach (var (_, file) in _run.Checkpoints()) File.Delete(file);
         if (File.Exists(_run.ResumeFile)) File.Delete(_run.ResumeFile);
+        if (_options.Bimt is not null) _run.WriteSwaps([]);
+        else if (File.Exists(_run.SwapsFile)) File.Delete(_run.SwapsFile);
         return (new TrainingSetup(_config, _options, data, parameters, null), 0, []);
     }
 
@@ -147,13 +157,25 @@ public sealed class Trainer
             Moment(loaded, SecondMomentPrefix + info.Name, info).CopyTo(optimizer.SecondMoment.Slice(info));
         }
         optimizer = optimizer with { GradientAverage = LoadGradientAverage(loaded) };
+        var layout = LoadLayout(loaded);
+        var parameters = loaded.Parameters;
+        if (layout is not null)
+        {
+            // The files hold everything laid out by place; the step trains in slots (NeuronLayout).
+            parameters = layout.Restore(parameters);
+            optimizer = new OptimizerState(optimizer.Step, layout.Restore(optimizer.FirstMoment), layout.Restore(optimizer.SecondMoment))
+            {
+                GradientAverage = optimizer.GradientAverage is { } average ? layout.Restore(average) : null,
+            };
+        }
         var epoch = (int)loaded.Facts.Epoch;
         if (epoch > _options.Epochs)
             throw new ConfigException($"The run in '{_run.Path}' is already at epoch {epoch}, past --epochs {_options.Epochs}.");
         var metrics = _run.ReadMetrics().Where(r => r.Epoch <= epoch).ToList();
         _run.WriteMetrics(metrics);
+        if (layout is not null) _run.WriteSwaps(_run.ReadSwaps().Where(s => s.Epoch <= epoch).ToList());
         _run.WriteSettings(_config, _options);
-        return (new TrainingSetup(_config, _options, loaded.Split(), loaded.Parameters, optimizer), epoch, metrics);
+        return (new TrainingSetup(_config, _options, loaded.Split(), parameters, optimizer) { Layout = layout }, epoch, metrics);
     }
 
     /// <summary>
@@ -175,6 +197,27 @@ public sealed class Trainer
         return average;
     }
 
+    /// <summary>
+    /// With --bimt, the layout the resume state's tensors are laid out in; null without. Like Grokfast's average, BIMT
+    /// is part of the run's state: a run resumes only with the --bimt it was trained with.
+    /// </summary>
+    private NeuronLayout? LoadLayout(ModelCheckpoint.Loaded loaded)
+    {
+        var saved = loaded.Metadata.TryGetValue(BimtKey, out var text) ? text : null;
+        var asked = _options.Bimt?.ToString();
+        if (saved != asked)
+            throw new ConfigException(saved is null
+                ? $"The run in '{_run.Path}' was trained without --bimt; resume it without --bimt."
+                : $"The run in '{_run.Path}' was trained with --bimt {saved}; resume it with the same --bimt.");
+        if (saved is null) return null;
+        return loaded.Metadata.TryGetValue(LayoutKey, out var json)
+            ? NeuronLayout.Parse(json, _config, loaded.Path)
+            : throw new CheckpointException(loaded.Path, $"The resume state '{loaded.Path}' lacks its BIMT layout ('{LayoutKey}'); start the run again without --resume.");
+    }
+
+    /// <summary>Weights (or any set in their layout) as the files hold them: laid out by place when training with BIMT.</summary>
+    private static ParameterSet LaidOut(IBimtTrainingStep? bimt, ParameterSet slots) => bimt is null ? slots : bimt.Layout.Apply(slots);
+
     private static float[] Moment(ModelCheckpoint.Loaded loaded, string name, ParameterInfo info) =>
         loaded.Tensors.TryGetValue(name, out var t) && t.Shape.Equals(info.Shape)
             ? t.Data
@@ -184,23 +227,35 @@ public sealed class Trainer
         new(_options.Seed, epoch, _options.TrainFraction, data.TrainRows);
 
     /// <summary>
-    /// Writes the resume state first, then model.safetensors: each file is whole on its own (temp + rename).
+    /// Writes the resume state first, then model.safetensors: each file is whole on its own (temp + rename). With BIMT
+    /// both hold the weights laid out by place, the resume state its optimizer tensors likewise and the layout.
     /// Returns the weights it saved.
     /// </summary>
-    private ParameterSet SaveState(ITrainingStep step, ModularAdditionData data, int epoch)
+    private ParameterSet SaveState(ITrainingStep step, IBimtTrainingStep? bimt, ModularAdditionData data, int epoch)
     {
-        var parameters = step.ReadParameters();
+        var layout = bimt?.Layout;
+        ParameterSet Laid(ParameterSet slots) => layout is null ? slots : layout.Apply(slots);
+        var parameters = Laid(step.ReadParameters());
         var optimizer = step.ReadOptimizer();
+        var (first, second) = (Laid(optimizer.FirstMoment), Laid(optimizer.SecondMoment));
         var facts = Facts(data, epoch);
         var moments = parameters.Entries.SelectMany(e => new[]
         {
-            new NamedTensor(FirstMomentPrefix + e.Name, e.Shape, optimizer.FirstMoment.Slice(e).ToArray()),
-            new NamedTensor(SecondMomentPrefix + e.Name, e.Shape, optimizer.SecondMoment.Slice(e).ToArray()),
+            new NamedTensor(FirstMomentPrefix + e.Name, e.Shape, first.Slice(e).ToArray()),
+            new NamedTensor(SecondMomentPrefix + e.Name, e.Shape, second.Slice(e).ToArray()),
         });
-        if (optimizer.GradientAverage is { } average)
+        if (optimizer.GradientAverage is { } slotAverage)
+        {
+            var average = Laid(slotAverage);
             moments = moments.Concat(parameters.Entries.Select(e => new NamedTensor(GradientAveragePrefix + e.Name, e.Shape, average.Slice(e).ToArray())));
+        }
         var metadata = new Dictionary<string, string> { [StepKey] = optimizer.Step.ToString(CultureInfo.InvariantCulture) };
         if (_options.Grokfast is { } grokfast) metadata[GrokfastKey] = grokfast.ToString();
+        if (_options.Bimt is { } settings)
+        {
+            metadata[BimtKey] = settings.ToString();
+            metadata[LayoutKey] = layout!.ToJson();
+        }
         ModelCheckpoint.Save(_run.ResumeFile, _config, parameters, facts, moments, metadata);
         ModelCheckpoint.Save(_run.ModelFile, _config, parameters, facts);
         return parameters;

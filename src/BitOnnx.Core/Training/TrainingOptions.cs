@@ -21,6 +21,8 @@ public sealed record TrainingOptions
     public double? StopAtAccuracy { get; init; }
     /// <summary>Grokfast's gradient filter before each AdamW step (null = off, the recipe).</summary>
     public GrokfastSettings? Grokfast { get; init; }
+    /// <summary>Brain-inspired modular training: the locality cost and neuron swaps (null = off, the recipe).</summary>
+    public BimtSettings? Bimt { get; init; }
 
     public IReadOnlyList<string> Problems()
     {
@@ -32,6 +34,7 @@ public sealed record TrainingOptions
         if (Threads <= 0) problems.Add($"threads must be positive (got {Threads}).");
         if (StopAtAccuracy is { } stop && !(stop > 0 && stop <= 1)) problems.Add($"stop-at-acc must be in (0, 1], a fraction such as 0.99 (got {stop}).");
         if (Grokfast is not null) problems.AddRange(Grokfast.Problems());
+        if (Bimt is not null) problems.AddRange(Bimt.Problems());
         var o = Optimizer;
         if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate)) problems.Add($"learning rate must be positive and finite (got {o.LearningRate}).");
         if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) problems.Add($"weight decay must be non-negative and finite (got {o.WeightDecay}).");

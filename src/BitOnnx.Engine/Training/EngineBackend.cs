@@ -9,5 +9,7 @@ public sealed class EngineBackend : ITrainingBackend
 
     public string Name => "engine";
 
+    public bool TrainsBimt => true;
+
     public ITrainingStep Create(TrainingSetup setup) => new TrainingStep(setup);
 }

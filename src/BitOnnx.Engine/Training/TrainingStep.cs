@@ -6,11 +6,12 @@ using BitOnnx.Engine.Model;
 namespace BitOnnx.Engine.Training;
 
 /// <summary>
-/// The engine's full-batch epoch (quantize, forward, backward, STE, Grokfast when asked, AdamW) and the test evaluation, with every buffer
-/// allocated once. The trainer loops over it; benchmarks time it.
+/// The engine's full-batch epoch (quantize, forward, backward, STE, BIMT's locality cost and Grokfast when asked, AdamW)
+/// and the test evaluation, with every buffer allocated once. The trainer loops over it; benchmarks time it.
 /// </summary>
-public sealed class TrainingStep : ITrainingStep
+public sealed class TrainingStep : IBimtTrainingStep
 {
+    private readonly TransformerConfig _config;
     private readonly ParameterSet _parameters;
     private readonly AdamW _optimizer;
     private readonly int _threads;
@@ -20,12 +21,15 @@ public sealed class TrainingStep : ITrainingStep
     private readonly EffectiveWeights _weightGradient;
     private readonly ParameterSet _latentGradient;
     private readonly GrokfastFilter? _grokfast;
+    private readonly BimtTraining? _bimt;
 
     /// <summary>Trains <paramref name="parameters"/> in place with <paramref name="optimizer"/>.</summary>
     public TrainingStep(TransformerConfig config, ParameterSet parameters, AdamW optimizer, ModularAdditionData data, int threads,
-        GrokfastFilter? grokfast = null)
+        GrokfastFilter? grokfast = null, BimtTraining? bimt = null)
     {
+        _config = config;
         _grokfast = grokfast;
+        _bimt = bimt;
         _parameters = parameters;
         _optimizer = optimizer;
         _threads = threads;
@@ -42,7 +46,8 @@ public sealed class TrainingStep : ITrainingStep
     public TrainingStep(TrainingSetup setup)
         : this(setup.Config, setup.Parameters.Clone(), AdamW.From(setup.Options.Optimizer, setup.Parameters, setup.Optimizer),
             setup.Data, setup.Options.Threads,
-            setup.Options.Grokfast is { } g ? new GrokfastFilter(g, setup.Optimizer?.GradientAverage) : null)
+            setup.Options.Grokfast is { } g ? new GrokfastFilter(g, setup.Optimizer?.GradientAverage) : null,
+            setup.Options.Bimt is { } b ? new BimtTraining(setup.Config, b, setup.Options.Epochs, setup.Layout) : null)
     {
     }
 
@@ -56,6 +61,8 @@ public sealed class TrainingStep : ITrainingStep
         TransformerBackward.Run(_weights, _train, _weightGradient, _threads);
         Array.Clear(_latentGradient.Data);
         _weightGradient.AccumulateInto(_latentGradient);
+        // The cost is the latent weights' own, so its gradient joins after the straight-through estimator.
+        _bimt?.AddGradient(_parameters, _latentGradient, _optimizer.Step);
         _grokfast?.Apply(_latentGradient);
         _optimizer.Update(_parameters, _latentGradient);
         return loss;
@@ -76,6 +83,15 @@ public sealed class TrainingStep : ITrainingStep
         {
             GradientAverage = _grokfast?.Average?.Clone(),
         };
+
+    /// <summary>Where BIMT's swaps have put each unit (every unit in its own slot when BIMT is off).</summary>
+    public NeuronLayout Layout => _bimt?.Layout.Clone() ?? NeuronLayout.Identity(_config);
+
+    /// <summary>The locality cost of the current weights, also when BIMT is off (at the identity layout), for comparison.</summary>
+    public double LocalityCost() => _bimt?.Cost(_parameters) ?? new LocalityCost(_config).Of(_parameters, Layout);
+
+    public IReadOnlyList<NeuronSwap> Relocate(int epoch) =>
+        _bimt?.Relocate(_parameters, epoch) ?? throw new InvalidOperationException("This step trains without BIMT; it has no swaps to make.");
 
     /// <summary>Nothing native to release; every buffer is managed.</summary>
     public void Dispose()

@@ -35,6 +35,7 @@ public static class TrainCommandLine
             ("--checkpoint-every", Whole(options.CheckpointEvery)),
             ("--stop-at-acc", options.StopAtAccuracy is { } stop ? Real(stop) : null),
             ("--grokfast", options.Grokfast?.ToString()),
+            ("--bimt", options.Bimt?.ToString()),
         }.Where(s => s.Value is not null).Select(s => (s.Option, Value: s.Value!)).ToList();
         var target = (config, options with { Threads = 1 });
         if (Rebuild(settings, outputFolder) != target)

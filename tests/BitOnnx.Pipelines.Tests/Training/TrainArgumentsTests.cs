@@ -2,6 +2,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Training;
 using BitOnnx.Pipelines.Arguments;
 using BitOnnx.Pipelines.Training;
+using BitOnnx.TestSupport;
 
 namespace BitOnnx.Pipelines.Tests.Training;
 
@@ -10,34 +11,7 @@ namespace BitOnnx.Pipelines.Tests.Training;
 public sealed class TrainArgumentsTests
 {
     /// <summary>At least one bad value per option; a new option without one fails <see cref="EveryOptionHasABadValueHere"/>.</summary>
-    public static readonly IReadOnlyDictionary<string, string> BadValues = new Dictionary<string, string>
-    {
-        ["--preset"] = "gpt2",
-        ["--quant"] = "quaternary",
-        ["--binary-scale"] = "absmax",
-        ["--quant-scope"] = "everything",
-        ["--p"] = "abc",
-        ["--d-model"] = "0",
-        ["--n-heads"] = "-2",
-        ["--d-head"] = "1.5",
-        ["--d-mlp"] = "many",
-        ["--n-layers"] = "0",
-        ["--epochs"] = "99999999999",
-        ["--seed"] = "-1",
-        ["--train-fraction"] = "1",
-        ["--lr"] = "0",
-        ["--weight-decay"] = "-0.5",
-        ["--warmup"] = "-1",
-        ["--log-every"] = "0",
-        ["--checkpoint-every"] = "-10",
-        ["--threads"] = "0",
-        ["--stop-at-acc"] = "1.5",
-        ["--grokfast"] = "0.98",
-        ["--out"] = "",
-        ["--resume"] = "yes",
-        ["--force"] = "please",
-        ["--backend"] = "cuda",
-    };
+    private static IReadOnlyDictionary<string, string> BadValues => TrainOptionBadValues.All;
 
     [TestMethod]
     public void EveryOptionHasABadValueHere() =>
@@ -65,6 +39,9 @@ public sealed class TrainArgumentsTests
     [DataRow("--quant quaternary --out x", "--quant 'quaternary' is not a choice; the weights are none, binary or ternary.")]
     [DataRow("--grokfast 0.98 --out x", "--grokfast '0.98' is not two numbers ALPHA,LAMBDA; Grokfast's filter is ALPHA,LAMBDA with ALPHA at least 0 and below 1 and LAMBDA positive, such as 0.98,2.")]
     [DataRow("--grokfast 1.2,2 --out x", "--grokfast '1.2,2' is out of range; Grokfast's filter is ALPHA,LAMBDA with ALPHA at least 0 and below 1 and LAMBDA positive, such as 0.98,2.")]
+    [DataRow("--bimt abc --out x", "--bimt 'abc' is not a number; BIMT's λ is a positive number, such as 0.1.")]
+    [DataRow("--bimt 0 --out x", "--bimt '0' is out of range; BIMT's λ is a positive number, such as 0.1.")]
+    [DataRow("--bimt -0.1 --out x", "--bimt '-0.1' is out of range; BIMT's λ is a positive number, such as 0.1.")]
     [DataRow("--resume yes --out x", "--resume takes no value, but 'yes' follows it; give --resume alone.")]
     [DataRow("--pp 3 --out x", "'--pp' is not an option of bitonnx train; see `bitonnx train --help`. '3' follows no option; write each value after its option, as in --p 31.")]
     [DataRow("--p 7 --p 9 --out x", "--p is given twice; give it once.")]
@@ -95,6 +72,7 @@ public sealed class TrainArgumentsTests
         Assert.AreEqual((1e-3, 1.0, 0.9, 0.98, 1e-8, 0), (o.Optimizer.LearningRate, o.Optimizer.WeightDecay, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Epsilon, o.Optimizer.WarmupSteps));
         Assert.IsNull(o.StopAtAccuracy);
         Assert.IsNull(o.Grokfast);
+        Assert.IsNull(o.Bimt);
         Assert.AreEqual(("engine", "runs/x", false, false), (request.Backend, request.OutputFolder, request.Resume, request.Force));
         Assert.AreEqual(10, TrainArguments.Build("--preset nanda2023 --out x").Options.Optimizer.WarmupSteps, "Nanda et al. warm up over 10 steps");
         Assert.AreEqual(TransformerConfig.Nanda2023, TrainArguments.Build("--preset nanda2023 --out x").Config);
@@ -106,7 +84,7 @@ public sealed class TrainArgumentsTests
     {
         var request = TrainArguments.Build("--preset nanda2023 --quant binary --binary-scale absmean --quant-scope all --p 31 --d-model 64 " +
             "--n-heads 2 --d-head 16 --d-mlp 96 --n-layers 2 --epochs 700 --seed 5 --train-fraction 0.6 --lr 3e-3 --weight-decay 0.5 " +
-            "--warmup 4 --log-every 10 --checkpoint-every 50 --threads 3 --stop-at-acc 0.99 --grokfast 0.9,1 -o runs/y --resume --backend torchsharp");
+            "--warmup 4 --log-every 10 --checkpoint-every 50 --threads 3 --stop-at-acc 0.99 --grokfast 0.9,1 --bimt 0.25 -o runs/y --resume --backend torchsharp");
         var c = request.Config;
         Assert.AreEqual(TransformerConfig.Nanda2023 with
         {
@@ -131,11 +109,21 @@ public sealed class TrainArgumentsTests
             Threads = 3,
             StopAtAccuracy = 0.99,
             Grokfast = new GrokfastSettings(0.9, 1),
+            Bimt = new BimtSettings(0.25),
             Optimizer = new AdamWSettings { LearningRate = 3e-3, WeightDecay = 0.5, WarmupSteps = 4 },
         }, o);
         Assert.AreEqual(("torchsharp", "runs/y", true, false), (request.Backend, request.OutputFolder, request.Resume, request.Force));
         Assert.IsTrue(TrainArguments.Build("--out x --force").Force);
         Assert.AreEqual(32, TrainArguments.Build("--d-model 64 --n-heads 2 --out x").Config.DHead, "without --d-head, d_model / n_heads");
+    }
+
+    /// <summary>A card's command line rebuilds a BIMT run, λ included.</summary>
+    [TestMethod]
+    public void TheShortestCommandLineKeepsBimt()
+    {
+        var request = TrainArguments.Build("--quant ternary --epochs 3000 --bimt 0.01 --out runs/b");
+        var line = TrainCommandLine.For(request.Config, request.Options, "runs/b");
+        Assert.AreEqual("bitonnx train --preset li2024 --quant ternary --epochs 3000 --bimt 0.01 --out runs/b", line);
     }
 
     /// <summary>The table is no stricter than Core: the smallest value each whole-number option allows builds a valid request.</summary>
@@ -144,7 +132,7 @@ public sealed class TrainArgumentsTests
     [DataRow("--p 46000")]
     [DataRow("--d-model 1 --n-heads 1 --d-head 1 --d-mlp 1 --n-layers 1")]
     [DataRow("--epochs 1 --seed 0 --warmup 0 --log-every 1 --checkpoint-every 0 --threads 1")]
-    [DataRow("--train-fraction 0.001 --lr 1e-12 --weight-decay 0 --stop-at-acc 1 --grokfast 0,1e-9")]
+    [DataRow("--train-fraction 0.001 --lr 1e-12 --weight-decay 0 --stop-at-acc 1 --grokfast 0,1e-9 --bimt 1e-300")]
     public void TheTableAcceptsWhatCoreAccepts(string line)
     {
         var request = TrainArguments.Build(line + " --out x");
