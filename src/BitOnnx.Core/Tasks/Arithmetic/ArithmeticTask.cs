@@ -40,6 +40,23 @@ public sealed class ArithmeticTask : IFreshBatchTask
         _ => "mix",
     } + Digits.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The task named "add5", "sub12", "mix6": the operations, then the digits per operand.</summary>
+    public static ArithmeticTask FromName(string name, ArithmeticEnrichment? enrichment = null)
+    {
+        string hint = $"arithmetic tasks are named add, sub or mix followed by the digits per operand (1 to {ArithmeticQuestion.MaxDigits}), as add5";
+        if (string.IsNullOrEmpty(name) || name.Length < 4) throw new ConfigException($"'{name}' is not a task name; {hint}.");
+        var mix = name[..3] switch
+        {
+            "add" => ArithmeticMix.Addition,
+            "sub" => ArithmeticMix.Subtraction,
+            "mix" => ArithmeticMix.Mixed,
+            _ => throw new ConfigException($"'{name}' is not a task name; {hint}."),
+        };
+        if (!int.TryParse(name.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out int digits) || digits < 1 || digits > ArithmeticQuestion.MaxDigits)
+            throw new ConfigException($"'{name}' is not a task name; {hint}.");
+        return new ArithmeticTask(digits, mix, enrichment);
+    }
+
     public TokenVocabulary Vocabulary => ArithmeticTokens.Vocabulary;
     public int OutputVocabularySize => ArithmeticTokens.VocabularySize;
     public int ContextLength => ArithmeticQuestion.ContextLength(Digits);

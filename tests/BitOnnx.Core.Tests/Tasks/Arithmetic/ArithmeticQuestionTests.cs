@@ -88,6 +88,31 @@ public sealed class ArithmeticQuestionTests
     }
 
     [TestMethod]
+    [DataRow("add5", ArithmeticMix.Addition, 5)]
+    [DataRow("sub12", ArithmeticMix.Subtraction, 12)]
+    [DataRow("mix6", ArithmeticMix.Mixed, 6)]
+    public void TasksAreFoundByName(string name, ArithmeticMix mix, int digits)
+    {
+        var task = ArithmeticTask.FromName(name);
+        Assert.AreEqual(mix, task.Mix);
+        Assert.AreEqual(digits, task.Digits);
+        Assert.AreEqual(name, task.Name, "the name round-trips");
+    }
+
+    [TestMethod]
+    [DataRow("add")]
+    [DataRow("add0")]
+    [DataRow("add19")]
+    [DataRow("mul5")]
+    [DataRow("add+5")]
+    [DataRow("")]
+    public void BadTaskNamesAreOneSentence(string name)
+    {
+        var e = Assert.ThrowsExactly<BitOnnx.Core.Model.ConfigException>(() => ArithmeticTask.FromName(name));
+        StringAssert.Contains(e.Message, "as add5");
+    }
+
+    [TestMethod]
     public void BadSettingsAreConfigErrors()
     {
         Assert.ThrowsExactly<BitOnnx.Core.Model.ConfigException>(() => new ArithmeticTask(0, ArithmeticMix.Addition));

@@ -64,6 +64,20 @@ public sealed class QuantaTests
     public void SubtractionClassesOfHandWorkedQuestions(string text, string expected) =>
         Assert.AreEqual(expected, SubtractionQuanta.CascadeClassName(Q(text)), text);
 
+    [TestMethod]
+    public void EveryDrawnQuestionFallsInAListedClass()
+    {
+        var task = new ArithmeticTask(5, ArithmeticMix.Mixed);
+        var listed = ArithmeticQuanta.ClassNames(ArithmeticMix.Mixed);
+        Assert.AreEqual(6 + 5 + 4, listed.Count, "S0–S5, M0–M4, N1–N4");
+        var seen = new HashSet<string>();
+        for (long step = 0; step < 100; step++)
+            foreach (var q in task.Generate(8, step, 64).Questions) seen.Add(ArithmeticQuanta.ClassName(q));
+        Assert.IsTrue(seen.IsSubsetOf(listed), string.Join(",", seen.Except(listed)));
+        Assert.IsTrue(seen.Count >= 10, $"enriched batches reach most classes: {string.Join(",", seen.Order())}");
+        CollectionAssert.AreEqual(new[] { "S0", "S1", "S2", "S3", "S4", "S5" }, ArithmeticQuanta.ClassNames(ArithmeticMix.Addition).ToArray());
+    }
+
     /// <summary>
     /// The tags carry the algorithm: each answer digit is its base add plus the carry its tags say it receives
     /// (UC1 or US9), for 20,000 random questions with cascades made common.
