@@ -48,7 +48,7 @@ public sealed class HookCase
     public HookedModel Model { get; }
 
     public Dictionary<string, double[]> Reference(IReadOnlyDictionary<string, ReferenceEdit>? edits = null, int[]? tokens = null) =>
-        ReferenceHookedTransformer.Run(Config, Effective, Weights, tokens ?? Tokens, edits);
+        ReferenceHookedTransformer.Run(Config, Weights, tokens ?? Tokens, edits);
 
     /// <summary>The reference with the same writes as the engine: each write's mask and values in double.</summary>
     public Dictionary<string, double[]> Reference(IEnumerable<HookWrite> writes) =>

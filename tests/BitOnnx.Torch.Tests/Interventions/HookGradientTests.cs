@@ -1,6 +1,7 @@
 using BitOnnx.Core.Data;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
+using BitOnnx.TestSupport;
 using BitOnnx.Torch.Interventions;
 
 namespace BitOnnx.Torch.Tests.Interventions;

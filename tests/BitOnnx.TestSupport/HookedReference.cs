@@ -1,16 +1,17 @@
 using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
 
-namespace BitOnnx.Torch.Tests.Interventions;
+namespace BitOnnx.TestSupport;
 
 /// <summary>
 /// An independent double-precision forward pass written straight from docs/recipe.md, one sequence at a time, every
 /// position of every block, with a hook point at every TransformerLens hook: each activation, one row in the layout
 /// HookNames.For gives it ([pos, d_model], [pos, head, d_head], [head, dest, src], [pos, d_mlp], [P] for the logits), is
 /// handed to a callback that may change it in place before the pass reads it. It takes the weights the forward pass
-/// uses (already quantized), so a write or a finite difference at a hook is exactly that and nothing else.
+/// uses (already quantized), so a write or a finite difference at a hook is exactly that and nothing else. It shares
+/// nothing with the engine or TorchSharp: the engine's, TorchSharp's and the interventions' tests all hold to it.
 /// </summary>
-internal sealed class HookedReference
+public sealed class HookedReference
 {
     /// <summary>Sees (and may change) one row of <paramref name="hook"/> before the rest of the pass reads it.</summary>
     public delegate void HookPoint(string hook, double[] row);
@@ -20,9 +21,15 @@ internal sealed class HookedReference
 
     /// <param name="effective">The weights as the forward pass multiplies by them, in TransformerLens layout.</param>
     public HookedReference(TransformerConfig c, ParameterSet effective)
+        : this(c, effective.Entries.ToDictionary(e => e.Name, e => Array.ConvertAll(effective.Slice(e).ToArray(), v => (double)v)))
+    {
+    }
+
+    /// <param name="weights">The same, by parameter name, in double.</param>
+    public HookedReference(TransformerConfig c, Dictionary<string, double[]> weights)
     {
         _c = c;
-        _w = effective.Entries.ToDictionary(e => e.Name, e => Array.ConvertAll(effective.Slice(e).ToArray(), v => (double)v));
+        _w = weights;
     }
 
     /// <summary>
