@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Xml.Linq;
 using BitOnnx.Core.Circuits;
 using BitOnnx.Onnx;
 
@@ -74,6 +75,24 @@ public sealed class CircuitCommandTests
     }
 
     [TestMethod]
+    public void SvgDrawsTheFirstTausCircuitEdgeForEdge()
+    {
+        var json = Json();
+        var svg = Path.Combine(CliProcess.TempFolder(), "diagram", "circuit.svg");
+        var r = CliProcess.Run("circuit", Models.Value.Model, "--tau", "0.01,0.1", "--json", json, "--svg", svg);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        StringAssert.Contains(r.Out, "circuit.svg");
+        var (_, report) = CircuitJson.Read(json);
+        var kept = report.Circuits[0].Edges.Select(e => $"{e.Sender} -> {e.Receiver}").ToList();
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var paths = XDocument.Load(svg).Descendants(ns + "path").ToList();
+        CollectionAssert.AreEquivalent(kept, paths.Where(p => (string?)p.Attribute("class") == "edge kept").Select(p => (string)p.Attribute("data-edge")!).ToList());
+        Assert.AreEqual(Edges - kept.Count, paths.Count(p => (string?)p.Attribute("class") == "edge dropped"));
+        // 3 embeddings, 2 heads with their 6 inputs, the MLP and the logits.
+        Assert.AreEqual(13, XDocument.Load(svg).Descendants(ns + "g").Count(g => (string?)g.Attribute("class") == "node"));
+    }
+
+    [TestMethod]
     [DataRow("eap", "loss", "resample")]
     [DataRow("eap-ig", "kl", "mean")]
     [DataRow("acdc", "loss", "mean")]
@@ -101,6 +120,7 @@ public sealed class CircuitCommandTests
     [DataRow("bare", 1, "carries no bitonnx config")]
     [DataRow("missing", 1, "does not exist")]
     [DataRow("steps", 1, "--steps 0")]
+    [DataRow("svg", 1, "Cannot write the diagram")]
     public void BadInputIsOneErrorLineAndNoJson(string bad, int exit, string message)
     {
         var json = Json();
@@ -113,7 +133,8 @@ public sealed class CircuitCommandTests
             "eap-kl" => ["circuit", model, "--method", "eap", "--metric", "kl"],
             "bare" => ["circuit", bare],
             "missing" => ["circuit", Path.Combine(CliProcess.TempFolder(), "none.onnx")],
-            _ => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
+            "steps" => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
+            _ => ["circuit", model, "--svg", Directory.CreateDirectory(CliProcess.TempFolder()).FullName],
         };
         var r = CliProcess.Run([.. args, "--json", json]);
         Assert.AreEqual(exit, r.ExitCode, r.Out + r.Error);
