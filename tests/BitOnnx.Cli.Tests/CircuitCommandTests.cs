@@ -93,6 +93,32 @@ public sealed class CircuitCommandTests
     }
 
     [TestMethod]
+    public void AnalyzeShowsTheCircuitItIsGivenAndRefusesAMissingOne()
+    {
+        var json = Json();
+        var found = CliProcess.Run("circuit", Models.Value.Model, "--json", json);
+        Assert.AreEqual(0, found.ExitCode, found.Out + found.Error);
+        var (_, report) = CircuitJson.Read(json);
+        var folder = Path.Combine(CliProcess.TempFolder(), "report");
+        var r = CliProcess.Run("analyze", Models.Value.Model, "--circuit", json, "--no-gradients", "-o", folder);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var section = summary.RootElement.GetProperty("models")[0].GetProperty("sections").GetProperty("circuit");
+        Assert.AreEqual(report.Circuits[0].EdgesKept, section.GetProperty("edges_kept").GetInt32());
+        Assert.AreEqual(Edges, section.GetProperty("edges_total").GetInt32());
+        var csv = File.ReadAllLines(Path.Combine(folder, "data", "model.onnx", "circuit_edges.csv"));
+        CollectionAssert.AreEqual(report.Circuits[0].Edges.Select(e => $"{e.Sender},{e.Receiver}").ToArray(),
+            csv.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))).ToArray());
+
+        var missing = Path.Combine(CliProcess.TempFolder(), "none.json");
+        var bad = CliProcess.Run("analyze", Models.Value.Model, "--circuit", missing, "-o", Path.Combine(CliProcess.TempFolder(), "report"));
+        Assert.AreEqual(1, bad.ExitCode, bad.Out + bad.Error);
+        var errors = bad.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(1, errors.Length, bad.Error);
+        StringAssert.StartsWith(errors[0], $"error: Circuit file '{missing}' does not exist");
+    }
+
+    [TestMethod]
     [DataRow("eap", "loss", "resample")]
     [DataRow("eap-ig", "kl", "mean")]
     [DataRow("acdc", "loss", "mean")]
