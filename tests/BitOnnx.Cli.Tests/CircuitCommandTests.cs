@@ -93,6 +93,26 @@ public sealed class CircuitCommandTests
     }
 
     [TestMethod]
+    public void MlpGroupsAreNodesOfTheGraphTheJsonAndTheDiagram()
+    {
+        var json = Json();
+        var svg = Path.Combine(CliProcess.TempFolder(), "circuit.svg");
+        var r = CliProcess.Run("circuit", Models.Value.Model, "--mlp-groups", "3", "--tau", "1e-4", "--json", json, "--svg", svg);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        var (_, report) = CircuitJson.Read(json);
+        Assert.AreEqual(3, report.MlpGroups);
+        // q, k, v as before (14); each of 3 groups ← embed[2] + 2 heads (9); logits ← embed[2] + 2 heads + 3 groups (6).
+        Assert.AreEqual(29, report.EdgesTotal);
+        Assert.IsTrue(report.Circuits[0].Edges.Any(e => e.Sender.StartsWith("blocks.0.mlp[group=", StringComparison.Ordinal)), "a group reaches the logits");
+        Assert.IsTrue(report.Circuits[0].MetricRecovered > 0.5, $"recovered {report.Circuits[0].MetricRecovered}");
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var nodes = XDocument.Load(svg).Descendants(ns + "g").Where(g => (string?)g.Attribute("class") == "node").Select(g => (string)g.Attribute("data-node")!).ToList();
+        // 3 embeddings, 2 heads and their 6 inputs, 3 groups, the logits.
+        Assert.AreEqual(15, nodes.Count);
+        CollectionAssert.IsSubsetOf(new[] { "blocks.0.mlp[group=0]", "blocks.0.mlp[group=2]" }, nodes);
+    }
+
+    [TestMethod]
     public void AnalyzeShowsTheCircuitItIsGivenAndRefusesAMissingOne()
     {
         var json = Json();
@@ -147,6 +167,8 @@ public sealed class CircuitCommandTests
     [DataRow("missing", 1, "does not exist")]
     [DataRow("steps", 1, "--steps 0")]
     [DataRow("svg", 1, "Cannot write the diagram")]
+    [DataRow("groups", 1, "--mlp-groups 0")]
+    [DataRow("too-many-groups", 1, "An MLP of 24 neurons cannot be split into 25 groups")]
     public void BadInputIsOneErrorLineAndNoJson(string bad, int exit, string message)
     {
         var json = Json();
@@ -160,6 +182,8 @@ public sealed class CircuitCommandTests
             "bare" => ["circuit", bare],
             "missing" => ["circuit", Path.Combine(CliProcess.TempFolder(), "none.onnx")],
             "steps" => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
+            "groups" => ["circuit", model, "--mlp-groups", "0"],
+            "too-many-groups" => ["circuit", model, "--mlp-groups", "25"],
             _ => ["circuit", model, "--svg", Directory.CreateDirectory(CliProcess.TempFolder()).FullName],
         };
         var r = CliProcess.Run([.. args, "--json", json]);

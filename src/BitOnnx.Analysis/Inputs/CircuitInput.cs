@@ -22,7 +22,9 @@ public sealed record CircuitInput(CircuitGraph Graph, CircuitReport Report, stri
         if (config is null)
             throw new AnalysisInputException($"Model '{model}' carries no bitonnx config, so its circuit graph is unknown; give a model written by bitonnx export to show circuit '{path}'.");
         var (name, report) = CircuitJson.Read(path);
-        var graph = CircuitGraph.Of(config);
+        if (report.MlpGroups < 1 || report.MlpGroups > config.DMlp)
+            throw new AnalysisInputException($"Circuit file '{path}' splits the MLP into {report.MlpGroups} groups, model '{model}' has {config.DMlp} neurons; give the circuit that bitonnx circuit found on this model.");
+        var graph = CircuitGraph.Of(config, report.MlpGroups);
         var stranger = report.Circuits.SelectMany(c => c.Edges).FirstOrDefault(e => graph.Find(e.Sender, e.Receiver) is null);
         if (report.EdgesTotal != graph.Edges.Count || stranger is not null)
             throw new AnalysisInputException($"Circuit file '{path}' was found on a graph of {report.EdgesTotal} edges" +

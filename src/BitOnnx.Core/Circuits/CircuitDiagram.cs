@@ -181,7 +181,15 @@ public static class CircuitDiagram
                         _ports.Add((port, head));
                     }
                 }
-                _boxes[new CircuitSender(SenderKind.Mlp, l).Name] = (Width / 2, RowY(3 + 3 * l), 150, NodeHeight, $"{layer}MLP");
+                var groups = graph.MlpGroups;
+                var mlpWidth = Math.Min(150, (Width - 2 * Margin) / groups - 8);
+                for (var g = 0; g < groups; g++)
+                {
+                    int? mlpGroup = groups == 1 ? null : g;
+                    var (first, count) = graph.MlpNeurons(mlpGroup).GetOffsetAndLength(config.DMlp);
+                    var label = groups == 1 ? $"{layer}MLP" : mlpWidth >= 90 ? $"{layer}MLP {first}–{first + count - 1}" : $"{layer}MLP {g}";
+                    _boxes[new CircuitSender(SenderKind.Mlp, l, Group: mlpGroup).Name] = (Width / 2 + (g - (groups - 1) / 2.0) * (mlpWidth + 8), RowY(3 + 3 * l), mlpWidth, NodeHeight, label);
+                }
             }
             _boxes[new CircuitReceiver(ReceiverKind.Logits, config.NLayers - 1).Name] = (Width / 2, RowY(rows - 1), 150, NodeHeight, "logits");
         }
