@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using BitOnnx.Analysis.Onnx;
 using BitOnnx.Analysis.Report;
 using BitOnnx.Core.Circuits;
@@ -45,12 +46,11 @@ public sealed class CircuitSectionTests
         return path;
     }
 
-    [TestMethod]
-    public void AGivenCircuitShowsItsKeptEdgesAndAModelWithoutOneSaysWhyNot()
+    /// <summary>A report of one untrained li2024 model twice: "with" the circuit <see cref="Kept"/>, "without" one.</summary>
+    private static ReportFiles Report(string folder)
     {
-        using var dir = new TempDir();
-        var model = Export(dir.Path, TransformerConfig.Li2024Name);
-        var circuit = Circuit(dir.Path, Edges, Kept);
+        var model = Export(folder, TransformerConfig.Li2024Name);
+        var circuit = Circuit(folder, Edges, Kept);
         var options = new AnalysisOptions { Sections = ["circuit"] };
         var models = new List<ReportModel>();
         foreach (var request in new[] { new OnnxModelRequest(model, "with", Gradients: false, CircuitPath: circuit), new OnnxModelRequest(model, "without", Gradients: false) })
@@ -58,7 +58,14 @@ public sealed class CircuitSectionTests
             using var inputs = OnnxModelInputs.Open(request, options);
             models.Add(new ReportModel(ModelAnalyzer.Analyze(inputs.Inputs, options)));
         }
-        var files = ReportWriter.Write(Path.Combine(dir.Path, "report"), models);
+        return ReportWriter.Write(Path.Combine(folder, "report"), models);
+    }
+
+    [TestMethod]
+    public void AGivenCircuitShowsItsKeptEdgesAndAModelWithoutOneSaysWhyNot()
+    {
+        using var dir = new TempDir();
+        var files = Report(dir.Path);
 
         using var summary = JsonDocument.Parse(File.ReadAllText(files.SummaryJson));
         var with = summary.RootElement.GetProperty("models")[0].GetProperty("sections").GetProperty("circuit");
@@ -77,6 +84,30 @@ public sealed class CircuitSectionTests
         Assert.IsFalse(page.Contains("data-plot=\"circuitDiagram\" data-section=\"circuit\" data-model=\"1\"", StringComparison.Ordinal), "no diagram for the model without a circuit");
         StringAssert.Contains(page, "BitOnnxReport.renderers.circuitDiagram");
         StringAssert.Contains(page, "no circuit: give bitonnx analyze --circuit");
+    }
+
+    /// <summary>The page draws the diagram (the SVG in the page, its three kept edges) and the table, and counts it as drawn.</summary>
+    [TestMethod]
+    [Timeout(300_000)]
+    public void TheDiagramAndTheTableAreDrawnInHeadlessChromium()
+    {
+        var browser = HeadlessChromium.Find();
+        if (browser is null)
+            Assert.Inconclusive($"No headless Chromium found (looked in {HeadlessChromium.SearchedPaths}); install the Debian package `chromium` to check the circuit section in a browser.");
+        using var dir = new TempDir();
+        var files = Report(dir.Path);
+        var (dom, log) = HeadlessChromium.Run(browser, files.IndexHtml, TimeSpan.FromMinutes(4), "--dump-dom");
+        string Attr(string name)
+        {
+            var m = Regex.Match(dom, $"<html[^>]*\\s{name}=\"([^\"]*)\"");
+            return m.Success ? m.Groups[1].Value : throw new AssertFailedException($"<html> has no {name}: the report script did not finish.\n{log}");
+        }
+        Assert.AreEqual("true", Attr("data-report-ready"));
+        Assert.AreEqual("", Attr("data-plot-errors"));
+        Assert.AreEqual(Attr("data-plots-expected"), Attr("data-plots-rendered"));
+        Assert.AreEqual(Kept.Length, Regex.Matches(dom, "class=\"edge kept\"").Count, "the diagram's kept edges are in the page");
+        Assert.AreEqual(Edges - Kept.Length, Regex.Matches(dom, "class=\"edge dropped\"").Count);
+        foreach (var (sender, receiver, _) in Kept) StringAssert.Contains(dom, $"<td class=\"mono\">{receiver}</td>", sender);
     }
 
     [TestMethod]
