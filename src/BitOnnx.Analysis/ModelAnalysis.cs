@@ -14,8 +14,9 @@ namespace BitOnnx.Analysis;
 /// <param name="Layer">The block whose attention and MLP are analysed (<see cref="AnalysedLayer.Resolve"/>).</param>
 /// <param name="Session">The model on ONNX Runtime with writable hooks, for the sections that intervene; null when it has none.</param>
 /// <param name="HookGradients">A backend that differentiates the model at its hooks, for attribution patching; null when there is none.</param>
+/// <param name="Circuit">A circuit found on this model (<c>bitonnx circuit --json</c>), for the circuit section; null when none was given.</param>
 public sealed record ModelInputs(string Name, IProbeSource Probes, IWeightSource? Weights = null, TrainingRun? Run = null, IEmbeddedLogits? EmbeddedModel = null,
-    int Layer = 0, global::BitOnnx.Onnx.Runtime.ModelSession? Session = null, Interventions.IHookGradients? HookGradients = null);
+    int Layer = 0, global::BitOnnx.Onnx.Runtime.ModelSession? Session = null, Interventions.IHookGradients? HookGradients = null, CircuitInput? Circuit = null);
 
 /// <summary>What one report section made of one model: its result, or why it has none.</summary>
 public sealed record SectionOutcome(Sections.IReportSection Section, Sections.SectionResult? Result, string? Skipped);

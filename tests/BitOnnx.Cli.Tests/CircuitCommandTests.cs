@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Xml.Linq;
 using BitOnnx.Core.Circuits;
 using BitOnnx.Onnx;
 
@@ -74,6 +75,70 @@ public sealed class CircuitCommandTests
     }
 
     [TestMethod]
+    public void SvgDrawsTheFirstTausCircuitEdgeForEdge()
+    {
+        var json = Json();
+        var svg = Path.Combine(CliProcess.TempFolder(), "diagram", "circuit.svg");
+        var r = CliProcess.Run("circuit", Models.Value.Model, "--tau", "0.01,0.1", "--json", json, "--svg", svg);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        StringAssert.Contains(r.Out, "circuit.svg");
+        var (_, report) = CircuitJson.Read(json);
+        var kept = report.Circuits[0].Edges.Select(e => $"{e.Sender} -> {e.Receiver}").ToList();
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var paths = XDocument.Load(svg).Descendants(ns + "path").ToList();
+        CollectionAssert.AreEquivalent(kept, paths.Where(p => (string?)p.Attribute("class") == "edge kept").Select(p => (string)p.Attribute("data-edge")!).ToList());
+        Assert.AreEqual(Edges - kept.Count, paths.Count(p => (string?)p.Attribute("class") == "edge dropped"));
+        // 3 embeddings, 2 heads with their 6 inputs, the MLP and the logits.
+        Assert.AreEqual(13, XDocument.Load(svg).Descendants(ns + "g").Count(g => (string?)g.Attribute("class") == "node"));
+    }
+
+    [TestMethod]
+    public void MlpGroupsAreNodesOfTheGraphTheJsonAndTheDiagram()
+    {
+        var json = Json();
+        var svg = Path.Combine(CliProcess.TempFolder(), "circuit.svg");
+        var r = CliProcess.Run("circuit", Models.Value.Model, "--mlp-groups", "3", "--tau", "1e-4", "--json", json, "--svg", svg);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        var (_, report) = CircuitJson.Read(json);
+        Assert.AreEqual(3, report.MlpGroups);
+        // q, k, v as before (14); each of 3 groups ← embed[2] + 2 heads (9); logits ← embed[2] + 2 heads + 3 groups (6).
+        Assert.AreEqual(29, report.EdgesTotal);
+        Assert.IsTrue(report.Circuits[0].Edges.Any(e => e.Sender.StartsWith("blocks.0.mlp[group=", StringComparison.Ordinal)), "a group reaches the logits");
+        Assert.IsTrue(report.Circuits[0].MetricRecovered > 0.5, $"recovered {report.Circuits[0].MetricRecovered}");
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var nodes = XDocument.Load(svg).Descendants(ns + "g").Where(g => (string?)g.Attribute("class") == "node").Select(g => (string)g.Attribute("data-node")!).ToList();
+        // 3 embeddings, 2 heads and their 6 inputs, 3 groups, the logits.
+        Assert.AreEqual(15, nodes.Count);
+        CollectionAssert.IsSubsetOf(new[] { "blocks.0.mlp[group=0]", "blocks.0.mlp[group=2]" }, nodes);
+    }
+
+    [TestMethod]
+    public void AnalyzeShowsTheCircuitItIsGivenAndRefusesAMissingOne()
+    {
+        var json = Json();
+        var found = CliProcess.Run("circuit", Models.Value.Model, "--json", json);
+        Assert.AreEqual(0, found.ExitCode, found.Out + found.Error);
+        var (_, report) = CircuitJson.Read(json);
+        var folder = Path.Combine(CliProcess.TempFolder(), "report");
+        var r = CliProcess.Run("analyze", Models.Value.Model, "--circuit", json, "--no-gradients", "-o", folder);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var section = summary.RootElement.GetProperty("models")[0].GetProperty("sections").GetProperty("circuit");
+        Assert.AreEqual(report.Circuits[0].EdgesKept, section.GetProperty("edges_kept").GetInt32());
+        Assert.AreEqual(Edges, section.GetProperty("edges_total").GetInt32());
+        var csv = File.ReadAllLines(Path.Combine(folder, "data", "model.onnx", "circuit_edges.csv"));
+        CollectionAssert.AreEqual(report.Circuits[0].Edges.Select(e => $"{e.Sender},{e.Receiver}").ToArray(),
+            csv.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))).ToArray());
+
+        var missing = Path.Combine(CliProcess.TempFolder(), "none.json");
+        var bad = CliProcess.Run("analyze", Models.Value.Model, "--circuit", missing, "-o", Path.Combine(CliProcess.TempFolder(), "report"));
+        Assert.AreEqual(1, bad.ExitCode, bad.Out + bad.Error);
+        var errors = bad.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(1, errors.Length, bad.Error);
+        StringAssert.StartsWith(errors[0], $"error: Circuit file '{missing}' does not exist");
+    }
+
+    [TestMethod]
     [DataRow("eap", "loss", "resample")]
     [DataRow("eap-ig", "kl", "mean")]
     [DataRow("acdc", "loss", "mean")]
@@ -101,6 +166,9 @@ public sealed class CircuitCommandTests
     [DataRow("bare", 1, "carries no bitonnx config")]
     [DataRow("missing", 1, "does not exist")]
     [DataRow("steps", 1, "--steps 0")]
+    [DataRow("svg", 1, "Cannot write the diagram")]
+    [DataRow("groups", 1, "--mlp-groups 0")]
+    [DataRow("too-many-groups", 1, "An MLP of 24 neurons cannot be split into 25 groups")]
     public void BadInputIsOneErrorLineAndNoJson(string bad, int exit, string message)
     {
         var json = Json();
@@ -113,7 +181,10 @@ public sealed class CircuitCommandTests
             "eap-kl" => ["circuit", model, "--method", "eap", "--metric", "kl"],
             "bare" => ["circuit", bare],
             "missing" => ["circuit", Path.Combine(CliProcess.TempFolder(), "none.onnx")],
-            _ => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
+            "steps" => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
+            "groups" => ["circuit", model, "--mlp-groups", "0"],
+            "too-many-groups" => ["circuit", model, "--mlp-groups", "25"],
+            _ => ["circuit", model, "--svg", Directory.CreateDirectory(CliProcess.TempFolder()).FullName],
         };
         var r = CliProcess.Run([.. args, "--json", json]);
         Assert.AreEqual(exit, r.ExitCode, r.Out + r.Error);

@@ -52,6 +52,48 @@ public sealed class ShippedModelsTests
         StringAssert.Contains(patch.Out, "blocks.0.attn.hook_z[head=");
     }
 
+    /// <summary>
+    /// The circuits shipped beside the models (README.md's Circuit section says how they were made) are read by the
+    /// project's own reader: each τ's edges_kept is its count of edges, every edge is one of the preset's graph (39 or
+    /// 69, counted by hand in CircuitGraphTests), the curve holds the four τs asked for, and circuit.svg draws the first
+    /// τ's edges as kept and every other edge as dropped.
+    /// </summary>
+    [TestMethod]
+    [DataRow("li2024-binary")]
+    [DataRow("li2024-ternary")]
+    [DataRow("nanda2023-fp")]
+    public void ShippedCircuitsAreReadBackAndDrawn(string name)
+    {
+        var folder = Path.Combine(ModelsFolder(), name);
+        var (model, report) = BitOnnx.Core.Circuits.CircuitJson.Read(Path.Combine(folder, "circuit.json"));
+        Assert.AreEqual(name + ".onnx", model);
+        Assert.AreEqual(BitOnnx.Core.Circuits.CircuitMethod.Acdc, report.Method);
+        Assert.AreEqual(BitOnnx.Core.Circuits.CircuitMetric.KlDivergence, report.Metric);
+        Assert.AreEqual(BitOnnx.Core.Circuits.Corruption.Resample, report.Corruption);
+        Assert.AreEqual(0, report.Seed);
+        Assert.AreEqual(113 * 113, report.Rows);
+        var graph = BitOnnx.Core.Circuits.CircuitGraph.Of(name.StartsWith("nanda", StringComparison.Ordinal)
+            ? BitOnnx.Core.Model.TransformerConfig.Nanda2023 : BitOnnx.Core.Model.TransformerConfig.Li2024);
+        Assert.AreEqual(name.StartsWith("nanda", StringComparison.Ordinal) ? 69 : 39, report.EdgesTotal);
+        CollectionAssert.AreEqual(new[] { 0.01, 0.001, 0.1, 1 }, report.Circuits.Select(c => c.Tau).ToArray());
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "circuit.json")));
+        var curve = json.RootElement.GetProperty("curve").EnumerateArray().ToList();
+        Assert.AreEqual(json.RootElement.GetProperty("edges").GetArrayLength(), json.RootElement.GetProperty("edges_kept").GetInt32());
+        for (var i = 0; i < curve.Count; i++)
+        {
+            Assert.AreEqual(curve[i].GetProperty("edges").GetArrayLength(), curve[i].GetProperty("edges_kept").GetInt32(), $"τ = {report.Circuits[i].Tau}");
+            Assert.AreEqual(report.Circuits[i].EdgesKept, curve[i].GetProperty("edges_kept").GetInt32());
+            Assert.IsTrue(report.Circuits[i].Edges.All(e => graph.Find(e.Sender, e.Receiver) is not null), "every edge is one of the graph's");
+            Assert.IsTrue(report.Circuits[i].MetricRecovered is > 0.5 and <= 1.0 + 1e-9, $"recovered {report.Circuits[i].MetricRecovered}");
+        }
+
+        System.Xml.Linq.XNamespace svg = "http://www.w3.org/2000/svg";
+        var paths = System.Xml.Linq.XDocument.Load(Path.Combine(folder, "circuit.svg")).Descendants(svg + "path").ToList();
+        CollectionAssert.AreEquivalent(report.Circuits[0].Edges.Select(e => $"{e.Sender} -> {e.Receiver}").ToList(),
+            paths.Where(p => (string?)p.Attribute("class") == "edge kept").Select(p => (string)p.Attribute("data-edge")!).ToList());
+        Assert.AreEqual(graph.Edges.Count - report.Circuits[0].EdgesKept, paths.Count(p => (string?)p.Attribute("class") == "edge dropped"));
+    }
+
     /// <summary>The shipped models answer by value: (a + b) mod 113 for pairs checked by hand here.</summary>
     [TestMethod]
     [DataRow("li2024-ternary/li2024-ternary-int2.onnx")]

@@ -13,7 +13,9 @@ namespace BitOnnx.Analysis.Onnx;
 /// <param name="Run">Its run folder, when known.</param>
 /// <param name="EmbeddedModelPath">An embedded-input export of the same model; null: graph surgery on the token model.</param>
 /// <param name="Gradients">False skips gradient symmetricity (no embedded model is built).</param>
-public sealed record OnnxModelRequest(string ModelPath, string? Name = null, TrainingRun? Run = null, string? EmbeddedModelPath = null, bool Gradients = true);
+/// <param name="CircuitPath">A circuit this model was searched for (<c>bitonnx circuit --json</c>), for the report's circuit section; null: none.</param>
+public sealed record OnnxModelRequest(string ModelPath, string? Name = null, TrainingRun? Run = null, string? EmbeddedModelPath = null, bool Gradients = true,
+    string? CircuitPath = null);
 
 /// <summary>
 /// One ONNX model opened for <see cref="ModelAnalyzer"/>: its probes (only those the analyses need), folded weights (none
@@ -61,6 +63,7 @@ public sealed class OnnxModelInputs : IDisposable
         var missing = required.Where(kv => !probes.Names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         if (missing.Count > 0) throw new MissingProbesException(name, missing);
         request.Run?.RequireModel(graph.Metadata, name);
+        var circuit = request.CircuitPath is { } circuitPath ? CircuitInput.Read(circuitPath, graph.Metadata.Config, name) : null;
 
         OnnxEmbeddedLogits? embedded = null;
         string? skipped = null;
@@ -90,7 +93,7 @@ public sealed class OnnxModelInputs : IDisposable
         // The sections that intervene run the model itself: a session only when it has hooks to write.
         var writable = BitOnnx.Onnx.Surgery.WritableHooks.Of(graph.Model).Count > 0 ? ModelSession.FromModel(graph.Model, name, session) : null;
         var backward = writable is not null && hookGradients is not null ? hookGradients(graph.Model, writable) : null;
-        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer, writable, backward), probes, embedded, skipped);
+        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer, writable, backward, circuit), probes, embedded, skipped);
     }
 
     /// <inheritdoc />

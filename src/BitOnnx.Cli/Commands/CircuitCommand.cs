@@ -50,12 +50,22 @@ public static class CircuitCommand
         };
         corrupt.AcceptOnlyFromAmong(Corruptions);
         var json = new Option<string?>("--json") { Description = "Write the circuit(s) to this JSON file: edges_total, edges_kept, metric_recovered, seconds, edges (sender, receiver, score), the curve and its area." };
+        var svg = new Option<string?>("--svg")
+        {
+            Description = "Write the first τ's circuit as an SVG diagram: embeddings at the bottom, each head's q, k and v inputs, heads, MLP and logits above, " +
+                "kept edges drawn with a width that grows with the log of their |score|, removed edges faint.",
+        };
+        var mlpGroups = new Option<int>("--mlp-groups")
+        {
+            Description = "Split each MLP into this many groups of contiguous neurons, each its own sender and receiver (blocks.0.mlp[group=g]); 1: the MLP is one node.",
+            DefaultValueFactory = _ => 1,
+        };
         var seed = new Option<long>("--seed") { Description = "Seed of the resample's draw.", DefaultValueFactory = _ => 0 };
         var steps = new Option<int>("--steps") { Description = "EAP-IG's points between clean and corrupted.", DefaultValueFactory = _ => CircuitSearch.DefaultSteps };
         var threads = new Option<int>("--threads") { Description = "Threads of the engine (0: every core); the results are the same for any count.", DefaultValueFactory = _ => 0 };
         var command = new Command("circuit", "Find the circuit: the edges between embeddings, heads, MLPs and logits that the model's answer needs (ACDC, EAP or EAP-IG), the metric with every other edge corrupted and the fraction of the metric recovered.")
         {
-            model, method, metric, tau, corrupt, json, seed, steps, threads,
+            model, method, metric, tau, corrupt, json, svg, mlpGroups, seed, steps, threads,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
@@ -65,24 +75,32 @@ public static class CircuitCommand
             var request = new CircuitRequest(
                 r.GetValue(method) switch { "eap" => CircuitMethod.Eap, "eap-ig" => CircuitMethod.EapIg, _ => CircuitMethod.Acdc },
                 r.GetValue(metric) == "loss" ? CircuitMetric.Loss : CircuitMetric.KlDivergence,
-                taus, r.GetValue(corrupt) == "mean" ? Corruption.Mean : Corruption.Resample, r.GetValue(seed), r.GetValue(steps), r.GetValue(threads));
+                taus, r.GetValue(corrupt) == "mean" ? Corruption.Mean : Corruption.Resample, r.GetValue(seed), r.GetValue(steps), r.GetValue(threads), r.GetValue(mlpGroups));
+            if (request.MlpGroups < 1) throw new CliException($"--mlp-groups {request.MlpGroups} is not a number of groups; give 1 or more (1: the MLP is one node).");
             CircuitSearch.Check(request.Method, request.Metric, request.Taus);
             var jsonPath = r.GetValue(json);
             if (jsonPath is not null) OutputPath.RequireFile(jsonPath, "the JSON");
+            var svgPath = r.GetValue(svg);
+            if (svgPath is not null) OutputPath.RequireFile(svgPath, "the diagram");
             var path = r.GetValue(model)!;
             if (!File.Exists(path)) throw new CliException($"ONNX model '{path}' does not exist; give an .onnx file written by bitonnx export.");
-            CircuitReport? report = null;
+            DiscoveredCircuits? found = null;
             AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("finding the circuit", maxValue: 1);
-                    report = CircuitDiscovery.Run(path, request, new Progress(v => task.Value = v));
+                    found = CircuitDiscovery.Run(path, request, new Progress(v => task.Value = v));
                 });
-            Print(report!, Path.GetFileName(path));
+            Print(found!.Report, found.Model);
             if (jsonPath is not null)
             {
-                CircuitJson.Write(jsonPath, report!, Path.GetFileName(path));
+                found.WriteJson(jsonPath);
                 AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(jsonPath))}[/].");
+            }
+            if (svgPath is not null)
+            {
+                found.WriteSvg(svgPath);
+                AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(svgPath))}[/].");
             }
             return 0;
         }));

@@ -37,23 +37,26 @@ public enum ReceiverKind
     Logits,
 }
 
-/// <summary>A node's output as the residual stream carries it; <see cref="Position"/> only for the embeddings, <see cref="Head"/> only for heads.</summary>
-public sealed record CircuitSender(SenderKind Kind, int Layer = 0, int Head = 0, int Position = 0)
+/// <summary>
+/// A node's output as the residual stream carries it; <see cref="Position"/> only for the embeddings, <see cref="Head"/>
+/// only for heads, <see cref="Group"/> only for one group of an MLP's neurons (null: the whole MLP).
+/// </summary>
+public sealed record CircuitSender(SenderKind Kind, int Layer = 0, int Head = 0, int Position = 0, int? Group = null)
 {
-    /// <summary><c>embed[pos=0]</c>, <c>pos_embed[pos=2]</c>, <c>blocks.0.attn.head1</c>, <c>blocks.0.mlp</c>.</summary>
+    /// <summary><c>embed[pos=0]</c>, <c>pos_embed[pos=2]</c>, <c>blocks.0.attn.head1</c>, <c>blocks.0.mlp</c>, <c>blocks.0.mlp[group=1]</c>.</summary>
     public string Name => Kind switch
     {
         SenderKind.Embed => $"embed[pos={Position}]",
         SenderKind.PosEmbed => $"pos_embed[pos={Position}]",
         SenderKind.Head => $"blocks.{Layer}.attn.head{Head}",
-        _ => $"blocks.{Layer}.mlp",
+        _ => CircuitGraph.MlpName(Layer, Group),
     };
 
     public override string ToString() => Name;
 }
 
-/// <summary>A node's input, the sum of what its senders wrote.</summary>
-public sealed record CircuitReceiver(ReceiverKind Kind, int Layer = 0, int Head = 0)
+/// <summary>A node's input, the sum of what its senders wrote; <see cref="Group"/> only for one group of an MLP's neurons (null: the whole MLP).</summary>
+public sealed record CircuitReceiver(ReceiverKind Kind, int Layer = 0, int Head = 0, int? Group = null)
 {
     /// <summary><c>blocks.0.attn.head1.q</c>, <c>blocks.0.mlp</c>, <c>logits</c>.</summary>
     public string Name => Kind switch
@@ -68,7 +71,7 @@ public sealed record CircuitReceiver(ReceiverKind Kind, int Layer = 0, int Head 
     public string Node => Kind switch
     {
         ReceiverKind.Query or ReceiverKind.Key or ReceiverKind.Value => $"blocks.{Layer}.attn.head{Head}",
-        ReceiverKind.Mlp => $"blocks.{Layer}.mlp",
+        ReceiverKind.Mlp => CircuitGraph.MlpName(Layer, Group),
         _ => "logits",
     };
 
@@ -106,9 +109,10 @@ public sealed class CircuitGraph
     private readonly Dictionary<string, CircuitEdge> _byName;
     private readonly Dictionary<CircuitReceiver, CircuitEdge[]> _into;
 
-    private CircuitGraph(TransformerConfig config, List<CircuitSender> senders, List<CircuitReceiver> receivers, List<CircuitEdge> edges)
+    private CircuitGraph(TransformerConfig config, int mlpGroups, List<CircuitSender> senders, List<CircuitReceiver> receivers, List<CircuitEdge> edges)
     {
         Config = config;
+        MlpGroups = mlpGroups;
         Senders = senders;
         Receivers = receivers;
         Edges = edges;
@@ -117,6 +121,9 @@ public sealed class CircuitGraph
     }
 
     public TransformerConfig Config { get; }
+
+    /// <summary>The groups each MLP's neurons are split into, each its own sender and receiver (1: the MLP is one node).</summary>
+    public int MlpGroups { get; }
 
     /// <summary>Every sender in forward order: embeddings by position, then per block its heads and its MLP.</summary>
     public IReadOnlyList<CircuitSender> Senders { get; }
@@ -128,9 +135,16 @@ public sealed class CircuitGraph
     public IReadOnlyList<CircuitEdge> Edges { get; }
 
     /// <summary>The graph of a model of <paramref name="config"/>.</summary>
-    public static CircuitGraph Of(TransformerConfig config)
+    /// <param name="mlpGroups">
+    /// Split each MLP into this many groups of contiguous neurons (<see cref="MlpNeurons"/>), each a sender (its neurons'
+    /// activations through their rows of W_out) and a receiver (what its neurons' columns of W_in read); 1: the MLP is
+    /// one node, named <c>blocks.0.mlp</c>; more: <c>blocks.0.mlp[group=g]</c>.
+    /// </param>
+    public static CircuitGraph Of(TransformerConfig config, int mlpGroups = 1)
     {
         config = config.Validated();
+        if (mlpGroups < 1 || mlpGroups > config.DMlp)
+            throw new CircuitException($"An MLP of {config.DMlp} neurons cannot be split into {mlpGroups} groups; give 1 to {config.DMlp}.");
         int t = config.NCtx, last = config.NLayers - 1;
         var senders = new List<CircuitSender>();
         for (var p = 0; p < t; p++) senders.Add(new CircuitSender(SenderKind.Embed, Position: p));
@@ -144,8 +158,12 @@ public sealed class CircuitGraph
                 senders.Add(new CircuitSender(SenderKind.Head, l, h));
                 foreach (var kind in new[] { ReceiverKind.Query, ReceiverKind.Key, ReceiverKind.Value }) receivers.Add(new CircuitReceiver(kind, l, h));
             }
-            senders.Add(new CircuitSender(SenderKind.Mlp, l));
-            receivers.Add(new CircuitReceiver(ReceiverKind.Mlp, l));
+            for (var g = 0; g < mlpGroups; g++)
+            {
+                int? group = mlpGroups == 1 ? null : g;
+                senders.Add(new CircuitSender(SenderKind.Mlp, l, Group: group));
+                receivers.Add(new CircuitReceiver(ReceiverKind.Mlp, l, Group: group));
+            }
         }
         receivers.Add(new CircuitReceiver(ReceiverKind.Logits, last));
 
@@ -153,8 +171,16 @@ public sealed class CircuitGraph
         foreach (var receiver in receivers)
             foreach (var sender in senders.Where(s => Reaches(config, s, receiver)))
                 edges.Add(new CircuitEdge(edges.Count, sender, receiver));
-        return new CircuitGraph(config, senders, receivers, edges);
+        return new CircuitGraph(config, mlpGroups, senders, receivers, edges);
     }
+
+    /// <summary><c>blocks.0.mlp</c> for the whole MLP, <c>blocks.0.mlp[group=1]</c> for one group of its neurons.</summary>
+    public static string MlpName(int layer, int? group) => group is { } g ? $"blocks.{layer}.mlp[group={g}]" : $"blocks.{layer}.mlp";
+
+    /// <summary>The neurons of MLP group <paramref name="group"/> (null: all): contiguous, the groups as equal as whole numbers allow.</summary>
+    public Range MlpNeurons(int? group) => group is { } g
+        ? (g * Config.DMlp / MlpGroups)..((g + 1) * Config.DMlp / MlpGroups)
+        : 0..Config.DMlp;
 
     /// <summary>
     /// The positions at which <paramref name="receiver"/>'s input can change the logits: the last one for the last

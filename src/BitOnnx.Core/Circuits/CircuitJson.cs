@@ -9,7 +9,7 @@ namespace BitOnnx.Core.Circuits;
 /// <c>metric_circuit</c>, <c>metric_recovered</c>, <c>seconds</c>, <c>edges</c> as {sender, receiver, score}) beside
 /// the search (<c>model</c>, <c>method</c>, <c>metric</c>, <c>corrupt</c>, <c>seed</c>, <c>rows</c>,
 /// <c>metric_clean</c>, <c>metric_corrupted</c>); <c>curve</c> holds every τ's circuit the same way, and <c>area</c>
-/// the area under the faithfulness curve. A number that is not one (a recovery with clean = corrupted) is null.
+/// the area under the faithfulness curve; <c>mlp_groups</c>, only when the MLPs were split into groups of neurons. A number that is not one (a recovery with clean = corrupted) is null.
 /// </summary>
 public static class CircuitJson
 {
@@ -24,6 +24,7 @@ public static class CircuitJson
             json.WriteString("corrupt", CircuitReport.NameOf(report.Corruption));
             json.WriteNumber("seed", report.Seed);
             json.WriteNumber("rows", report.Rows);
+            if (report.MlpGroups != 1) json.WriteNumber("mlp_groups", report.MlpGroups);
             Number(json, "metric_clean", report.MetricClean);
             Number(json, "metric_corrupted", report.MetricCorrupted);
             if (report.Circuits.Count > 0) Circuit(json, report.Circuits[0]);
@@ -51,7 +52,10 @@ public static class CircuitJson
             var report = new CircuitReport(
                 Parse<CircuitMethod>(root, "method", CircuitReport.NameOf), Parse<CircuitMetric>(root, "metric", CircuitReport.NameOf),
                 Parse<Corruption>(root, "corrupt", CircuitReport.NameOf), root.GetProperty("seed").GetInt64(), root.GetProperty("rows").GetInt32(),
-                root.GetProperty("edges_total").GetInt32(), Double(root, "metric_clean"), Double(root, "metric_corrupted"), circuits);
+                root.GetProperty("edges_total").GetInt32(), Double(root, "metric_clean"), Double(root, "metric_corrupted"), circuits)
+            {
+                MlpGroups = root.TryGetProperty("mlp_groups", out var groups) ? groups.GetInt32() : 1,
+            };
             return (root.TryGetProperty("model", out var m) ? m.GetString() : null, report);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

@@ -59,6 +59,9 @@ public sealed record FoundCircuit(double Tau, int EdgesTotal, IReadOnlyList<Scor
 public sealed record CircuitReport(CircuitMethod Method, CircuitMetric Metric, Corruption Corruption, long Seed, int Rows,
     int EdgesTotal, double MetricClean, double MetricCorrupted, IReadOnlyList<FoundCircuit> Circuits)
 {
+    /// <summary>The groups each MLP was split into (<see cref="CircuitGraph.MlpGroups"/>): the graph searched is <c>CircuitGraph.Of(config, MlpGroups)</c>.</summary>
+    public int MlpGroups { get; init; } = 1;
+
     /// <summary>
     /// The area under the faithfulness curve: metric recovered against the fraction of edges kept, by the trapezoid
     /// rule over the circuits' points and the two ends every search has, the empty circuit (0 edges, 0 recovered, as

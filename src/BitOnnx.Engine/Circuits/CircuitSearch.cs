@@ -59,7 +59,10 @@ public static class CircuitSearch
         }
         return Report();
 
-        CircuitReport Report() => new(method, metric, patching.Corruption, patching.Seed, patching.Rows, edges.Count, clean, corrupted, circuits);
+        CircuitReport Report() => new(method, metric, patching.Corruption, patching.Seed, patching.Rows, edges.Count, clean, corrupted, circuits)
+        {
+            MlpGroups = patching.Graph.MlpGroups,
+        };
     }
 
     /// <summary>

@@ -78,6 +78,17 @@ public static class EdgeAttribution
             Gemm.Multiply(z, rows, output, n, c.DModel, c.DHead, threads: patching.Threads);
             return output;
         }
+        // One group of an MLP's neurons: its columns of the activations through its rows of W_out.
+        float[] GroupOutput(float[] post, int l, int g)
+        {
+            var (from, count) = patching.Graph.MlpNeurons(g).GetOffsetAndLength(c.DMlp);
+            var columns = SenderValues.Columns(post, c.DMlp, from, count, 1, 0);
+            var n = columns.Length / count;
+            var output = new float[n * c.DModel];
+            var rows = patching.Weights.All.Blocks[l].MlpOut.AsSpan(from * c.DModel, count * c.DModel);
+            Gemm.Multiply(columns, rows, output, n, c.DModel, count, threads: patching.Threads);
+            return output;
+        }
         var embed = Difference(corrupt.Embed, clean.Embed);
         var pos = c.PositionalEmbedding ? Difference(corrupt.PosEmbed, clean.PosEmbed) : [];
         foreach (var sender in patching.Graph.Senders)
@@ -87,6 +98,7 @@ public static class EdgeAttribution
                 SenderKind.PosEmbed => pos,
                 SenderKind.Head => Difference(Output(corrupt.Z[sender.Layer][sender.Head], sender.Layer, sender.Head),
                     Output(clean.Z[sender.Layer][sender.Head], sender.Layer, sender.Head)),
+                _ when sender.Group is { } g => Difference(GroupOutput(corrupt.Post![sender.Layer], sender.Layer, g), GroupOutput(clean.Post![sender.Layer], sender.Layer, g)),
                 _ => Difference(corrupt.MlpOut[sender.Layer], clean.MlpOut[sender.Layer]),
             };
         return deltas;
@@ -125,7 +137,7 @@ public static class EdgeAttribution
     /// <summary>
     /// ∂metric/∂(input of <paramref name="receiver"/>) [n, dModel] at the positions it reads (n as for its input), from
     /// the hook gradients: a head's q, k or v gradient times its W_Qᵀ, W_Kᵀ or W_Vᵀ; the MLP's hook_pre gradient times
-    /// W_inᵀ; for the logits, the last block's resid_post gradient.
+    /// W_inᵀ (a group of its neurons: their columns of both); for the logits, the last block's resid_post gradient.
     /// </summary>
     private static float[] InputGradient(EdgePatching patching, HookTensors gradients, CircuitReceiver receiver)
     {
@@ -147,6 +159,8 @@ public static class EdgeAttribution
             ReceiverKind.Query => Back(gradients[HookNames.Q(l)].Data, c.AttentionWidth, h * e, e, w.Query[l][h]),
             ReceiverKind.Key => Back(gradients[HookNames.K(l)].Data, c.AttentionWidth, h * e, e, w.Key[l][h]),
             ReceiverKind.Value => Back(gradients[HookNames.V(l)].Data, c.AttentionWidth, h * e, e, w.Value[l][h]),
+            ReceiverKind.Mlp when receiver.Group is { } g => Back(gradients[HookNames.MlpPre(l)].Data, c.DMlp,
+                patching.Graph.MlpNeurons(g).GetOffsetAndLength(c.DMlp).Offset, patching.Graph.MlpNeurons(g).GetOffsetAndLength(c.DMlp).Length, w.MlpIn[l][g]),
             ReceiverKind.Mlp => Back(gradients[HookNames.MlpPre(l)].Data, c.DMlp, 0, c.DMlp, w.All.Blocks[l].MlpIn),
             _ => SenderValues.Columns(gradients[HookNames.ResidPost(l)].Data, d, 0, d, t, t - 1),
         };

@@ -34,6 +34,7 @@ public sealed class EdgePatchedRun
     private readonly bool[] _changed;
     private readonly float[]?[][] _z;
     private readonly float[]?[] _mlp;
+    private readonly float[]?[][] _post;
     private float[]? _logits;
 
     internal EdgePatchedRun(EdgePatching patching, float alpha)
@@ -48,6 +49,7 @@ public sealed class EdgePatchedRun
         var c = patching.Config;
         _z = Enumerable.Range(0, c.NLayers).Select(_ => new float[]?[c.NHeads]).ToArray();
         _mlp = new float[]?[c.NLayers];
+        _post = Enumerable.Range(0, c.NLayers).Select(_ => new float[]?[_graph.MlpGroups]).ToArray();
     }
 
     public CircuitGraph Graph => _graph;
@@ -96,6 +98,16 @@ public sealed class EdgePatchedRun
                 _z[l][h] = Head(l, h);
                 recomputed[_senders[new CircuitSender(SenderKind.Head, l, h)]] = true;
             }
+            if (_graph.MlpGroups > 1)
+            {
+                for (var g = 0; g < _graph.MlpGroups; g++)
+                {
+                    if (_post[l][g] is not null && !Stale(new(ReceiverKind.Mlp, l, Group: g))) continue;
+                    _post[l][g] = Post(new(ReceiverKind.Mlp, l, Group: g));
+                    recomputed[_senders[new CircuitSender(SenderKind.Mlp, l, Group: g)]] = true;
+                }
+                continue;
+            }
             if (_mlp[l] is not null && !Stale(new(ReceiverKind.Mlp, l))) continue;
             _mlp[l] = Mlp(l);
             recomputed[_senders[new CircuitSender(SenderKind.Mlp, l)]] = true;
@@ -136,20 +148,32 @@ public sealed class EdgePatchedRun
     private float[] Mlp(int l)
     {
         var c = _patching.Config;
-        var block = _patching.Weights.All.Blocks[l];
-        var input = Input(new(ReceiverKind.Mlp, l));
+        var post = Post(new(ReceiverKind.Mlp, l));
+        var n = post.Length / c.DMlp;
+        var output = new float[n * c.DModel];
+        Gemm.Multiply(post, _patching.Weights.All.Blocks[l].MlpOut, output, n, c.DModel, c.DMlp, threads: _patching.Threads);
+        return output;
+    }
+
+    /// <summary>
+    /// The activations [n, dMlp] of every neuron of <paramref name="receiver"/>'s MLP from that receiver's input (for a
+    /// group, only its own neurons' columns are its output; every column is computed so that each is the whole
+    /// product's, bit for bit).
+    /// </summary>
+    private float[] Post(CircuitReceiver receiver)
+    {
+        var c = _patching.Config;
+        var input = Input(receiver);
         int n = input.Length / c.DModel, threads = _patching.Threads;
         var pre = new float[n * c.DMlp];
-        Gemm.Multiply(input, block.MlpIn, pre, n, c.DMlp, c.DModel, threads: threads);
+        Gemm.Multiply(input, _patching.Weights.All.Blocks[receiver.Layer].MlpIn, pre, n, c.DMlp, c.DModel, threads: threads);
         var post = new float[pre.Length];
         ParallelRows.For(n, threads, (first, last) =>
         {
             var range = (first * c.DMlp)..(last * c.DMlp);
             Relu.Forward(pre.AsSpan(range), post.AsSpan(range));
         });
-        var output = new float[n * c.DModel];
-        Gemm.Multiply(post, block.MlpOut, output, n, c.DModel, c.DMlp, threads: threads);
-        return output;
+        return post;
     }
 
     /// <summary>[rows, P] from the final residual stream at the last position, through the final norm when the model has one.</summary>
@@ -222,6 +246,11 @@ public sealed class EdgePatchedRun
             Gemm.Multiply(z, _patching.Weights.All.Blocks[l].Output, attention, n, d, width, threads: threads);
             ParallelRows.Add(x, attention, x, d, threads);
             if (receiver.Kind != ReceiverKind.Logits && l >= receiver.Layer) continue;
+            if (_graph.MlpGroups > 1)
+            {
+                AddGroups(x, l, n, perRow, alpha, Source);
+                continue;
+            }
             var (current, corrupted, a) = (_mlp[l]!, corrupt.MlpOut[l], alpha[new(SenderKind.Mlp, l)]);
             ParallelRows.For(n, threads, (first, last) =>
             {
@@ -233,6 +262,34 @@ public sealed class EdgePatchedRun
             });
         }
         return x;
+    }
+
+    /// <summary>
+    /// x += block <paramref name="l"/>'s MLP output with its neurons split into groups: each group's activations clean
+    /// (as computed in this run from its own input) or corrupted as its edge's mask says, then every neuron through
+    /// W_out in one product, as the model multiplies: so all clean is the model's MLP output to the bit.
+    /// </summary>
+    private void AddGroups(float[] x, int l, int n, int perRow, Dictionary<CircuitSender, float> alpha, Func<int, int, int> source)
+    {
+        var c = _patching.Config;
+        int m = c.DMlp, threads = _patching.Threads;
+        var corrupt = _patching.CorruptValues.Post![l];
+        var mixed = new float[n * m];
+        var groups = Enumerable.Range(0, _graph.MlpGroups)
+            .Select(g => (Current: _post[l][g]!, Alpha: alpha[new(SenderKind.Mlp, l, Group: g)], Neurons: _graph.MlpNeurons(g).GetOffsetAndLength(m)))
+            .ToArray();
+        ParallelRows.For(n, threads, (first, last) =>
+        {
+            for (var i = first; i < last; i++)
+                foreach (var (current, a, (from, count)) in groups)
+                {
+                    var at = source(i, perRow) * m + from;
+                    Mix(current.AsSpan(at, count), corrupt.AsSpan(at, count), a, mixed.AsSpan(i * m + from, count));
+                }
+        });
+        var output = new float[n * c.DModel];
+        Gemm.Multiply(mixed, _patching.Weights.All.Blocks[l].MlpOut, output, n, c.DModel, m, threads: threads);
+        ParallelRows.Add(x, output, x, c.DModel, threads);
     }
 
     /// <summary>destination = α = 0 ? clean : α = 1 ? corrupted : clean + α·(corrupted − clean).</summary>

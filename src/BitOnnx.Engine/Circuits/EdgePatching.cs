@@ -18,29 +18,31 @@ public sealed class EdgePatching
     /// <param name="model">The model; its weights are used as they are (an export's folded weights: quantization none).</param>
     /// <param name="tokens">[rows, nCtx] token rows, [a, b, =] each.</param>
     /// <param name="seed">Seed of the resample's draw of other rows.</param>
-    public EdgePatching(HookedModel model, int[] tokens, Corruption corruption, long seed = 0)
+    /// <param name="mlpGroups">Each MLP split into this many groups of neurons, each its own sender and receiver (<see cref="CircuitGraph.Of"/>).</param>
+    public EdgePatching(HookedModel model, int[] tokens, Corruption corruption, long seed = 0, int mlpGroups = 1)
     {
         Model = model;
         Config = model.Config;
-        Graph = CircuitGraph.Of(Config);
+        Graph = CircuitGraph.Of(Config, mlpGroups);
+        var post = mlpGroups > 1;
         Tokens = tokens;
         Corruption = corruption;
         Seed = seed;
         Clean = model.Run(tokens);
-        CleanValues = SenderValues.Of(Clean, Config);
+        CleanValues = SenderValues.Of(Clean, Config, post);
         if (corruption == Corruption.Resample)
         {
             var sources = HookWrites.OtherRows(Rows, seed);
             var corrupt = new int[tokens.Length];
             for (var r = 0; r < Rows; r++) tokens.AsSpan(sources[r] * Config.NCtx, Config.NCtx).CopyTo(corrupt.AsSpan(r * Config.NCtx));
             CorruptTokens = corrupt;
-            CorruptValues = SenderValues.Of(model.Run(corrupt), Config);
+            CorruptValues = SenderValues.Of(model.Run(corrupt), Config, post);
         }
         else
         {
             CorruptValues = CleanValues.Means(Config, Rows);
         }
-        Weights = new HeadWeights(model.Weights);
+        Weights = new HeadWeights(model.Weights, Graph);
     }
 
     public HookedModel Model { get; }
@@ -94,7 +96,7 @@ public sealed class EdgePatching
 /// </summary>
 internal sealed class HeadWeights
 {
-    public HeadWeights(EffectiveWeights weights)
+    public HeadWeights(EffectiveWeights weights, CircuitGraph graph)
     {
         var c = weights.Config;
         All = weights;
@@ -103,7 +105,15 @@ internal sealed class HeadWeights
         Query = weights.Blocks.Select(b => PerHead(b.Query)).ToArray();
         Key = weights.Blocks.Select(b => PerHead(b.Key)).ToArray();
         Value = weights.Blocks.Select(b => PerHead(b.Value)).ToArray();
+        MlpIn = weights.Blocks.Select(b => Enumerable.Range(0, graph.MlpGroups).Select(g =>
+        {
+            var (first, count) = graph.MlpNeurons(graph.MlpGroups == 1 ? null : g).GetOffsetAndLength(c.DMlp);
+            return SenderValues.Columns(b.MlpIn, c.DMlp, first, count, 1, 0);
+        }).ToArray()).ToArray();
     }
+
+    /// <summary>[block][group] each MLP group's columns of W_in [dModel, neurons of the group]; one group: all of W_in.</summary>
+    public float[][][] MlpIn { get; }
 
     public EffectiveWeights All { get; }
 

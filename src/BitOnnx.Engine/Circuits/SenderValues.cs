@@ -8,12 +8,14 @@ namespace BitOnnx.Engine.Circuits;
 /// rows, at the positions its receivers read. A head is kept as its z (its output is z·W_O[head], linear in z, so
 /// choosing between two z's chooses between two outputs). Shapes, R rows of T positions: Embed, PosEmbed [R·T, dModel];
 /// per block and head Z [n, dHead]; per block MlpOut [n, dModel]; n = R·T, except in the last block, whose heads and MLP
-/// are read at the last position only, where n = R.
+/// are read at the last position only, where n = R. With the MLPs split into groups of neurons, per block Post
+/// [n, dMlp] (hook_post) too: a group's output is its columns of Post through its rows of W_out, linear in them.
 /// </summary>
 internal sealed class SenderValues
 {
-    private SenderValues(float[] embed, float[] posEmbed, float[][][] z, float[][] mlpOut)
+    private SenderValues(float[] embed, float[] posEmbed, float[][][] z, float[][] mlpOut, float[][]? post)
     {
+        Post = post;
         Embed = embed;
         PosEmbed = posEmbed;
         Z = z;
@@ -31,8 +33,12 @@ internal sealed class SenderValues
     /// <summary>[block]</summary>
     public float[][] MlpOut { get; }
 
+    /// <summary>[block] the MLP's activations; null unless asked for (the MLPs split into groups).</summary>
+    public float[][]? Post { get; }
+
     /// <summary>The senders' values as <paramref name="run"/> computed them (a run without writes).</summary>
-    public static SenderValues Of(HookedRun run, TransformerConfig c)
+    /// <param name="post">Keep each MLP's activations too (<see cref="Post"/>).</param>
+    public static SenderValues Of(HookedRun run, TransformerConfig c, bool post = false)
     {
         int t = c.NCtx, e = c.DHead, last = c.NLayers - 1;
         var z = new float[c.NLayers][][];
@@ -45,7 +51,10 @@ internal sealed class SenderValues
             var output = run[HookNames.MlpOut(l)].Data;
             mlp[l] = l == last ? Columns(output, c.DModel, 0, c.DModel, t, t - 1) : output;
         }
-        return new SenderValues(run[HookNames.Embed].Data, c.PositionalEmbedding ? run[HookNames.PosEmbed].Data : [], z, mlp);
+        var posts = post
+            ? Enumerable.Range(0, c.NLayers).Select(l => l == last ? Columns(run[HookNames.MlpPost(l)].Data, c.DMlp, 0, c.DMlp, t, t - 1) : run[HookNames.MlpPost(l)].Data).ToArray()
+            : null;
+        return new SenderValues(run[HookNames.Embed].Data, c.PositionalEmbedding ? run[HookNames.PosEmbed].Data : [], z, mlp, posts);
     }
 
     /// <summary>
@@ -63,7 +72,8 @@ internal sealed class SenderValues
             z[l] = Z[l].Select(head => Mean(head, rows, positions * c.DHead)).ToArray();
             mlp[l] = Mean(MlpOut[l], rows, positions * c.DModel);
         }
-        return new SenderValues(Mean(Embed, rows, t * c.DModel), c.PositionalEmbedding ? Mean(PosEmbed, rows, t * c.DModel) : [], z, mlp);
+        var post = Post?.Select((p, l) => Mean(p, rows, (l == last ? 1 : t) * c.DMlp)).ToArray();
+        return new SenderValues(Mean(Embed, rows, t * c.DModel), c.PositionalEmbedding ? Mean(PosEmbed, rows, t * c.DModel) : [], z, mlp, post);
     }
 
     /// <summary>

@@ -211,6 +211,14 @@
     return done;
   }
 
+  // A figure that is not Plotly's (a section's own SVG, a table): counted as drawn once it is in the page.
+  function show(div, html) {
+    div.innerHTML = html;
+    status.rendered++;
+    div.classList.add('rendered');
+    return Promise.resolve();
+  }
+
   // ---------------------------------------------------------------- renderers
 
   var renderers = {
@@ -430,7 +438,7 @@
   }
 
   var helpers = {
-    draw: draw, layout: layout, axis: axis, header: header, heatmapTrace: heatmapTrace, heatmapSet: heatmapSet,
+    draw: draw, show: show, layout: layout, axis: axis, header: header, heatmapTrace: heatmapTrace, heatmapSet: heatmapSet,
     heatmapLayout: heatmapLayout, escapeHtml: escapeHtml, range: range, colors: { ink: INK, muted: MUTED, key: KEY, plain: PLAIN, diverging: RDBU }
   };
   window.BitOnnxReport = { renderers: renderers, helpers: helpers, renderAll: renderAll };
