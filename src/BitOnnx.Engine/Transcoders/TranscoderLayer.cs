@@ -20,8 +20,9 @@ namespace BitOnnx.Engine.Transcoders;
 ///   db_dec = Σ_r dŷ_r;   dW_dec[j] = Σ_r f_rj dŷ_r (j ∈ A_r)
 ///   df_rj = dŷ_r · W_dec[j] (+ λ/B for L1: f ≥ 0, so |f|' = 1 where f &gt; 0), j ∈ A_r
 ///   dpre_rj = df_rj for j ∈ A_r, else 0 (ReLU's gradient is 0 below zero; TopK's dropped latents are constants 0)
-///   db_enc = Σ_r dpre_r;  dW_enc[:, j] = Σ_r x_r dpre_rj
-/// The forward splits rows over workers (each row's arithmetic is the same whatever the count); the backward sums rows
+///   db_enc = Σ_r dpre_r;  dW_enc = xᵀ·dpre
+/// The forward's x·W_enc is the engine's GEMM and the rest splits rows over workers (each row's arithmetic is the same
+/// whatever the count); the backward sums rows
 /// in order on one thread, so gradients are the same bits for any thread count.
 /// </summary>
 public sealed class TranscoderLayer
@@ -31,6 +32,7 @@ public sealed class TranscoderLayer
     private int[] _active = [];
     private int[] _activeCount = [];
     private float[] _output = [];
+    private float[] _dPre = [];
     private int _rows;
 
     public TranscoderLayer(TranscoderConfig config) => _config = config.Validated();
@@ -58,9 +60,8 @@ public sealed class TranscoderLayer
         int dIn = _config.DIn, width = _config.Width, dOut = _config.DOut, maxActive = _config.MaxActive;
         int rows = inputs.Length / dIn;
         Ensure(rows);
-        var x = inputs.ToArray();
         var p = transcoder.Parameters;
-        var wEnc = p.Data.AsMemory(p.Info(Transcoder.EncoderWeight).Offset, dIn * width);
+        Gemm.Multiply(inputs, p[Transcoder.EncoderWeight], _pre.AsSpan(0, rows * width), rows, width, dIn, threads: threads);
         var bEnc = p.Data.AsMemory(p.Info(Transcoder.EncoderBias).Offset, width);
         var wDec = p.Data.AsMemory(p.Info(Transcoder.DecoderWeight).Offset, width * dOut);
         var bDec = p.Data.AsMemory(p.Info(Transcoder.DecoderBias).Offset, dOut);
@@ -69,12 +70,7 @@ public sealed class TranscoderLayer
             for (int r = start; r < end; r++)
             {
                 var pre = _pre.AsSpan(r * width, width);
-                bEnc.Span.CopyTo(pre);
-                for (int i = 0; i < dIn; i++)
-                {
-                    var xi = x[r * dIn + i];
-                    if (xi != 0) TensorPrimitives.MultiplyAdd(wEnc.Span.Slice(i * width, width), xi, pre, pre);
-                }
+                TensorPrimitives.Add(pre, bEnc.Span, pre);
                 TensorPrimitives.Max(pre, 0f, pre);
                 var active = _active.AsSpan(r * maxActive, maxActive);
                 _activeCount[r] = _config.Kind == TranscoderKind.TopK ? TopK(pre, active) : Positive(pre, active);
@@ -121,31 +117,35 @@ public sealed class TranscoderLayer
     }
 
     /// <summary>Adds the loss's gradient (of the last forward) to <paramref name="gradient"/>, a parameter set of the transcoder's layout.</summary>
-    public void Backward(Transcoder transcoder, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Core.Model.ParameterSet gradient)
+    public void Backward(Transcoder transcoder, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Core.Model.ParameterSet gradient, int threads = 1)
     {
         int dIn = _config.DIn, width = _config.Width, dOut = _config.DOut;
         var scale = _config.Kind == TranscoderKind.TopK ? -2 / TotalVariance(targets, _rows, dOut) : -2.0 / _rows;
         var l1 = _config.Kind == TranscoderKind.L1 ? (float)(_config.L1Coefficient / _rows) : 0f;
         var wDec = transcoder.Parameters[Transcoder.DecoderWeight];
-        var gWEnc = gradient[Transcoder.EncoderWeight];
         var gBEnc = gradient[Transcoder.EncoderBias];
         var gWDec = gradient[Transcoder.DecoderWeight];
         var gBDec = gradient[Transcoder.DecoderBias];
         var dYHat = new float[dOut];
+        if (_dPre.Length < _rows * width) _dPre = new float[_rows * width];
+        var dPre = _dPre.AsSpan(0, _rows * width);
+        dPre.Clear();
         for (int r = 0; r < _rows; r++)
         {
             for (int o = 0; o < dOut; o++) dYHat[o] = (float)(scale * (targets[r * dOut + o] - _output[r * dOut + o]));
             TensorPrimitives.Add(gBDec, dYHat, gBDec);
             foreach (var j in ActiveOf(r))
             {
-                var f = LatentAt(r, j);
                 var decoderRow = gWDec.Slice(j * dOut, dOut);
-                TensorPrimitives.MultiplyAdd(dYHat, f, decoderRow, decoderRow);
-                var dPre = TensorPrimitives.Dot(dYHat, wDec.Slice(j * dOut, dOut)) + l1;
-                gBEnc[j] += dPre;
-                for (int i = 0; i < dIn; i++) gWEnc[i * width + j] += inputs[r * dIn + i] * dPre;
+                TensorPrimitives.MultiplyAdd(dYHat, LatentAt(r, j), decoderRow, decoderRow);
+                var d = TensorPrimitives.Dot(dYHat, wDec.Slice(j * dOut, dOut)) + l1;
+                dPre[r * width + j] = d;
+                gBEnc[j] += d;
             }
         }
+        // dW_enc += xᵀ·dpre as one product: an L1 transcoder's hundreds of active latents per row would otherwise be as
+        // many strided column updates. The engine's GEMM gives the same bits for any thread count.
+        Gemm.Multiply(inputs, dPre, gradient[Transcoder.EncoderWeight], dIn, width, _rows, transposeA: true, accumulate: true, threads: threads);
     }
 
     private void Ensure(int rows)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using BitOnnx.Core.Randomness;
 using BitOnnx.Core.Transcoders;
 
@@ -70,7 +71,7 @@ public static class TranscoderTraining
                 }
                 layer.Forward(transcoder, bx, threads);
                 Array.Clear(gradient.Data);
-                layer.Backward(transcoder, bx, by, gradient);
+                layer.Backward(transcoder, bx, by, gradient, threads);
                 // The learning rate falls linearly to 0 over the last fifth of the steps: the last steps settle the
                 // decoder rather than wander around its optimum.
                 var decay = Math.Min(1.0, (steps - step) / (0.2 * steps));
@@ -142,14 +143,33 @@ internal sealed class Adam(int size)
     public void Update(float[] parameters, float[] gradient, double learningRate)
     {
         _step++;
-        var stepSize = (float)(learningRate / (1 - Math.Pow(Beta1, _step)));
-        var rootCorrection = (float)Math.Sqrt(1 - Math.Pow(Beta2, _step));
-        for (int i = 0; i < parameters.Length; i++)
+        float stepSize = (float)(learningRate / (1 - Math.Pow(Beta1, _step))), rootCorrection = (float)Math.Sqrt(1 - Math.Pow(Beta2, _step));
+        float beta1 = (float)Beta1, beta2 = (float)Beta2, eps = (float)Epsilon;
+        int i = 0;
+        // The same IEEE operations lane by lane as the scalar tail (no fused multiply-adds), so any vector width gives
+        // the same bits.
+        if (Vector.IsHardwareAccelerated)
+        {
+            int lanes = Vector<float>.Count;
+            var (b1, b2, c1, c2) = (new Vector<float>(beta1), new Vector<float>(beta2), new Vector<float>(1 - beta1), new Vector<float>(1 - beta2));
+            var (step, root, e) = (new Vector<float>(stepSize), new Vector<float>(rootCorrection), new Vector<float>(eps));
+            for (; i <= parameters.Length - lanes; i += lanes)
+            {
+                var g = new Vector<float>(gradient, i);
+                var m = b1 * new Vector<float>(_m, i) + c1 * g;
+                var v = b2 * new Vector<float>(_v, i) + c2 * g * g;
+                var p = new Vector<float>(parameters, i) - step * m / (Vector.SquareRoot(v) / root + e);
+                m.CopyTo(_m, i);
+                v.CopyTo(_v, i);
+                p.CopyTo(parameters, i);
+            }
+        }
+        for (; i < parameters.Length; i++)
         {
             var g = gradient[i];
-            _m[i] = (float)Beta1 * _m[i] + (float)(1 - Beta1) * g;
-            _v[i] = (float)Beta2 * _v[i] + (float)(1 - Beta2) * g * g;
-            parameters[i] -= stepSize * _m[i] / (MathF.Sqrt(_v[i]) / rootCorrection + (float)Epsilon);
+            _m[i] = beta1 * _m[i] + (1 - beta1) * g;
+            _v[i] = beta2 * _v[i] + (1 - beta2) * g * g;
+            parameters[i] -= stepSize * _m[i] / (MathF.Sqrt(_v[i]) / rootCorrection + eps);
         }
     }
 }
