@@ -41,6 +41,14 @@ public sealed class TranscoderSplice
 
     public TransformerConfig Config { get; }
 
+    /// <summary>
+    /// The model's own train/test split (the seed and train fraction its export records), so measures can be taken on
+    /// the pairs it never trained on; an <see cref="AnalysisInputException"/> when the export does not record them.
+    /// </summary>
+    public ModularAdditionData Split => _session.Metadata is { Seed: { } seed, TrainFraction: { } fraction }
+        ? ModularAdditionData.Split(P, fraction, seed)
+        : throw new AnalysisInputException($"Model '{_session.Name}' does not record the seed and train fraction of its split, so its test pairs are unknown; export it from its checkpoint with bitonnx export.");
+
     public int P => Config.P;
 
     public string HookOut { get; }

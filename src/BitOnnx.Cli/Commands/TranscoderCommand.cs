@@ -20,7 +20,7 @@ public static class TranscoderCommand
     {
         var model = new Argument<string>("model") { Description = "An .onnx file exported with --probes all --writable all (the shipped models are), of a model that grokked." };
         var width = new Option<int>("--width") { Description = "Latents (SAELens' d_sae).", DefaultValueFactory = _ => 512 };
-        var k = new Option<int>("--k") { Description = "Latents kept per pair (TopK).", DefaultValueFactory = _ => 8 };
+        var k = new Option<int>("--k") { Description = "Latents kept per pair (TopK).", DefaultValueFactory = _ => 16 };
         var l1 = new Option<double?>("--l1") { Description = "Train an L1 transcoder with this coefficient λ (loss ‖y − ŷ‖² + λ‖f‖₁) in place of TopK." };
         var seed = new Option<long>("--seed") { Description = "Seed of the initialisation and the minibatch order.", DefaultValueFactory = _ => 0 };
         var defaults = new TranscoderTrainingSettings();

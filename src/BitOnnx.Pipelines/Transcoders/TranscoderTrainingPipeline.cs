@@ -33,7 +33,7 @@ public static class TranscoderTrainingPipeline
         using var session = ModelSession.Open(request.ModelPath);
         var splice = new TranscoderSplice(session);
         var config = request.Config(splice.Config.DModel);
-        var data = SplitOf(session);
+        var data = splice.Split;
         var testAccuracy = ModularAdditionLoss.Accuracy(splice.CleanLogits, splice.P, data.TestRows);
         if (testAccuracy < GrokkedAccuracy)
             throw new BitOnnxException($"Model '{session.Name}' answers {testAccuracy:P1} of its test pairs, below {GrokkedAccuracy:P0}: it has not grokked, and a transcoder of its MLP would learn memorised noise; train it longer (bitonnx train --epochs) and export it again.");
@@ -54,12 +54,6 @@ public static class TranscoderTrainingPipeline
         TranscoderMetricsFile.Write(Path.Combine(request.OutputFolder, TranscoderMetricsFile.FileName), metrics);
         return metrics;
     }
-
-    /// <summary>The model's seeded train/test split, from the seed and train fraction its export records.</summary>
-    public static ModularAdditionData SplitOf(ModelSession session) =>
-        session.Metadata is { Seed: { } seed, TrainFraction: { } fraction }
-            ? ModularAdditionData.Split(session.P, fraction, seed)
-            : throw new BitOnnxException($"Model '{session.Name}' does not record the seed and train fraction of its split, so its test pairs are unknown; export it from its checkpoint with bitonnx export.");
 
     /// <summary>The model's identity: the weights' sha256 its export records, else the file's own.</summary>
     public static TranscoderSource SourceOf(string path, ExportMetadata metadata) =>
