@@ -25,6 +25,7 @@ public static class BitOnnxCommand
             AblateCommand.Create(),
             PatchCommand.Create(),
             CircuitCommand.Create(),
+            TranscoderCommand.Create(),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples((SynchronousCommandLineAction)help.Action!);

@@ -49,6 +49,23 @@ public sealed class ParameterSet
         return new ParameterSet(entries, new float[offset]);
     }
 
+    /// <summary>
+    /// Zeros in a layout the caller states, in order (a model other than the transformer: a transcoder). No entry is
+    /// quantizable.
+    /// </summary>
+    public static ParameterSet ZerosOf(IEnumerable<(string Name, Shape Shape)> layout)
+    {
+        var entries = new List<ParameterInfo>();
+        var offset = 0;
+        foreach (var (name, shape) in layout)
+        {
+            if (entries.Any(e => e.Name == name)) throw new ArgumentException($"Parameter '{name}' is named twice.", nameof(layout));
+            entries.Add(new ParameterInfo(name, shape, offset, false));
+            offset = checked(offset + shape.Size);
+        }
+        return new ParameterSet(entries, new float[offset]);
+    }
+
     public ParameterSet ZerosLike() => new(Entries, new float[Data.Length]);
 
     /// <summary>

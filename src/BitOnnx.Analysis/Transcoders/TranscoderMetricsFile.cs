@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.Json;
+using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Transcoders;
+
+namespace BitOnnx.Analysis.Transcoders;
+
+/// <summary>
+/// TC/metrics.json: <see cref="TranscoderMetrics"/> with SAELens' names (fvu, l0, dead_latents, feature_density,
+/// ce_loss_score, kl, ce_loss_clean / _spliced / _zero_ablated, accuracy_clean / _spliced / _zero_ablated) at the top
+/// level over all pairs and again under "test"; explanation_ce_loss_score is null until explanations are measured.
+/// Written atomically; the one class that writes and reads it.
+/// </summary>
+public static class TranscoderMetricsFile
+{
+    public const string FileName = "metrics.json";
+
+    public static void Write(string path, TranscoderMetrics m)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", m.Source.Name);
+            json.WriteString("model_weights_sha256", m.Source.WeightsSha256);
+            json.WriteString("architecture", TranscoderFile.KindName(m.Config.Kind));
+            json.WriteNumber("d_sae", m.Config.Width);
+            json.WriteNumber("k", m.Config.K);
+            json.WriteNumber("l1_coefficient", m.Config.L1Coefficient);
+            json.WriteNumber("seed", m.Config.Seed);
+            json.WriteNumber("epochs", m.Epochs);
+            json.WriteNumber("steps", m.Steps);
+            json.WriteNumber("train_seconds", Math.Round(m.TrainSeconds, 2));
+            WriteSplit(json, m.All);
+            json.WriteNumber("dead_latents", m.DeadLatents);
+            json.WriteNull("explanation_ce_loss_score");
+            json.WritePropertyName("test");
+            json.WriteStartObject();
+            WriteSplit(json, m.Test);
+            json.WriteEndObject();
+            json.WriteStartArray("feature_density");
+            foreach (var d in m.FeatureDensity) json.WriteNumberValue(d);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        AtomicFile.WriteText(path, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
+    }
+
+    /// <summary>The all-pairs and test measures of a metrics.json (the config and source are the transcoder file's).</summary>
+    public static (SplitMetrics All, SplitMetrics Test, int DeadLatents, double TrainSeconds) Read(string path)
+    {
+        if (!File.Exists(path)) throw new AnalysisInputException($"'{path}' does not exist; give the metrics.json that bitonnx transcoder train wrote.");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var root = doc.RootElement;
+            return (ReadSplit(root), ReadSplit(root.GetProperty("test")), root.GetProperty("dead_latents").GetInt32(), root.GetProperty("train_seconds").GetDouble());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new AnalysisInputException($"'{path}' is not a transcoder's metrics.json ({e.Message}); give the one bitonnx transcoder train wrote.");
+        }
+    }
+
+    private static void WriteSplit(Utf8JsonWriter json, SplitMetrics s)
+    {
+        json.WriteNumber("rows", s.Rows);
+        json.WriteNumber("fvu", s.Fvu);
+        json.WriteNumber("l0", s.L0);
+        json.WriteNumber("ce_loss_score", s.Losses.CeLossScore);
+        json.WriteNumber("kl", s.Losses.Kl);
+        json.WriteNumber("ce_loss_clean", s.Losses.CeLossClean);
+        json.WriteNumber("ce_loss_spliced", s.Losses.CeLossSpliced);
+        json.WriteNumber("ce_loss_zero_ablated", s.Losses.CeLossZeroAblated);
+        json.WriteNumber("accuracy_clean", s.Losses.AccuracyClean);
+        json.WriteNumber("accuracy_spliced", s.Losses.AccuracySpliced);
+        json.WriteNumber("accuracy_zero_ablated", s.Losses.AccuracyZeroAblated);
+    }
+
+    private static SplitMetrics ReadSplit(JsonElement e)
+    {
+        double D(string name) => e.GetProperty(name).GetDouble();
+        return new SplitMetrics(e.GetProperty("rows").GetInt32(), D("fvu"), D("l0"),
+            new SpliceLosses(D("ce_loss_clean"), D("ce_loss_spliced"), D("ce_loss_zero_ablated"), D("accuracy_clean"), D("accuracy_spliced"), D("accuracy_zero_ablated"), D("kl")));
+    }
+}
