@@ -58,13 +58,31 @@ public sealed class SplicedOnnxTests
         var cleanGap = MaxDifference(plain.RunGrid()[HookNames.Logits].Data, clean.Logits);
 
         var bound = 2e-3 * Math.Max(1, engineLogits.Max(Math.Abs));
-        var gap = MaxDifference(onnxLogits, engineLogits);
+        var compared = RowsWithoutNearTie(layer, transcoder.Config, rows);
+        Assert.IsTrue(compared.Count >= 0.99 * rows, $"{rows - compared.Count} of {rows} rows have a near-tie at the k-th latent");
+        var gap = compared.Max(r => MaxDifference(onnxLogits.AsSpan(r * p, p).ToArray(), engineLogits.AsSpan(r * p, p).ToArray()));
         Assert.IsTrue(cleanGap <= bound, $"clean export against the engine: {cleanGap} > {bound}");
         Assert.IsTrue(gap <= bound, $"spliced export against the engine's splice: {gap} > {bound}");
         Assert.IsTrue(MaxDifference(onnxLogits, clean.Logits) > 100 * bound, "the splice changed the logits (the transcoder is not the MLP)");
     }
 
     private static double MaxDifference(float[] a, float[] b) => a.Zip(b, (u, v) => Math.Abs((double)u - v)).Max();
+
+    /// <summary>
+    /// The rows whose k-th and (k+1)-th largest latents are apart by more than 10⁻³ of the largest: there both sides
+    /// keep the same latents whatever their last bits (a k-th latent of 0 adds nothing either way). Where the two nearly tie, a rounding difference may keep the other
+    /// one on some machine (a choice, not an error of the splice), so those rows are left out, and must be few.
+    /// </summary>
+    private static List<int> RowsWithoutNearTie(TranscoderLayer layer, TranscoderConfig config, int rows)
+    {
+        var all = Enumerable.Range(0, rows).ToList();
+        if (config.Kind != TranscoderKind.TopK) return all;
+        return all.Where(r =>
+        {
+            var sorted = Enumerable.Range(0, config.Width).Select(j => layer.LatentAt(r, j)).OrderByDescending(v => v).ToArray();
+            return sorted[config.K - 1] <= 0 || sorted[config.K - 1] - sorted[config.K] > 1e-3 * sorted[0];
+        }).ToList();
+    }
 
     /// <summary>Seeded weights of the size trained ones have: W_enc ~ N(0, 1/d_in)·4 (so several latents fire), W_dec ~ N(0, 1/width).</summary>
     private static Transcoder Random(TranscoderConfig config, TranscoderSource source)
