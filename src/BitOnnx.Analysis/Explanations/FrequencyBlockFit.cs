@@ -82,9 +82,10 @@ internal sealed class FrequencyBlockFit
     /// The coefficients of g for the fit max(g, 0) of a map that is never negative: the minimum of
     /// Σ_{map&gt;0} (g − map)² + Σ_{map=0} max(g, 0)², a convex piecewise quadratic that equals the squared error of
     /// max(g, 0) wherever g is on the map's side of zero, by semismooth Newton steps (each the least-squares fit over the
-    /// live pairs and the dead pairs where g &gt; 0, halved until the objective falls). Starts from the plain projection.
+    /// live pairs and the dead pairs where g &gt; 0, halved until the objective falls), until a step gains less than
+    /// <paramref name="tolerance"/> of it. Starts from the plain projection.
     /// </summary>
-    public double[] FitRelu(ReadOnlySpan<double> map, int maxSteps = 50)
+    public double[] FitRelu(ReadOnlySpan<double> map, int maxSteps = 50, double tolerance = 1e-7)
     {
         int n = map.Length;
         var theta = Project(map);
@@ -119,7 +120,7 @@ internal sealed class FrequencyBlockFit
             g = trial;
             var gain = objective - value;
             objective = value;
-            if (gain <= 1e-15 * (objective + 1e-300)) break;
+            if (gain <= tolerance * objective) break;
         }
         return theta;
     }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BitOnnx.Analysis.Fourier;
 using BitOnnx.Core.Explanations;
 
@@ -81,7 +82,7 @@ public static class UnitExplainer
                 ExplanationSentence.Of(options.UnitName, unit, ExplanationKind.Dead, constant, 1, false, []));
         }
 
-        var spectrum = FourierTransform2D.Transform(basis, map);
+        var spectrum = BlockSpectrum(basis, map);
         var shares = new double[nf];
         for (var f = 1; f <= nf; f++)
         {
@@ -130,6 +131,30 @@ public static class UnitExplainer
             sse += d * d;
         }
         return 1 - sse / sst;
+    }
+
+    /// <summary>
+    /// Â = F·A·Fᵀ at the entries of the frequencies' degree-2 blocks (x, y both in {const, cos f, sin f} of one f), 0
+    /// elsewhere: T = F·A in full, then one dot product per entry, a third of the full transform's work.
+    /// </summary>
+    private static double[] BlockSpectrum(FourierBasis basis, double[] map)
+    {
+        int p = basis.P;
+        var f = basis.Matrix;
+        var t = new double[p * p];
+        for (var x = 0; x < p; x++)
+        {
+            var row = t.AsSpan(x * p, p);
+            for (var a = 0; a < p; a++) TensorPrimitives.MultiplyAdd(map.AsSpan(a * p, p), f[x * p + a], row, row);
+        }
+        var spectrum = new double[p * p];
+        for (var k = 1; k <= basis.FrequencyCount; k++)
+        {
+            int[] rows = [0, .. basis.RowsOf(k)];
+            foreach (var x in rows)
+                foreach (var y in rows) spectrum[x * p + y] = TensorPrimitives.Dot(t.AsSpan(x * p, p), f.Slice(y * p, p));
+        }
+        return spectrum;
     }
 
     private static TermShares Terms(FourierBasis basis, double[] spectrum, int f, double sst)

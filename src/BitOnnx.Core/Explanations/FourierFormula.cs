@@ -76,9 +76,17 @@ public sealed record FourierFormula
     /// <summary>The formula over every pair, [a·P + b] (the order of the pairs everywhere in BitOnnx).</summary>
     public double[] Map()
     {
+        // Each term is a function of one residue x in 0..P−1: a table of P cosines per term, then sums; the same values
+        // as Evaluate at every pair.
+        var tables = Terms.Select(t => Enumerable.Range(0, P).Select(x => t.Amplitude * Math.Cos(2 * Math.PI * t.Frequency * x / P - t.Phase)).ToArray()).ToArray();
         var map = new double[P * P];
         for (var a = 0; a < P; a++)
-            for (var b = 0; b < P; b++) map[a * P + b] = Evaluate(a, b);
+            for (var b = 0; b < P; b++)
+            {
+                var sum = Offset;
+                for (var i = 0; i < tables.Length; i++) sum += tables[i][Argument(Terms[i].Axis, a, b, P)];
+                map[a * P + b] = Relu ? Math.Max(sum, 0) : sum;
+            }
         return map;
     }
 
