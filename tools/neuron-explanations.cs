@@ -3,7 +3,8 @@
 // Explains every neuron of each model's last MLP (docs/explanations.md) and rewrites the MLP from the explanations:
 // one line per model with the fraction explained (median over live neurons, share ≥ 0.9), dead and polysemantic
 // neurons, the kinds of formula, and the rewrite's loss, accuracy and ce_loss_score against the clean and the
-// zero-ablated MLP over all P² pairs. With --csv DIR, each model's explanations as DIR/<model>.csv.
+// zero-ablated MLP over all P² pairs. Two controls: the formulas given to the wrong neurons (a seeded permutation), and
+// explanations without the ReLU fit (polynomials only). With --csv DIR, each model's explanations as DIR/<model>.csv.
 // Usage: dotnet run tools/neuron-explanations.cs -- MODEL.onnx [...] [--csv DIR]
 using System.Diagnostics;
 using System.Globalization;
@@ -14,7 +15,7 @@ using BitOnnx.Onnx.Runtime;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var csv = Array.IndexOf(args, "--csv") is var at and >= 0 ? args[at + 1] : null;
 var models = args.Where((a, i) => a != "--csv" && (i == 0 || args[i - 1] != "--csv")).ToArray();
-Console.WriteLine("model,neurons,dead,polysemantic,fourier,relu_fourier,median_fraction_explained,share_explained_0.9,loss_clean,loss_simulated,loss_zero_mlp,accuracy_clean,accuracy_simulated,accuracy_zero_mlp,ce_loss_score,explain_seconds");
+Console.WriteLine("model,neurons,dead,polysemantic,fourier,relu_fourier,median_fraction_explained,share_explained_0.9,loss_clean,loss_simulated,loss_zero_mlp,accuracy_clean,accuracy_simulated,accuracy_zero_mlp,ce_loss_score,ce_loss_score_permuted,ce_loss_score_polynomials_only,median_fraction_explained_polynomials_only,explain_seconds");
 foreach (var path in models)
 {
     using var session = ModelSession.Open(path);
@@ -29,9 +30,14 @@ foreach (var path in models)
     var seconds = clock.Elapsed.TotalSeconds;
     var s = ExplanationSummary.Of(explanations);
     var rewrite = NeuronRewrite.Run(session, explanations);
+    var random = new Random(0);
+    var permutation = Enumerable.Range(0, m).OrderBy(_ => random.Next()).ToArray();
+    var permuted = NeuronRewrite.Run(session, permutation.Select(i => explanations[i]).ToList());
+    var polynomials = UnitExplainer.ExplainAll(p, last, m, new ExplainerOptions { Relu = false });
+    var polynomialRewrite = NeuronRewrite.Run(session, polynomials);
     var name = Path.GetFileNameWithoutExtension(path);
     Console.WriteLine($"{name},{s.Units},{s.Dead},{s.Polysemantic},{s.Fourier},{s.ReluFourier},{s.MedianFractionExplained:F4},{s.ShareExplained:F4}," +
-        $"{rewrite.Clean.Loss:G4},{rewrite.Simulated.Loss:G4},{rewrite.ZeroAblated.Loss:G4},{rewrite.Clean.Accuracy:F4},{rewrite.Simulated.Accuracy:F4},{rewrite.ZeroAblated.Accuracy:F4},{rewrite.CeLossScore:F4},{seconds:F1}");
+        $"{rewrite.Clean.Loss:G4},{rewrite.Simulated.Loss:G4},{rewrite.ZeroAblated.Loss:G4},{rewrite.Clean.Accuracy:F4},{rewrite.Simulated.Accuracy:F4},{rewrite.ZeroAblated.Accuracy:F4},{rewrite.CeLossScore:F4},{permuted.CeLossScore:F4},{polynomialRewrite.CeLossScore:F4},{ExplanationSummary.Of(polynomials).MedianFractionExplained:F4},{seconds:F1}");
     if (csv is not null)
     {
         Directory.CreateDirectory(csv);

@@ -7,7 +7,7 @@ namespace BitOnnx.Analysis.Explanations;
 /// <summary>
 /// The sentence a person reads for an explanation: "neuron 17: ReLU(2.00·cos(2π·14·(a+b)/113 − 0.60) − 0.400), fires
 /// where the cosine is above 0.20; 99.8% explained". It names the terms that carry the formula (those with at least a
-/// tenth of the largest amplitude, "+ …" standing for the rest); the simulator computes every term.
+/// tenth of the largest amplitude, "+ …" standing for the rest above a thousandth of it); the simulator computes every term.
 /// </summary>
 internal static class ExplanationSentence
 {
@@ -54,7 +54,8 @@ internal static class ExplanationSentence
             if (Math.Abs(phase) >= 0.005) text.Append(phase > 0 ? " − " : " + ").Append(Math.Abs(phase).ToString("F2", Invariant));
             text.Append(')');
         }
-        if (shown.Length < terms.Length) text.Append(" + …");
+        // Terms below a thousandth of the largest are rounding, not content: no "…" for them.
+        if (terms.Skip(shown.Length).Any(t => t.Amplitude >= 1e-3 * largest)) text.Append(" + …");
         if (text.Length == 0 || Math.Abs(formula.Offset) >= 0.01 * largest)
         {
             if (text.Length == 0) text.Append(Number(formula.Offset));

@@ -21,6 +21,9 @@ public sealed record ExplainerOptions
     /// <summary>How many of the largest frequencies a one-frequency fit tries.</summary>
     public int Candidates { get; init; } = 2;
 
+    /// <summary>Whether a ReLU of the polynomial may explain a unit that is never negative (off: polynomials only).</summary>
+    public bool Relu { get; init; } = true;
+
     /// <summary>What a unit is called in its sentence: "neuron", "latent".</summary>
     public string UnitName { get; init; } = "neuron";
 }
@@ -96,7 +99,7 @@ public static class UnitExplainer
         var ranked = Enumerable.Range(1, nf).OrderByDescending(f => shares[f - 1]).ThenBy(f => f).ToArray();
         var terms = Terms(basis, spectrum, ranked[0], sst);
         // A ReLU fit needs a map that is never negative and is zero somewhere; elsewhere it is the plain fit.
-        var relu = map.All(v => v >= 0) && map.Any(v => v == 0);
+        var relu = options.Relu && map.All(v => v >= 0) && map.Any(v => v == 0);
 
         (FourierFormula Formula, double Fraction) Fit(int[] frequencies)
         {

@@ -52,9 +52,7 @@ public sealed class UnitExplainerTests
         Assert.AreEqual(0.2, e.Threshold, 2e-3);
         Assert.IsTrue(e.FractionExplained >= 0.99, $"{e.FractionExplained}");
         Assert.IsTrue(MaxDifference(UnitSimulator.Simulate(e), planted) < 5e-3, "the simulator gives the planted map back");
-        StringAssert.StartsWith(e.Sentence, "neuron 17: ReLU(2");
-        StringAssert.Contains(e.Sentence, "cos(2π·14·(a+b)/113 − 0.60)");
-        StringAssert.Contains(e.Sentence, "fires where the cosine is above 0.20");
+        Assert.AreEqual("neuron 17: ReLU(2·cos(2π·14·(a+b)/113 − 0.60) − 0.4), fires where the cosine is above 0.20 of its max; 99.9% explained", e.Sentence);
     }
 
     [TestMethod]
@@ -102,7 +100,7 @@ public sealed class UnitExplainerTests
 
         Assert.IsTrue(e.Polysemantic);
         CollectionAssert.AreEqual(new[] { 14, 35 }, e.Frequencies);
-        StringAssert.StartsWith(e.Sentence, "neuron 9: polysemantic: 14 and 35");
+        Assert.AreEqual("neuron 9: polysemantic: 14 and 35 (55% and 45% of the variance); a polynomial of both, 99.9% explained", e.Sentence);
         Assert.IsTrue(e.FractionExplained >= 0.999999, $"{e.FractionExplained}");
         Assert.IsTrue(MaxDifference(UnitSimulator.Simulate(e), planted) < 1e-5);
         // Shares by energy: Σ cos² over the grid is P²/2 for each term, so 1 : 0.81.
