@@ -1,3 +1,6 @@
+using BitOnnx.Onnx;
+using BitOnnx.Onnx.Export;
+
 namespace BitOnnx.Analysis.Explanations;
 
 /// <summary>
@@ -16,6 +19,22 @@ public static class UnitSimulator
         for (var a = 0; a < p; a++)
             for (var b = 0; b < p; b++) result[a, b] = (float)map[a * p + b];
         return result;
+    }
+
+    /// <summary>The unit's simulated map [a, b] for modulus <paramref name="p"/>, which must be the explanation's.</summary>
+    public static float[,] Simulate(UnitExplanation explanation, int p) => explanation.P == p
+        ? Simulate(explanation)
+        : throw new AnalysisInputException($"{explanation.Sentence.Split(':')[0]} was explained at P = {explanation.P}, not {p}; simulate it at its own P.");
+
+    /// <summary>
+    /// The units' simulator as an ONNX model: <c>tokens</c> int64 [batch, <paramref name="nCtx"/>] to
+    /// <paramref name="output"/> float [batch, units] (BitOnnx.Onnx's <see cref="FourierFormulaGraph"/>).
+    /// </summary>
+    public static OnnxModel Graph(IReadOnlyList<UnitExplanation> explanations, int nCtx = 3, string output = FourierFormulaGraph.Output)
+    {
+        if (explanations.Count == 0) throw new AnalysisInputException("An ONNX simulator needs at least one explanation.");
+        if (explanations.Any(e => e.P != explanations[0].P)) throw new AnalysisInputException("The explanations to simulate together must share one P.");
+        return FourierFormulaGraph.Build(explanations.Select(e => e.Formula).ToList(), nCtx, output);
     }
 
     /// <summary>Every unit's simulated activation [P², units] (row a·P + b, unit-minor, as a probe's last position).</summary>

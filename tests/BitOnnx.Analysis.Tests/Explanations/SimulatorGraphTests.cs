@@ -29,7 +29,7 @@ public sealed class SimulatorGraphTests
         var explanations = UnitExplainer.ExplainAll(P, activations, planted.Length);
         var simulated = UnitSimulator.SimulateAll(explanations);
 
-        var model = FourierFormulaGraph.Build(explanations.Select(e => e.Formula).ToList());
+        var model = UnitSimulator.Graph(explanations);
         var tokens = ModelSession.GridTokens(P);
         using var session = new InferenceSession(model.ToBytes());
         using var input = OrtValue.CreateTensorValueFromMemory(tokens, [P * P, 3]);
@@ -41,5 +41,7 @@ public sealed class SimulatorGraphTests
         for (var i = 0; i < onnx.Length; i++)
             Assert.AreEqual(simulated[i], onnx[i], 1e-6 * largest + 1e-7, $"pair {i / planted.Length / P}, {i / planted.Length % P}, unit {i % planted.Length}");
         Assert.IsTrue(explanations[3].Polysemantic || explanations[3].FractionExplained >= 0.9, explanations[3].Sentence);
+        var e = Assert.ThrowsException<AnalysisInputException>(() => UnitSimulator.Simulate(explanations[0], 31));
+        Assert.AreEqual("neuron 0 was explained at P = 113, not 31; simulate it at its own P.", e.Message);
     }
 }
