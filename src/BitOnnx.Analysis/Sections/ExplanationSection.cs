@@ -43,7 +43,7 @@ public sealed class ExplanationSection : IReportSection
         var hook = HookNames.MlpPost(layer);
         if (!probes.Names.Contains(hook))
         {
-            skipped = $"not explained: the model has no probe {hook} (bitonnx export ... --probes all).";
+            skipped = $"not explained: {hook} was not read (the neuron analyses were left out, or the model was exported without it: bitonnx export ... --probes all).";
             return null;
         }
         int p = probes.P;
