@@ -22,7 +22,7 @@ public class ModelAnalyzerTests
         var reports = new List<AnalysisProgress>();
         ModelAnalyzer.Analyze(new ModelInputs("m", model.Probes(), model.Weights(), EmbeddedModel: model), progress: new SyncProgress(reports));
         var stages = reports.Select(r => r.Stage).Distinct().ToArray();
-        CollectionAssert.AreEqual(new[] { "embedding", "attention", "neurons", "logits", "clock vs pizza" }, stages);
+        CollectionAssert.AreEqual(new[] { "embedding", "attention", "neurons", "logits", "clock vs pizza", "explanations" }, stages);
         foreach (var stage in stages)
         {
             var fractions = reports.Where(r => r.Stage == stage).Select(r => r.Fraction).ToArray();

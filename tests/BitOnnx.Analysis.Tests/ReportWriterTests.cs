@@ -102,8 +102,9 @@ public class ReportWriterTests
         Assert.IsFalse(Regex.IsMatch(html, "<link[^>]*\\shref=", RegexOptions.IgnoreCase), "no external style sheets");
         Assert.IsFalse(Regex.IsMatch(html, "url\\(\\s*['\"]?https?:", RegexOptions.IgnoreCase), "no remote fonts or images");
         // 4 models x (loss, embedding, attention, neuron, neuronFourier, logitFourier, fve, clusters, progressLoss,
-        // progressWeights), correctLogits for the 3 that learned the task, one clock-vs-pizza scatter.
-        Assert.AreEqual(4 * 10 + 3 + 1, Regex.Matches(html, "data-plot=\"").Count);
+        // progressWeights), correctLogits for the 3 that learned the task, one clock-vs-pizza scatter, and 4 models x the
+        // neuron explanations' gallery, fractions and rewrite (the one section that needs no writable hooks).
+        Assert.AreEqual(4 * 10 + 3 + 1 + 4 * 3, Regex.Matches(html, "data-plot=\"").Count);
         StringAssert.Contains(html, "<strong>untrained</strong> has not learned the task");
     }
 
