@@ -61,6 +61,15 @@ public sealed class SequenceTransformer : nn.Module
         }
     }
 
+    /// <summary>The model a <see cref="Core.Checkpoints.SequenceCheckpoint"/> holds (its moments, if any, are for resuming and left out).</summary>
+    public static SequenceTransformer Load(string path)
+    {
+        var saved = Core.Checkpoints.SequenceCheckpoint.Load(path);
+        var model = new SequenceTransformer(saved.Config);
+        model.LoadFrom(saved.Parameters);
+        return model;
+    }
+
     /// <summary>The current parameters as float32 tensors, in the config's order.</summary>
     public IReadOnlyList<NamedTensor> ToNamedTensors() =>
         Config.Parameters().Zip(Parameters(), (info, p) => new NamedTensor(info.Name, info.Shape, ReadFloats(p.Parameter))).ToList();
