@@ -16,7 +16,9 @@ var inv = CultureInfo.InvariantCulture;
 var task = ArithmeticTask.FromName(args[0]);
 long steps = long.Parse(args[1], inv);
 int dModel = int.Parse(args[2], inv), heads = int.Parse(args[3], inv), layers = int.Parse(args[4], inv);
-var quant = Enum.Parse<WeightQuantization>(args[5], ignoreCase: true);
+// QUANT: none, binary, ternary, or binary-absmean (BitNet's β = mean|W| scale, which Li's binary leaves out).
+bool absMean = args[5] == "binary-absmean";
+var quant = absMean ? WeightQuantization.Binary : Enum.Parse<WeightQuantization>(args[5], ignoreCase: true);
 double lr = double.Parse(args[6], inv);
 long seed = long.Parse(args[7], inv);
 string output = args[8];
@@ -26,6 +28,7 @@ TorchRuntime.SetThreads(args.Length > 10 ? int.Parse(args[10], inv) : 1);
 var config = SequenceModelConfig.ForTask(task) with
 {
     DModel = dModel, NHeads = heads, DHead = dModel / heads, DMlp = 4 * dModel, NLayers = layers, Quantization = quant,
+    BinaryScale = absMean ? BinaryScale.AbsMean : BinaryScale.None,
 };
 var options = new SequenceTrainingOptions { Steps = steps, LearningRate = lr, Seed = seed, MetricsEvery = Math.Max(1, (int)(steps / 20)) };
 Console.WriteLine($"{config.Describe()}; {steps} steps of {options.BatchSize}, lr {lr}, seed {seed}");
