@@ -28,6 +28,13 @@ public static class ScalarArithmetic
         return a.mul(scalar);
     }
 
+    /// <summary>a · factor with the factor in double, which a float64 tensor keeps to the last bit.</summary>
+    public static Tensor Times(this Tensor a, double factor)
+    {
+        using var scalar = factor.ToScalar();
+        return a.mul(scalar);
+    }
+
     /// <summary>a², as torch.square: TorchSharp's square() is pow(a, 2) with an implicit Scalar.</summary>
     public static Tensor Squared(this Tensor a)
     {

@@ -33,12 +33,14 @@ public sealed class TorchAdamW : IDisposable
     public long Step { get; set; }
 
     /// <summary>One update from the parameters' gradients (a parameter without one is left as it is).</summary>
-    public void Update()
+    public void Update() => Update(_settings.LearningRateAt(Step));
+
+    /// <summary>One update at <paramref name="lr"/>, for a schedule the settings do not describe (warm-up then cosine).</summary>
+    public void Update(double lr)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var s = _settings;
-        var lr = s.LearningRateAt(Step);
         Step++;
         var correction1 = 1 - Math.Pow(s.Beta1, Step);
         var correction2 = 1 - Math.Pow(s.Beta2, Step);
