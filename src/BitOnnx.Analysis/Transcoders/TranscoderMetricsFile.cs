@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Data;
 using BitOnnx.Core.Transcoders;
 
 namespace BitOnnx.Analysis.Transcoders;
@@ -9,7 +10,7 @@ namespace BitOnnx.Analysis.Transcoders;
 /// TC/metrics.json: <see cref="TranscoderMetrics"/> with SAELens' names (fvu, l0, dead_latents, feature_density,
 /// ce_loss_score, kl, ce_loss_clean / _spliced / _zero_ablated, accuracy_clean / _spliced / _zero_ablated) at the top
 /// level over all pairs and again under "test"; explanation_ce_loss_score (with explanation_ce_loss, explanation_accuracy
-/// and explanation_kl: the latents simulated from their explanations, <see cref="TranscoderRewrite"/>) is null until
+/// explanation_kl and explanation_l0: the latents simulated from their explanations, <see cref="TranscoderRewrite"/>) is null until
 /// explanations are measured.
 /// Written atomically; the one class that writes and reads it.
 /// </summary>
@@ -35,11 +36,11 @@ public static class TranscoderMetricsFile
             json.WriteNumber("train_seconds", Math.Round(m.TrainSeconds, 2));
             WriteSplit(json, m.All);
             json.WriteNumber("dead_latents", m.DeadLatents);
-            WriteExplanation(json, m.Rewrite?.All);
+            WriteExplanation(json, m.Rewrite, m.Rewrite?.All, ModularAdditionData.AllRows(m.Source.P));
             json.WritePropertyName("test");
             json.WriteStartObject();
             WriteSplit(json, m.Test);
-            WriteExplanation(json, m.Rewrite?.Test);
+            WriteExplanation(json, m.Rewrite, m.Rewrite?.Test, m.Rewrite?.TestRows);
             json.WriteEndObject();
             json.WriteStartArray("feature_density");
             foreach (var d in m.FeatureDensity) json.WriteNumberValue(d);
@@ -80,9 +81,9 @@ public static class TranscoderMetricsFile
         json.WriteNumber("accuracy_zero_ablated", s.Losses.AccuracyZeroAblated);
     }
 
-    private static void WriteExplanation(Utf8JsonWriter json, SpliceLosses? losses)
+    private static void WriteExplanation(Utf8JsonWriter json, TranscoderRewrite? rewrite, SpliceLosses? losses, IReadOnlyList<int>? rows)
     {
-        if (losses is null)
+        if (rewrite is null || losses is null || rows is null)
         {
             json.WriteNull("explanation_ce_loss_score");
             return;
@@ -91,6 +92,8 @@ public static class TranscoderMetricsFile
         json.WriteNumber("explanation_ce_loss", losses.CeLossSpliced);
         json.WriteNumber("explanation_accuracy", losses.AccuracySpliced);
         json.WriteNumber("explanation_kl", losses.Kl);
+        // The simulated latents' own L0: a formula fires wherever it is positive, not on k pairs' worth of latents.
+        json.WriteNumber("explanation_l0", TranscoderMetrics.L0(rewrite.Simulated, rewrite.Explanations.Count, rows));
     }
 
     /// <summary>The all-pairs and test explanation_ce_loss_score of a metrics.json, null where it was not measured.</summary>

@@ -12,7 +12,7 @@ namespace BitOnnx.Analysis.Transcoders;
 /// <c>explanation_ce_loss_score</c>. The simulated latents are used as they come: no TopK is applied again, since a
 /// latent's formula already says where it is zero.
 /// </summary>
-public sealed record TranscoderRewrite(IReadOnlyList<UnitExplanation> Explanations, float[] Simulated, SpliceLosses All, SpliceLosses Test)
+public sealed record TranscoderRewrite(IReadOnlyList<UnitExplanation> Explanations, float[] Simulated, SpliceLosses All, SpliceLosses Test, IReadOnlyList<int> TestRows)
 {
     /// <summary>The explainer's options for latents: the defaults, latents named "latent" in the sentences.</summary>
     public static ExplainerOptions LatentOptions { get; } = new() { UnitName = "latent" };
@@ -32,7 +32,7 @@ public sealed record TranscoderRewrite(IReadOnlyList<UnitExplanation> Explanatio
             throw new AnalysisInputException($"The transcoder has {transcoder.Config.Width} latents but {explanations.Count} explanations were given; give one per latent.");
         var simulated = UnitSimulator.SimulateAll(explanations);
         var logits = splice.SplicedLogits(transcoder, simulated);
-        return new TranscoderRewrite(explanations, simulated, splice.Losses(logits, ModularAdditionData.AllRows(splice.P)), splice.Losses(logits, testRows));
+        return new TranscoderRewrite(explanations, simulated, splice.Losses(logits, ModularAdditionData.AllRows(splice.P)), splice.Losses(logits, testRows), testRows);
     }
 
     public ExplanationSummary Summary => ExplanationSummary.Of(Explanations, LatentOptions);
