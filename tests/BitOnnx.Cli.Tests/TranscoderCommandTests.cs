@@ -44,7 +44,9 @@ public sealed class TranscoderCommandTests
         var root = json.RootElement;
         foreach (var key in new[] { "fvu", "l0", "dead_latents", "ce_loss_score", "kl", "accuracy_clean", "accuracy_spliced", "accuracy_zero_ablated", "feature_density" })
             Assert.IsTrue(root.TryGetProperty(key, out _), key);
-        Assert.AreEqual(JsonValueKind.Null, root.GetProperty("explanation_ce_loss_score").ValueKind);
+        Assert.AreEqual(JsonValueKind.Number, root.GetProperty("explanation_ce_loss_score").ValueKind);
+        Assert.AreEqual(JsonValueKind.Number, root.GetProperty("test").GetProperty("explanation_ce_loss_score").ValueKind);
+        Assert.AreEqual(65, File.ReadAllLines(Path.Combine(folder, "latents.csv")).Length, "the header and one row per latent");
         Assert.AreEqual(12769, root.GetProperty("rows").GetInt32());
         Assert.AreEqual(12769 - 3830, root.GetProperty("test").GetProperty("rows").GetInt32());
         Assert.IsTrue(root.GetProperty("l0").GetDouble() <= 4);
@@ -99,6 +101,30 @@ public sealed class TranscoderCommandTests
         var predict = CliProcess.Run("predict", output, "3", "5");
         Assert.AreEqual(0, predict.ExitCode, predict.Out + predict.Error);
         StringAssert.Contains(predict.Out, "(3 + 5) mod 113 = ", "a prediction, right or not: two epochs of training make a poor transcoder");
+    }
+
+    [TestMethod]
+    public void ASplicedSimulatorRunsUnderPredict()
+    {
+        var output = Path.Combine(CliProcess.TempFolder(), "simulated.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var r = CliProcess.Run("transcoder", "splice", Binary, Trained.Value, "--from-explanations", "-o", output);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        var predict = CliProcess.Run("predict", output, "3", "5");
+        Assert.AreEqual(0, predict.ExitCode, predict.Out + predict.Error);
+        StringAssert.Contains(predict.Out, "(3 + 5) mod 113 = ");
+    }
+
+    [TestMethod]
+    public void SpliceFromExplanationsRefusesATranscoderWithoutThemInOneLine()
+    {
+        var folder = CliProcess.TempFolder();
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(Trained.Value, "transcoder.safetensors"), Path.Combine(folder, "transcoder.safetensors"));
+        var output = Path.Combine(CliProcess.TempFolder(), "simulated.onnx");
+        var r = CliProcess.Run("transcoder", "splice", Binary, folder, "--from-explanations", "-o", output);
+        AssertOneErrorLine(r, "latents.csv");
+        Assert.IsFalse(File.Exists(output), "nothing written");
     }
 
     private static void AssertOneErrorLine(CliProcess.Result r, string message)

@@ -23,6 +23,9 @@ public sealed record TranscoderMetrics(
     int Epochs,
     long Steps)
 {
+    /// <summary>The rewrite from the latents' explanations, when it was measured (explanation_ce_loss_score).</summary>
+    public TranscoderRewrite? Rewrite { get; init; }
+
     /// <summary>
     /// The measures of latents [P², width] and their decoding ŷ [P², d_out] against the clean MLP output of
     /// <paramref name="splice"/>; the spliced logits are ŷ's.

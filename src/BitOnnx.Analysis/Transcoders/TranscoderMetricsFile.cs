@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BitOnnx.Core.Checkpoints;
+using BitOnnx.Core.Data;
 using BitOnnx.Core.Transcoders;
 
 namespace BitOnnx.Analysis.Transcoders;
@@ -8,7 +9,9 @@ namespace BitOnnx.Analysis.Transcoders;
 /// <summary>
 /// TC/metrics.json: <see cref="TranscoderMetrics"/> with SAELens' names (fvu, l0, dead_latents, feature_density,
 /// ce_loss_score, kl, ce_loss_clean / _spliced / _zero_ablated, accuracy_clean / _spliced / _zero_ablated) at the top
-/// level over all pairs and again under "test"; explanation_ce_loss_score is null until explanations are measured.
+/// level over all pairs and again under "test"; explanation_ce_loss_score (with explanation_ce_loss, explanation_accuracy
+/// explanation_kl and explanation_l0: the latents simulated from their explanations, <see cref="TranscoderRewrite"/>) is null until
+/// explanations are measured.
 /// Written atomically; the one class that writes and reads it.
 /// </summary>
 public static class TranscoderMetricsFile
@@ -33,10 +36,11 @@ public static class TranscoderMetricsFile
             json.WriteNumber("train_seconds", Math.Round(m.TrainSeconds, 2));
             WriteSplit(json, m.All);
             json.WriteNumber("dead_latents", m.DeadLatents);
-            json.WriteNull("explanation_ce_loss_score");
+            WriteExplanation(json, m.Rewrite, m.Rewrite?.All, ModularAdditionData.AllRows(m.Source.P));
             json.WritePropertyName("test");
             json.WriteStartObject();
             WriteSplit(json, m.Test);
+            WriteExplanation(json, m.Rewrite, m.Rewrite?.Test, m.Rewrite?.TestRows);
             json.WriteEndObject();
             json.WriteStartArray("feature_density");
             foreach (var d in m.FeatureDensity) json.WriteNumberValue(d);
@@ -75,6 +79,29 @@ public static class TranscoderMetricsFile
         json.WriteNumber("accuracy_clean", s.Losses.AccuracyClean);
         json.WriteNumber("accuracy_spliced", s.Losses.AccuracySpliced);
         json.WriteNumber("accuracy_zero_ablated", s.Losses.AccuracyZeroAblated);
+    }
+
+    private static void WriteExplanation(Utf8JsonWriter json, TranscoderRewrite? rewrite, SpliceLosses? losses, IReadOnlyList<int>? rows)
+    {
+        if (rewrite is null || losses is null || rows is null)
+        {
+            json.WriteNull("explanation_ce_loss_score");
+            return;
+        }
+        json.WriteNumber("explanation_ce_loss_score", losses.CeLossScore);
+        json.WriteNumber("explanation_ce_loss", losses.CeLossSpliced);
+        json.WriteNumber("explanation_accuracy", losses.AccuracySpliced);
+        json.WriteNumber("explanation_kl", losses.Kl);
+        // The simulated latents' own L0: a formula fires wherever it is positive, not on k pairs' worth of latents.
+        json.WriteNumber("explanation_l0", TranscoderMetrics.L0(rewrite.Simulated, rewrite.Explanations.Count, rows));
+    }
+
+    /// <summary>The all-pairs and test explanation_ce_loss_score of a metrics.json, null where it was not measured.</summary>
+    public static (double? All, double? Test) ReadExplanationScores(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        static double? Of(JsonElement e) => e.TryGetProperty("explanation_ce_loss_score", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        return (Of(doc.RootElement), Of(doc.RootElement.GetProperty("test")));
     }
 
     private static SplitMetrics ReadSplit(JsonElement e)

@@ -63,13 +63,14 @@ public static class TranscoderCommand
         var model = new Argument<string>("model") { Description = "The .onnx file the transcoder was trained on." };
         var transcoder = new Argument<string>("transcoder") { Description = "The transcoder's folder (or its transcoder.safetensors)." };
         var output = new Option<string>("--out", "-o") { Description = "The spliced .onnx file to write.", Required = true };
+        var fromExplanations = new Option<bool>("--from-explanations") { Description = "Compute the latents from their explanations (TC/latents.csv) in place of the encoder, then decode them." };
         var command = new Command("splice", "Write the model with its MLP replaced by the transcoder, an ONNX model that predict and analyze take like any other.")
         {
-            model, transcoder, output,
+            model, transcoder, output, fromExplanations,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
-            var written = TranscoderSplicing.Write(r.GetValue(model)!, r.GetValue(transcoder)!, r.GetValue(output)!);
+            var written = TranscoderSplicing.Write(r.GetValue(model)!, r.GetValue(transcoder)!, r.GetValue(output)!, r.GetValue(fromExplanations));
             AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(written))}[/].");
             return 0;
         }));

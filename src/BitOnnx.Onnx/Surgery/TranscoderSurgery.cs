@@ -17,7 +17,7 @@ namespace BitOnnx.Onnx.Surgery;
 public static class TranscoderSurgery
 {
     public const string MetadataPrefix = "bitonnx.transcoder.";
-    private const string Prefix = "transcoder.";
+    internal const string Prefix = "transcoder.";
 
     public static OnnxModel Splice(OnnxModel model, string name, Transcoder transcoder)
     {
@@ -69,7 +69,7 @@ public static class TranscoderSurgery
         return new OnnxModel(proto);
     }
 
-    private static NodeProto Node(string op, string[] inputs, params string[] outputs)
+    internal static NodeProto Node(string op, string[] inputs, params string[] outputs)
     {
         var node = new NodeProto { Name = Prefix + outputs[0], OpType = op };
         node.Input.AddRange(inputs);
@@ -77,7 +77,7 @@ public static class TranscoderSurgery
         return node;
     }
 
-    private static IEnumerable<(string, string)> Entries(Transcoder t) =>
+    internal static IEnumerable<(string, string)> Entries(Transcoder t) =>
     [
         (MetadataPrefix + "architecture", TranscoderFile.KindName(t.Config.Kind)),
         (MetadataPrefix + "d_sae", t.Config.Width.ToString(CultureInfo.InvariantCulture)),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using BitOnnx.Analysis.Explanations;
 using BitOnnx.Analysis.Transcoders;
 using BitOnnx.Core;
 using BitOnnx.Core.Checkpoints;
@@ -15,12 +16,16 @@ namespace BitOnnx.Pipelines.Transcoders;
 /// <c>bitonnx transcoder train</c> as a library call: checks the settings, the output folder and the model (its probes,
 /// its writable MLP output, that it grokked), reads the MLP's input and output at the last position over all pairs on
 /// ONNX Runtime, trains on the model's own train split, measures on the test split and all pairs, and writes
-/// TC/transcoder.safetensors and TC/metrics.json.
+/// TC/transcoder.safetensors, TC/metrics.json (with the rewrite from the latents' explanations,
+/// <see cref="TranscoderRewrite"/>) and TC/latents.csv.
 /// </summary>
 public static class TranscoderTrainingPipeline
 {
     /// <summary>Test accuracy below which a model has not grokked, and a transcoder of it would learn noise.</summary>
     public const double GrokkedAccuracy = 0.99;
+
+    /// <summary>The latents' explanations in the transcoder's folder (<see cref="ExplanationCsv"/>).</summary>
+    public const string LatentsFileName = "latents.csv";
 
     public static TranscoderMetrics Run(TranscoderTrainRequest request, IProgress<TranscoderStep>? progress = null, CancellationToken cancel = default)
     {
@@ -48,8 +53,12 @@ public static class TranscoderTrainingPipeline
         var layer = new TranscoderLayer(config);
         layer.Forward(transcoder, splice.MlpInput, threads);
         var steps = (long)training.Epochs * (data.TrainRows.Count / Math.Min(training.BatchSize, data.TrainRows.Count));
-        var metrics = TranscoderMetrics.Measure(splice, transcoder, layer.Latents(), layer.Output.ToArray(), data.TestRows, seconds, training.Epochs, steps);
+        var latents = layer.Latents();
+        var metrics = TranscoderMetrics.Measure(splice, transcoder, latents, layer.Output.ToArray(), data.TestRows, seconds, training.Epochs, steps)
+            with
+        { Rewrite = TranscoderRewrite.Explain(splice, transcoder, latents, data.TestRows) };
         Directory.CreateDirectory(request.OutputFolder);
+        ExplanationCsv.Write(Path.Combine(request.OutputFolder, LatentsFileName), metrics.Rewrite.Explanations);
         TranscoderFile.Write(Path.Combine(request.OutputFolder, TranscoderFile.FileName), transcoder);
         TranscoderMetricsFile.Write(Path.Combine(request.OutputFolder, TranscoderMetricsFile.FileName), metrics);
         return metrics;
