@@ -45,4 +45,17 @@ public sealed class DocsSweepsTests
         var nanda = TrainArguments.Build(plan.Cells[16].Arguments + " --out x");
         Assert.AreEqual((1e-2, 10, 10_000), (nanda.Options.Optimizer.LearningRate, nanda.Options.Optimizer.WarmupSteps, nanda.Options.Epochs));
     }
+
+    [TestMethod]
+    public void BimtCircuitsIsThreeModelsWithAndWithoutBimtTimesThreeSeeds()
+    {
+        var plan = Plan("bimt-circuits.json");
+        Assert.AreEqual(18, plan.Cells.Count);
+        const string Run = "--p 113 --epochs 8000 --threads 1 --log-every 10 --stop-at-acc 0.99";
+        Assert.AreEqual($"{Run} --preset li2024 --quant binary --seed 0", plan.Cells[0].Arguments);
+        Assert.AreEqual($"{Run} --preset li2024 --quant binary --bimt 0.1 --seed 1", plan.Cells[4].Arguments);
+        Assert.AreEqual($"{Run} --preset li2024 --quant none --bimt 0.1 --seed 2", plan.Cells[17].Arguments);
+        Assert.IsNull(TrainArguments.Build(plan.Cells[6].Arguments + " --out x").Options.Bimt);
+        Assert.AreEqual(0.1, TrainArguments.Build(plan.Cells[9].Arguments + " --out x").Options.Bimt!.Lambda);
+    }
 }
