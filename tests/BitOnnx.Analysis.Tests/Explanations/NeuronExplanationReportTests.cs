@@ -18,15 +18,7 @@ namespace BitOnnx.Analysis.Tests.Explanations;
 [TestClass]
 public sealed class NeuronExplanationReportTests
 {
-    private const int P = 11;
-
-    private static string Export(string folder, string file, HookSelection writable)
-    {
-        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Interventions(TransformerConfig.Li2024Name, P, WeightQuantization.Ternary), seed: 13);
-        var path = Path.Combine(folder, file);
-        TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = HookSelection.Every, Writable = writable }).Model.Save(path);
-        return path;
-    }
+    private const int P = SmallExports.P;
 
     private static float[] LastPositionPost(ModelSession session)
     {
@@ -42,7 +34,7 @@ public sealed class NeuronExplanationReportTests
     public void TheRewriteIsCleanWithTheNeuronsOwnValuesAndZeroAblatedWithZeros()
     {
         using var dir = new TempDir();
-        using var session = ModelSession.Open(Export(dir.Path, "writable.onnx", HookSelection.Every));
+        using var session = ModelSession.Open(SmallExports.Write(dir.Path, "writable.onnx", HookSelection.Every));
         var own = NeuronRewrite.Run(session, LastPositionPost(session));
         Assert.AreEqual(own.Clean.Loss, own.Simulated.Loss, 1e-12);
         Assert.AreEqual(own.Clean.Accuracy, own.Simulated.Accuracy);
@@ -62,7 +54,7 @@ public sealed class NeuronExplanationReportTests
     public void TheCsvGivesBackEveryFormulaAndRefusesAnotherFile()
     {
         using var dir = new TempDir();
-        using var session = ModelSession.Open(Export(dir.Path, "writable.onnx", HookSelection.Every));
+        using var session = ModelSession.Open(SmallExports.Write(dir.Path, "writable.onnx", HookSelection.Every));
         var m = session.Metadata.Config!.DMlp;
         var explanations = UnitExplainer.ExplainAll(P, LastPositionPost(session), m);
         var path = Path.Combine(dir.Path, "neurons.csv");
@@ -87,7 +79,7 @@ public sealed class NeuronExplanationReportTests
         var models = new List<ReportModel>();
         foreach (var (file, writable) in new[] { ("writable.onnx", HookSelection.Every), ("plain.onnx", HookSelection.None) })
         {
-            using var inputs = OnnxModelInputs.Open(new OnnxModelRequest(Export(dir.Path, file, writable), Gradients: false));
+            using var inputs = OnnxModelInputs.Open(new OnnxModelRequest(SmallExports.Write(dir.Path, file, writable), Gradients: false));
             models.Add(new ReportModel(ModelAnalyzer.Analyze(inputs.Inputs, new AnalysisOptions { Sections = ["explanations"] })));
         }
         var files = ReportWriter.Write(Path.Combine(dir.Path, "report"), models);

@@ -18,22 +18,14 @@ namespace BitOnnx.Analysis.Tests.Interventions;
 [TestClass]
 public sealed class InterventionSectionsTests
 {
-    private const int P = 11;
-
-    private static string Export(string folder, string file, HookSelection writable)
-    {
-        var checkpoint = TestCheckpoints.Untrained(SmallConfigs.Interventions(TransformerConfig.Li2024Name, P, WeightQuantization.Ternary), seed: 13);
-        var path = Path.Combine(folder, file);
-        TransformerExporter.Export(checkpoint, new ExportOptions { Weights = WeightFormat.Float, Probes = HookSelection.Every, Writable = writable }).Model.Save(path);
-        return path;
-    }
+    private const int P = SmallExports.P;
 
     [TestMethod]
     public void AWritableModelGetsAblationAndPatchingAndAnotherSaysWhyNot()
     {
         using var dir = new TempDir();
-        var writable = Export(dir.Path, "writable.onnx", HookSelection.Every);
-        var plain = Export(dir.Path, "plain.onnx", HookSelection.None);
+        var writable = SmallExports.Write(dir.Path, "writable.onnx", HookSelection.Every);
+        var plain = SmallExports.Write(dir.Path, "plain.onnx", HookSelection.None);
         var models = new List<ReportModel>();
         ModelAnalysis? analysed = null;
         foreach (var path in new[] { writable, plain })
