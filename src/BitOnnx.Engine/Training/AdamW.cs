@@ -31,11 +31,14 @@ public sealed class AdamW
     /// <summary>Steps taken so far.</summary>
     public long Step { get; set; }
 
-    public void Update(ParameterSet parameters, ParameterSet gradient)
+    /// <summary>One step at the settings' learning rate for this step (warm-up included).</summary>
+    public void Update(ParameterSet parameters, ParameterSet gradient) => Update(parameters, gradient, Settings.LearningRateAt(Step));
+
+    /// <summary>One step at a learning rate the caller schedules (a transcoder's decays).</summary>
+    public void Update(ParameterSet parameters, ParameterSet gradient, double lr)
     {
         using var timing = EpochProfile.Time(EpochPart.AdamW);
         var s = Settings;
-        var lr = s.LearningRateAt(Step);
         Step++;
         var decay = (float)(1 - lr * s.WeightDecay);
         float beta1 = (float)s.Beta1, beta2 = (float)s.Beta2;

@@ -1,6 +1,7 @@
-using System.Numerics;
 using BitOnnx.Core.Randomness;
+using BitOnnx.Core.Training;
 using BitOnnx.Core.Transcoders;
+using BitOnnx.Engine.Training;
 
 namespace BitOnnx.Engine.Transcoders;
 
@@ -49,7 +50,8 @@ public static class TranscoderTraining
 
         var transcoder = Initial(config, source, y);
         var gradient = transcoder.Parameters.ZerosLike();
-        var adam = new Adam(transcoder.Parameters.Data.Length);
+        // Adam (Kingma and Ba 2015; β = 0.9, 0.999, ε = 1e-8): the engine's AdamW without weight decay.
+        var adam = new AdamW(new AdamWSettings { Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8, WeightDecay = 0 }, transcoder.Parameters);
         var layer = new TranscoderLayer(config);
         var order = Enumerable.Range(0, rows).ToArray();
         var shuffle = SeededRandom.ForPurpose(config.Seed, "transcoder-batches");
@@ -75,7 +77,7 @@ public static class TranscoderTraining
                 // The learning rate falls linearly to 0 over the last fifth of the steps: the last steps settle the
                 // decoder rather than wander around its optimum.
                 var decay = Math.Min(1.0, (steps - step) / (0.2 * steps));
-                adam.Update(transcoder.Parameters.Data, gradient.Data, settings.LearningRate * decay);
+                adam.Update(transcoder.Parameters, gradient, settings.LearningRate * decay);
                 step++;
                 if (progress is not null && (step % 50 == 0 || step == steps)) progress.Report(new TranscoderStep(step, steps, layer.Loss(by)));
             }
@@ -126,50 +128,5 @@ public static class TranscoderTraining
         foreach (ref var w in p[Transcoder.EncoderWeight]) w = (float)(w * inputScale);
         foreach (ref var w in p[Transcoder.DecoderWeight]) w = (float)(w / targetScale);
         foreach (ref var b in p[Transcoder.DecoderBias]) b = (float)(b / targetScale);
-    }
-}
-
-/// <summary>
-/// Adam (Kingma and Ba 2015; β = 0.9, 0.999, ε = 1e-8) with the learning rate given per step. The engine's AdamW takes
-/// its rate from fixed settings, and a transcoder's decays, so this is the same arithmetic without the weight decay.
-/// </summary>
-internal sealed class Adam(int size)
-{
-    private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
-    private readonly float[] _m = new float[size];
-    private readonly float[] _v = new float[size];
-    private long _step;
-
-    public void Update(float[] parameters, float[] gradient, double learningRate)
-    {
-        _step++;
-        float stepSize = (float)(learningRate / (1 - Math.Pow(Beta1, _step))), rootCorrection = (float)Math.Sqrt(1 - Math.Pow(Beta2, _step));
-        float beta1 = (float)Beta1, beta2 = (float)Beta2, eps = (float)Epsilon;
-        int i = 0;
-        // The same IEEE operations lane by lane as the scalar tail (no fused multiply-adds), so any vector width gives
-        // the same bits.
-        if (Vector.IsHardwareAccelerated)
-        {
-            int lanes = Vector<float>.Count;
-            var (b1, b2, c1, c2) = (new Vector<float>(beta1), new Vector<float>(beta2), new Vector<float>(1 - beta1), new Vector<float>(1 - beta2));
-            var (step, root, e) = (new Vector<float>(stepSize), new Vector<float>(rootCorrection), new Vector<float>(eps));
-            for (; i <= parameters.Length - lanes; i += lanes)
-            {
-                var g = new Vector<float>(gradient, i);
-                var m = b1 * new Vector<float>(_m, i) + c1 * g;
-                var v = b2 * new Vector<float>(_v, i) + c2 * g * g;
-                var p = new Vector<float>(parameters, i) - step * m / (Vector.SquareRoot(v) / root + e);
-                m.CopyTo(_m, i);
-                v.CopyTo(_v, i);
-                p.CopyTo(parameters, i);
-            }
-        }
-        for (; i < parameters.Length; i++)
-        {
-            var g = gradient[i];
-            _m[i] = beta1 * _m[i] + (1 - beta1) * g;
-            _v[i] = beta2 * _v[i] + (1 - beta2) * g * g;
-            parameters[i] -= stepSize * _m[i] / (MathF.Sqrt(_v[i]) / rootCorrection + eps);
-        }
     }
 }
