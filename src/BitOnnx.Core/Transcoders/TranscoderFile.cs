@@ -53,6 +53,9 @@ public static class TranscoderFile
     /// <summary>Reads a transcoder; a <see cref="CheckpointException"/> naming the file when it is not one this class wrote.</summary>
     public static Transcoder Read(string path)
     {
+        // Checked here so that the message names a transcoder, not the run checkpoint SafeTensorsFile would ask for.
+        if (!File.Exists(path))
+            throw new CheckpointException(path, $"Transcoder '{path}' does not exist; give the folder bitonnx transcoder train wrote, or its {FileName}.");
         var (tensors, metadata) = SafeTensorsFile.Read(path);
         string Require(string key) => metadata.TryGetValue(key, out var value)
             ? value

@@ -48,6 +48,15 @@ public sealed class TranscoderFileTests
     }
 
     [TestMethod]
+    public void AMissingFileIsNamedAsATranscoder()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"bitonnx-tc-{Guid.NewGuid():N}", TranscoderFile.FileName);
+        var e = Assert.ThrowsExactly<CheckpointException>(() => TranscoderFile.Read(path));
+        StringAssert.Contains(e.Message, "Transcoder '");
+        StringAssert.Contains(e.Message, "bitonnx transcoder train");
+    }
+
+    [TestMethod]
     public void EveryBadSettingIsNamedAtOnce()
     {
         Assert.HasCount(1, new TranscoderConfig(TranscoderKind.TopK, 4, 4, 8, 9, 0, 0).Problems());

@@ -33,7 +33,7 @@ public enum AdditionSubTask
 /// </para>
 /// <para>
 /// For uniform 5-digit questions the classes are far from even: S0 5.0%, S1 77.6%, S2 16.0%, S3 1.26%, S4 0.086%,
-/// S5 0.005% (exact; the test derives them). The "about 5/21/34/28/11/2%" of issue 28 is instead the distribution of
+/// S5 0.005% (exact; the test derives them). The "about 5/21/34/28/11/2%" sometimes quoted for them is instead the distribution of
 /// the number of carrying columns, binomial(5, 0.45), which <see cref="CarryCount"/> gives.
 /// </para>
 /// </summary>
