@@ -57,14 +57,20 @@ public static class UnitExplainer
         options ??= new ExplainerOptions();
         var basis = new FourierBasis(p);
         var result = new UnitExplanation[units];
-        var done = 0;
-        Parallel.For(0, units, u =>
+        // Units in parallel within a chunk, progress reported between chunks on the calling thread: an observer sees
+        // its reports one at a time and in order.
+        const int chunk = 32;
+        for (var start = 0; start < units; start += chunk)
         {
-            var map = new double[p * p];
-            for (var row = 0; row < p * p; row++) map[row] = activations[row * units + u];
-            result[u] = Explain(basis, map, u, options);
-            progress?.Report((double)Interlocked.Increment(ref done) / units);
-        });
+            var end = Math.Min(units, start + chunk);
+            Parallel.For(start, end, u =>
+            {
+                var map = new double[p * p];
+                for (var row = 0; row < p * p; row++) map[row] = activations[row * units + u];
+                result[u] = Explain(basis, map, u, options);
+            });
+            progress?.Report((double)end / units);
+        }
         return result;
     }
 
