@@ -137,6 +137,8 @@ public sealed record ExportMetadata(
     /// <summary>P from <c>bitonnx.p</c> or from the width of <c>logits</c>, checked against each other when both exist.</summary>
     public static int ReadP(OnnxModel model, string name)
     {
+        if (SequenceExportMetadata.TaskOf(model) is { } task)
+            throw new ModelContractException($"Model '{name}' is a sequence model of task {task}, not a modular-addition model; ask it a question (bitonnx predict {name} QUESTION) or open it with SequenceSession.");
         var logits = model.Outputs.FirstOrDefault(o => o.Name == ModelContract.Logits)
             ?? throw new ModelContractException(
                 $"Model '{name}' has no output named '{ModelContract.Logits}' (outputs: {string.Join(", ", model.Outputs.Select(o => o.Name))}); give a model written by bitonnx export.");

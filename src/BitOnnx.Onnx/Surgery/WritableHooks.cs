@@ -16,7 +16,7 @@ public static class WritableHooks
 {
     public const string MaskSuffix = ".write_mask";
     public const string ValuesSuffix = ".write_values";
-    private const string CleanSuffix = ".clean";
+    internal const string CleanSuffix = ".clean";
 
     /// <summary>The graph with <paramref name="hooks"/> writable; each must be a hook of <paramref name="config"/> the graph computes.</summary>
     public static ModelProto Apply(ModelProto model, TransformerConfig config, IReadOnlyList<string> hooks, TensorElementType element)
