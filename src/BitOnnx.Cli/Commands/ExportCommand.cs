@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.ML;
+using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Export;
+using BitOnnx.Onnx.Export.Sequence;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
@@ -12,7 +14,7 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "A model.safetensors written by bitonnx train (or one of its checkpoints/)." };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A model.safetensors written by bitonnx train (or one of its checkpoints/); an arithmetic (sequence) checkpoint exports as tokens [batch, seq] -> logits [batch, seq, vocab]." };
         var output = new Option<string>("--output", "-o") { Description = "The .onnx file (or, with --format mlnet, the .zip) to write, whole or not at all.", Required = true };
         var format = new Option<string>("--format") { Description = "onnx (a graph) or mlnet (an ML.NET model zip: mlContext.Model.Load scores it); default: mlnet for a .zip output, else onnx." };
         format.AcceptOnlyFromAmong("onnx", "mlnet");
@@ -33,6 +35,15 @@ public static class ExportCommand
         {
             var path = r.GetValue(output)!;
             OutputPath.RequireFile(path, "the exported model");
+            if (SequenceExporter.IsSequenceCheckpoint(r.GetValue(checkpoint)!))
+            {
+                var modularOnly = new[] { (r.GetValue(format) == "mlnet" || path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase), "an ML.NET zip"),
+                    (r.GetValue(signature) == "pair", "--signature pair"), (r.GetValue(weights) != "float", "--weights " + r.GetValue(weights)),
+                    (r.GetValue(embedded), "--embedded-input"), (r.GetValue(precision), "--double") }.Where(o => o.Item1).Select(o => o.Item2).ToList();
+                if (modularOnly.Count > 0)
+                    throw new CliException($"An arithmetic (sequence) checkpoint exports as an .onnx graph with float weights, probes and writable hooks; leave out {string.Join(", ", modularOnly)}.");
+                return ExportSequence(r.GetValue(checkpoint)!, path, r.GetValue(probes)!, r.GetValue(writable)!);
+            }
             var weightFormat = WeightFormats.Parse(r.GetValue(weights)!);
             var mlnet = (r.GetValue(format) ?? (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "mlnet" : "onnx")) == "mlnet";
             if (mlnet) return ExportMlNet(r.GetValue(checkpoint)!, path, weightFormat, r.GetValue(probes)!, r.GetValue(writable)!, r.GetValue(embedded), r.GetValue(precision));
@@ -55,6 +66,17 @@ public static class ExportCommand
             return 0;
         }));
         return command;
+    }
+
+    private static int ExportSequence(string checkpoint, string path, string probes, string writable)
+    {
+        var result = SequenceExporter.ExportFile(checkpoint, path, HookSelection.Parse(probes), HookSelection.Parse(writable));
+        var table = new Table().AddColumns("file", "model", "size", "probes", "writable hooks");
+        table.AddRow(Markup.Escape(Path.GetFullPath(path)), Markup.Escape(SequenceExportMetadata.Read(result.Model, path).Config.Describe()), Size(result.Bytes),
+            result.Probes.Count == 0 ? "none" : result.Probes.Count.ToString(CultureInfo.InvariantCulture),
+            result.Writable.Count == 0 ? "none" : result.Writable.Count.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        return 0;
     }
 
     private static int ExportMlNet(string checkpoint, string path, WeightFormat weights, string probes, string writable, bool embedded, bool precision)

@@ -15,15 +15,27 @@ public static class PredictCommand
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "A model written by bitonnx export: an .onnx file (any signature) or an ML.NET model .zip." };
-        var a = new Argument<string?>("a") { Description = "First addend, 0..P-1.", Arity = ArgumentArity.ZeroOrOne };
+        var a = new Argument<string?>("a") { Description = "First addend, 0..P-1; for an arithmetic model, the question (12345+54321).", Arity = ArgumentArity.ZeroOrOne };
         var b = new Argument<string?>("b") { Description = "Second addend, 0..P-1.", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Evaluate all P*P pairs and print the accuracy." };
+        var questions = new Option<long?>("--questions") { Description = "Arithmetic models: the accuracy over N fresh uniform questions, its 95% Clopper-Pearson interval and the failures by quanta class." };
+        var seed = new Option<long>("--seed") { Description = "Seed of the fresh questions of --questions.", DefaultValueFactory = _ => 0 };
         var provider = ProviderOption();
-        var command = new Command("predict", "Predict (a + b) mod P with an exported model on ONNX Runtime.") { model, a, b, all, provider };
+        var command = new Command("predict", "Predict (a + b) mod P, or answer an arithmetic question (12345+54321), with an exported model on ONNX Runtime.")
+        {
+            model, a, b, all, questions, seed, provider,
+        };
         command.SetAction(r => CliRunner.Guard(() =>
         {
-            using var session = Open(r.GetValue(model)!, r.GetValue(provider)!);
+            var path = r.GetValue(model)!;
+            if (ArithmeticPredict.IsSequenceModel(path))
+                return ArithmeticPredict.Run(path, r.GetValue(a), r.GetValue(b), r.GetValue(questions), r.GetValue(seed), r.GetValue(all), r.GetValue(provider)!);
+            using var session = Open(path, r.GetValue(provider)!);
             var p = session.P;
+            if (r.GetValue(questions) is not null)
+                throw new CliException($"--questions asks an arithmetic model fresh questions, but '{Path.GetFileName(path)}' is a modular-addition model (P = {p}); use --all to evaluate every pair.");
+            if (ArithmeticPredict.LooksLikeQuestion(r.GetValue(a)))
+                throw new CliException($"'{r.GetValue(a)}' is an arithmetic question, but '{Path.GetFileName(path)}' is a modular-addition model (P = {p}); give two numbers a and b in 0..{p - 1}, or a model exported from an arithmetic checkpoint.");
             if (r.GetValue(all))
             {
                 var rows = ModularAdditionData.AllRows(p);
