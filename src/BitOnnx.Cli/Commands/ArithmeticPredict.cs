@@ -57,6 +57,16 @@ internal static class ArithmeticPredict
 
     private static int Evaluate(SequenceSession session, ArithmeticTask task, long questions, long seed)
     {
+        // Redirected output gets the result alone: Spectre would print the bar's refreshes as lines among it.
+        var result = AnsiConsole.Profile.Capabilities.Interactive
+            ? EvaluateWithBar(session, task, questions, seed)
+            : ArithmeticEvaluation.Evaluate(session.Logits, task, questions, seed, BatchSize);
+        Print(result, task, seed);
+        return 0;
+    }
+
+    private static ArithmeticAccuracy EvaluateWithBar(SequenceSession session, ArithmeticTask task, long questions, long seed)
+    {
         ArithmeticAccuracy result = null!;
         long calls = (questions + BatchSize - 1) / BatchSize * (task.Digits + 2);
         AnsiConsole.Progress()
@@ -64,7 +74,7 @@ internal static class ArithmeticPredict
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var bar = ctx.AddTask(Markup.Escape($"{questions:N0} fresh {task.Name} questions (ONNX Runtime)"), maxValue: calls);
+                var bar = ctx.AddTask(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{questions:N0} fresh {task.Name} questions (ONNX Runtime)")), maxValue: calls);
                 // Each call of the model is one answer token for a batch: counted here, on the calling thread.
                 SequenceLogits counted = (tokens, rows, length) =>
                 {
@@ -74,6 +84,11 @@ internal static class ArithmeticPredict
                 };
                 result = ArithmeticEvaluation.Evaluate(counted, task, questions, seed, BatchSize);
             });
+        return result;
+    }
+
+    private static void Print(ArithmeticAccuracy result, ArithmeticTask task, long seed)
+    {
         var right = result.Questions - result.Failures;
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"accuracy over {result.Questions} fresh {task.Name} questions (seed {seed}): {right}/{result.Questions} = {Percent(result.Accuracy)}, 95% Clopper-Pearson interval [{Percent(result.Interval.Lower)}, {Percent(result.Interval.Upper)}]"));
@@ -84,7 +99,6 @@ internal static class ArithmeticPredict
         AnsiConsole.Write(table);
         if (result.FirstFailures.Count > 0)
             Console.Out.WriteLine($"first failures (question=model's answer): {string.Join(" ", result.FirstFailures)}");
-        return 0;
     }
 
     /// <summary>"99.870%": three decimals, as the interval needs near 100%.</summary>
