@@ -130,13 +130,14 @@ public sealed class OnnxEdgePatchingTests
     }
 
     /// <summary>Every mask 0 against the export's own logits, every mask 1 against its logits on the resampled pairs.</summary>
-    private static void AssertAgainstExport(OnnxModel onnx, OnnxEdgePatching ort)
+    private void AssertAgainstExport(OnnxModel onnx, OnnxEdgePatching ort)
     {
         using var session = ModelSession.FromModel(onnx, "export", new ModelSessionOptions { Threads = 1 });
         float[] Export(int[] tokens) => session.Run(tokens.Select(t => (long)t).ToArray(), [HookNames.Logits])[HookNames.Logits].Data;
         var edges = ort.Graph.Edges.Count;
-        AssertClose(Export(ort.Tokens), ort.Logits(new float[edges]), "every mask clean");
-        AssertClose(Export(ort.CorruptTokens!), ort.Logits(Enumerable.Repeat(1f, edges).ToArray()), "every mask corrupted");
+        var clean = AssertClose(Export(ort.Tokens), ort.Logits(new float[edges]), "every mask clean");
+        var corrupted = AssertClose(Export(ort.CorruptTokens!), ort.Logits(Enumerable.Repeat(1f, edges).ToArray()), "every mask corrupted");
+        TestContext.WriteLine($"against the export: every mask clean {clean:G3}, every mask corrupted {corrupted:G3} of the scale");
         CollectionAssert.AreEqual(ort.CleanLogits, ort.Logits(new float[edges]), "a run with every mask 0 is the clean run, to the bit");
     }
 
