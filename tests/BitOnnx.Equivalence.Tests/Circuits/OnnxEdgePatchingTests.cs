@@ -98,6 +98,27 @@ public sealed class OnnxEdgePatchingTests
     }
 
     /// <summary>
+    /// A shipped int2 file (2-bit codes, whose own graph rounds each product's input to 8 bits) rewrites into the same
+    /// edge-patched function as its float twin: the rewrite reads the folded weights whatever their storage and
+    /// multiplies in float32. The 2-bit codes times their scale are the float file's values exactly, so the two rewrites
+    /// are one graph with the same initializers, and their logits are equal to the bit.
+    /// </summary>
+    [TestMethod]
+    public void ShippedInt2FileGivesItsFloatTwinsEdgePatching()
+    {
+        const string name = "li2024-binary";
+        var folder = Path.Combine(RepositoryRoot.Path, "models", name);
+        var tokens = AllPairs(113);
+        var options = new ModelSessionOptions { Threads = 2 };
+        using var twin = new OnnxEdgePatching(OnnxModel.Load(Path.Combine(folder, name + ".onnx")), name, tokens, Corruption.Resample, seed: 1, options: options);
+        using var int2 = new OnnxEdgePatching(OnnxModel.Load(Path.Combine(folder, name + "-int2.onnx")), name + "-int2", tokens, Corruption.Resample, seed: 1, options: options);
+        var random = new Random(29);
+        var mask = Enumerable.Range(0, twin.Graph.Edges.Count).Select(_ => (float)random.Next(2)).ToArray();
+        CollectionAssert.AreEqual(twin.Logits(mask), int2.Logits(mask), $"{name}: the int2 file's edge-patched logits are the float file's");
+        CollectionAssert.AreEqual(twin.CorruptedLogits, int2.CorruptedLogits, $"{name}: and so are its corrupted senders'");
+    }
+
+    /// <summary>
     /// ACDC through ONNX Runtime keeps the engine's edges, with the engine's scores to the bound, on a briefly trained
     /// li2024 ternary at P = 31 (the intervention tests' model; its scores are small, so τ is too). The same kept set
     /// means something only when no score sits within rounding of τ, where the two could fairly decide differently:
