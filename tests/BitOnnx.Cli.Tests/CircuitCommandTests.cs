@@ -158,6 +158,36 @@ public sealed class CircuitCommandTests
         Assert.IsTrue(circuit.Edges.All(e => Math.Abs(e.Score) >= 1e-4) || method == "acdc");
     }
 
+    /// <summary>
+    /// <c>--backend onnx</c> runs ACDC through ONNX Runtime on the model's edge-patched graph and finds the engine's
+    /// circuit: the same kept edges at every τ, scores and metrics equal to float32 rounding (1e-4 of max(1, |value|),
+    /// the bound tests/BitOnnx.Equivalence.Tests holds the two backends' logits to).
+    /// </summary>
+    [TestMethod]
+    public void OnnxBackendFindsTheEnginesCircuit()
+    {
+        var (engineJson, onnxJson) = (Json(), Json());
+        var engine = CliProcess.Run("circuit", Models.Value.Model, "--tau", "1e-3,1e-2", "--json", engineJson);
+        var onnx = CliProcess.Run("circuit", Models.Value.Model, "--tau", "1e-3,1e-2", "--backend", "onnx", "--json", onnxJson);
+        Assert.AreEqual(0, engine.ExitCode, engine.Out + engine.Error);
+        Assert.AreEqual(0, onnx.ExitCode, onnx.Out + onnx.Error);
+        Assert.AreEqual("", onnx.Error);
+        var (_, expected) = CircuitJson.Read(engineJson);
+        var (_, actual) = CircuitJson.Read(onnxJson);
+        static double Bound(double v) => 1e-4 * Math.Max(1, Math.Abs(v));
+        Assert.AreEqual(expected.MetricCorrupted, actual.MetricCorrupted, Bound(expected.MetricCorrupted));
+        Assert.AreEqual(expected.Circuits.Count, actual.Circuits.Count);
+        for (var i = 0; i < expected.Circuits.Count; i++)
+        {
+            var (e, a) = (expected.Circuits[i], actual.Circuits[i]);
+            CollectionAssert.AreEquivalent(e.Edges.Select(x => $"{x.Sender} -> {x.Receiver}").ToList(), a.Edges.Select(x => $"{x.Sender} -> {x.Receiver}").ToList(), $"τ = {e.Tau}: the same edges kept");
+            Assert.IsTrue(e.Edges.Count > 0, "the circuit is not empty");
+            var scores = a.Edges.ToDictionary(x => $"{x.Sender} -> {x.Receiver}", x => x.Score);
+            foreach (var edge in e.Edges) Assert.AreEqual(edge.Score, scores[$"{edge.Sender} -> {edge.Receiver}"], Bound(edge.Score), $"score of {edge.Sender} -> {edge.Receiver}");
+            Assert.AreEqual(e.MetricCircuit, a.MetricCircuit, Bound(e.MetricCircuit));
+        }
+    }
+
     [TestMethod]
     [DataRow("method", 2, "'bogus'")]
     [DataRow("zero", 1, "--tau '0' is not a positive number")]
@@ -169,6 +199,9 @@ public sealed class CircuitCommandTests
     [DataRow("svg", 1, "Cannot write the diagram")]
     [DataRow("groups", 1, "--mlp-groups 0")]
     [DataRow("too-many-groups", 1, "An MLP of 24 neurons cannot be split into 25 groups")]
+    [DataRow("backend", 2, "'gpu'")]
+    [DataRow("eap-onnx", 1, "which ONNX Runtime does not give")]
+    [DataRow("bare-onnx", 1, "carries no bitonnx.config")]
     public void BadInputIsOneErrorLineAndNoJson(string bad, int exit, string message)
     {
         var json = Json();
@@ -184,6 +217,9 @@ public sealed class CircuitCommandTests
             "steps" => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
             "groups" => ["circuit", model, "--mlp-groups", "0"],
             "too-many-groups" => ["circuit", model, "--mlp-groups", "25"],
+            "backend" => ["circuit", model, "--backend", "gpu"],
+            "eap-onnx" => ["circuit", model, "--method", "eap", "--metric", "loss", "--backend", "onnx"],
+            "bare-onnx" => ["circuit", bare, "--backend", "onnx"],
             _ => ["circuit", model, "--svg", Directory.CreateDirectory(CliProcess.TempFolder()).FullName],
         };
         var r = CliProcess.Run([.. args, "--json", json]);

@@ -14,6 +14,7 @@ public static class CircuitCommand
     private static readonly string[] Methods = ["acdc", "eap", "eap-ig"];
     private static readonly string[] Metrics = ["kl", "loss"];
     private static readonly string[] Corruptions = ["resample", "mean"];
+    private static readonly string[] Backends = ["engine", "onnx"];
 
     /// <summary>The default threshold, in nats of the metric; why in <see cref="TauHelp"/>.</summary>
     public const string DefaultTau = "0.01";
@@ -62,10 +63,18 @@ public static class CircuitCommand
         };
         var seed = new Option<long>("--seed") { Description = "Seed of the resample's draw.", DefaultValueFactory = _ => 0 };
         var steps = new Option<int>("--steps") { Description = "EAP-IG's points between clean and corrupted.", DefaultValueFactory = _ => CircuitSearch.DefaultSteps };
-        var threads = new Option<int>("--threads") { Description = "Threads of the engine (0: every core); the results are the same for any count.", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Threads of the engine or of ONNX Runtime's operators (0: every core); the engine's results are the same for any count.", DefaultValueFactory = _ => 0 };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "engine: the engine rebuilt from the export's folded weights (every method). onnx: ONNX Runtime on the model's edge-patched graph " +
+                "(each receiver's input rewritten as the sum of its senders, clean or corrupted by an edge-mask input; --method acdc only, as EAP needs gradients). " +
+                "Both compute the same function in float32, equal to rounding.",
+            DefaultValueFactory = _ => "engine",
+        };
+        backend.AcceptOnlyFromAmong(Backends);
         var command = new Command("circuit", "Find the circuit: the edges between embeddings, heads, MLPs and logits that the model's answer needs (ACDC, EAP or EAP-IG), the metric with every other edge corrupted and the fraction of the metric recovered.")
         {
-            model, method, metric, tau, corrupt, json, svg, mlpGroups, seed, steps, threads,
+            model, method, metric, tau, corrupt, json, svg, mlpGroups, seed, steps, threads, backend,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
@@ -75,9 +84,10 @@ public static class CircuitCommand
             var request = new CircuitRequest(
                 r.GetValue(method) switch { "eap" => CircuitMethod.Eap, "eap-ig" => CircuitMethod.EapIg, _ => CircuitMethod.Acdc },
                 r.GetValue(metric) == "loss" ? CircuitMetric.Loss : CircuitMetric.KlDivergence,
-                taus, r.GetValue(corrupt) == "mean" ? Corruption.Mean : Corruption.Resample, r.GetValue(seed), r.GetValue(steps), r.GetValue(threads), r.GetValue(mlpGroups));
+                taus, r.GetValue(corrupt) == "mean" ? Corruption.Mean : Corruption.Resample, r.GetValue(seed), r.GetValue(steps), r.GetValue(threads), r.GetValue(mlpGroups),
+                r.GetValue(backend) == "onnx" ? CircuitBackend.OnnxRuntime : CircuitBackend.Engine);
             if (request.MlpGroups < 1) throw new CliException($"--mlp-groups {request.MlpGroups} is not a number of groups; give 1 or more (1: the MLP is one node).");
-            CircuitSearch.Check(request.Method, request.Metric, request.Taus);
+            CircuitDiscovery.Check(request);
             var jsonPath = r.GetValue(json);
             if (jsonPath is not null) OutputPath.RequireFile(jsonPath, "the JSON");
             var svgPath = r.GetValue(svg);

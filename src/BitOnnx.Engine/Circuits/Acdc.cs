@@ -18,12 +18,13 @@ public sealed record AcdcResult(bool[] Kept, double[] Scores, double Metric, int
 /// τ (m_new − m_current &lt; τ, signed, as the paper's algorithm) remove the edge for good, else restore it. Edges into a
 /// node with no path left to the logits are removed without a test (their effect is 0: everything the node sends is
 /// already corrupted). Every candidate is one <see cref="EdgePatchedRun.Logits"/> of the same run, which recomputes
-/// only the patched receiver's node and what reads it.
+/// only the patched receiver's node and what reads it. Any backend's <see cref="IEdgePatching"/> runs it (ONNX Runtime's
+/// recomputes the whole pass for each candidate).
 /// </summary>
 public static class Acdc
 {
     /// <param name="progress">Reports the fraction of edges decided.</param>
-    public static AcdcResult Run(EdgePatching patching, LogitMetric metric, double tau, IProgress<double>? progress = null)
+    public static AcdcResult Run(IEdgePatching patching, LogitMetric metric, double tau, IProgress<double>? progress = null)
     {
         if (!(tau > 0) || !double.IsFinite(tau)) throw new CircuitException($"ACDC's threshold τ must be a positive number, not {tau}.");
         var graph = patching.Graph;
@@ -39,16 +40,16 @@ public static class Acdc
             var live = reaching.Contains(receiver.Node);
             foreach (var edge in edges)
             {
-                run[edge] = 1;
+                run[edge.Index] = 1;
                 if (live)
                 {
                     var value = metric.Value(run.Logits());
                     evaluations++;
                     scores[edge.Index] = value - current;
                     if (value - current < tau) current = value;
-                    else run[edge] = 0;
+                    else run[edge.Index] = 0;
                 }
-                kept[edge.Index] = run[edge] == 0;
+                kept[edge.Index] = run[edge.Index] == 0;
                 if (kept[edge.Index]) reaching.Add(edge.Sender.Name);
                 progress?.Report((double)++decided / graph.Edges.Count);
             }

@@ -8,7 +8,8 @@ namespace BitOnnx.Engine.Circuits;
 /// corrupted model's, and each circuit's with every edge outside it corrupted. ACDC removes an edge when corrupting it
 /// moves the metric by less than τ; EAP and EAP-IG keep the edges whose |score| is at least τ (Syed et al. rank by the
 /// absolute score: an edge whose corruption would lower the loss matters as much as one that raises it). A score is an
-/// estimate of the metric's move, so one τ means the same for all three.
+/// estimate of the metric's move, so one τ means the same for all three. ACDC runs on any backend's
+/// <see cref="IEdgePatching"/>; EAP and EAP-IG need the engine's backward pass (<see cref="EdgePatching"/>).
 /// </summary>
 public static class CircuitSearch
 {
@@ -18,7 +19,7 @@ public static class CircuitSearch
     /// <param name="taus">Thresholds, each positive; one circuit each, in this order.</param>
     /// <param name="steps">EAP-IG's points on the path.</param>
     /// <param name="progress">Reports the fraction done.</param>
-    public static CircuitReport Run(EdgePatching patching, CircuitMethod method, CircuitMetric metric, IReadOnlyList<double> taus,
+    public static CircuitReport Run(IEdgePatching patching, CircuitMethod method, CircuitMetric metric, IReadOnlyList<double> taus,
         int steps = DefaultSteps, IProgress<double>? progress = null)
     {
         Check(method, metric, taus);
@@ -44,10 +45,12 @@ public static class CircuitSearch
             return Report();
         }
 
+        var engine = patching as EdgePatching ?? throw new CircuitException(
+            $"Method {CircuitReport.NameOf(method)} scores edges by the engine's gradients, which ONNX Runtime does not give; run it on the engine (--backend engine), or run acdc on ONNX Runtime.");
         var scoring = Stopwatch.StartNew();
         var scores = method == CircuitMethod.Eap
-            ? EdgeAttribution.Eap(patching, measure)
-            : EdgeAttribution.EapIg(patching, measure, steps, new Part(progress, 0, 2));
+            ? EdgeAttribution.Eap(engine, measure)
+            : EdgeAttribution.EapIg(engine, measure, steps, new Part(progress, 0, 2));
         var scored = scoring.Elapsed.TotalSeconds;
         for (var i = 0; i < taus.Count; i++)
         {

@@ -24,7 +24,7 @@ namespace BitOnnx.Engine.Circuits;
 /// unembed; into a head, that head, the MLP and the unembed.
 /// </para>
 /// </summary>
-public sealed class EdgePatchedRun
+public sealed class EdgePatchedRun : IEdgePatchedRun
 {
     private readonly EdgePatching _patching;
     private readonly CircuitGraph _graph;

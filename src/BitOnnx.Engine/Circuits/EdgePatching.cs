@@ -13,7 +13,7 @@ namespace BitOnnx.Engine.Circuits;
 /// (<see cref="EdgePatchedRun"/>). Corrupted is the run on other rows (resample: row r takes the tokens of a seeded
 /// other row, <see cref="HookWrites.OtherRows"/>) or every sender's mean over the rows (mean ablation).
 /// </summary>
-public sealed class EdgePatching
+public sealed class EdgePatching : IEdgePatching
 {
     /// <param name="model">The model; its weights are used as they are (an export's folded weights: quantization none).</param>
     /// <param name="tokens">[rows, nCtx] token rows, [a, b, =] each.</param>
@@ -79,13 +79,10 @@ public sealed class EdgePatching
     /// <summary>A run with every edge's mask at <paramref name="alpha"/> (0 clean, 1 corrupted).</summary>
     public EdgePatchedRun NewRun(float alpha = 0) => new(this, alpha);
 
+    IEdgePatchedRun IEdgePatching.NewRun(float alpha) => NewRun(alpha);
+
     /// <summary>The metric with the edges <paramref name="kept"/> clean and every other edge corrupted.</summary>
-    public double MetricOfCircuit(LogitMetric metric, IReadOnlyCollection<CircuitEdge> kept)
-    {
-        var run = NewRun(1);
-        foreach (var edge in kept) run[edge] = 0;
-        return metric.Value(run.Logits());
-    }
+    public double MetricOfCircuit(LogitMetric metric, IReadOnlyCollection<CircuitEdge> kept) => EdgePatchingExtensions.MetricOfCircuit(this, metric, kept);
 }
 
 /// <summary>

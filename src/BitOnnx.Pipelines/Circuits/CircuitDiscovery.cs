@@ -2,7 +2,9 @@ using BitOnnx.Core.Circuits;
 using BitOnnx.Core.Data;
 using BitOnnx.Engine.Circuits;
 using BitOnnx.Onnx;
+using BitOnnx.Onnx.Circuits;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Pipelines.Models;
 
 namespace BitOnnx.Pipelines.Circuits;
@@ -11,10 +13,21 @@ namespace BitOnnx.Pipelines.Circuits;
 /// <param name="Taus">The thresholds, each positive: one circuit each (several make the faithfulness curve).</param>
 /// <param name="Seed">Seed of the resample's draw of another row for each row.</param>
 /// <param name="Steps">EAP-IG's points between clean and corrupted.</param>
-/// <param name="Threads">Threads of the engine; 0 for every core.</param>
+/// <param name="Threads">Threads of the engine or of ONNX Runtime's operators; 0 for every core.</param>
 /// <param name="MlpGroups">Each MLP split into this many groups of contiguous neurons, each its own node (<see cref="CircuitGraph.Of"/>).</param>
+/// <param name="Backend">What runs the edge-patched passes.</param>
 public sealed record CircuitRequest(CircuitMethod Method, CircuitMetric Metric, IReadOnlyList<double> Taus, Corruption Corruption,
-    long Seed = 0, int Steps = CircuitSearch.DefaultSteps, int Threads = 0, int MlpGroups = 1);
+    long Seed = 0, int Steps = CircuitSearch.DefaultSteps, int Threads = 0, int MlpGroups = 1, CircuitBackend Backend = CircuitBackend.Engine);
+
+/// <summary>What runs a circuit search's edge-patched passes.</summary>
+public enum CircuitBackend
+{
+    /// <summary>The engine rebuilt from the export's folded weights (<see cref="EdgePatching"/>): every method.</summary>
+    Engine,
+
+    /// <summary>ONNX Runtime on the export's edge-patched graph (<see cref="OnnxEdgePatching"/>): ACDC only, EAP needing gradients.</summary>
+    OnnxRuntime,
+}
 
 /// <summary>What a circuit search found, on the graph it searched (what its diagram draws).</summary>
 /// <param name="Model">The model's file name, as the JSON and the diagram name it.</param>
@@ -29,19 +42,37 @@ public sealed record DiscoveredCircuits(CircuitReport Report, CircuitGraph Graph
 
 /// <summary>
 /// Circuit discovery on an exported model: the engine rebuilt from the export's folded weights
-/// (<see cref="ExportedEngine"/>), every pair (a, b) of its P² as the rows, edge patching against resampled or mean
-/// senders (<see cref="EdgePatching"/>), and ACDC, EAP or EAP-IG at each threshold (<see cref="CircuitSearch"/>).
+/// (<see cref="ExportedEngine"/>) or ONNX Runtime on its edge-patched graph (<see cref="OnnxEdgePatching"/>), every pair
+/// (a, b) of its P² as the rows, edge patching against resampled or mean senders (<see cref="EdgePatching"/>), and ACDC,
+/// EAP or EAP-IG at each threshold (<see cref="CircuitSearch"/>).
 /// </summary>
 public static class CircuitDiscovery
 {
     public static DiscoveredCircuits Run(string path, CircuitRequest request, IProgress<double>? progress = null)
     {
-        CircuitSearch.Check(request.Method, request.Metric, request.Taus);
+        Check(request);
         var name = Path.GetFileName(path);
         var onnx = OnnxModel.Load(path);
+        var p = ExportMetadata.ReadP(onnx, name);
+        var tokens = ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p));
+        if (request.Backend == CircuitBackend.OnnxRuntime)
+        {
+            using var ort = new OnnxEdgePatching(onnx, name, tokens, request.Corruption, request.Seed, request.MlpGroups, new ModelSessionOptions { Threads = request.Threads });
+            return new DiscoveredCircuits(CircuitSearch.Run(ort, request.Method, request.Metric, request.Taus, request.Steps, progress), ort.Graph, name);
+        }
         var model = ExportedEngine.Load(onnx, ExportMetadata.Read(onnx, name), name, "circuit discovery", threads: request.Threads);
-        var p = model.Config.P;
-        var patching = new EdgePatching(model, ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p)), request.Corruption, request.Seed, request.MlpGroups);
+        var patching = new EdgePatching(model, tokens, request.Corruption, request.Seed, request.MlpGroups);
         return new DiscoveredCircuits(CircuitSearch.Run(patching, request.Method, request.Metric, request.Taus, request.Steps, progress), patching.Graph, name);
+    }
+
+    /// <summary>
+    /// A <see cref="CircuitException"/> when the search cannot be run as asked (<see cref="CircuitSearch.Check"/>, or EAP on
+    /// ONNX Runtime, which gives no gradients). Cheap: before any model is read.
+    /// </summary>
+    public static void Check(CircuitRequest request)
+    {
+        CircuitSearch.Check(request.Method, request.Metric, request.Taus);
+        if (request.Backend == CircuitBackend.OnnxRuntime && request.Method != CircuitMethod.Acdc)
+            throw new CircuitException($"--method {CircuitReport.NameOf(request.Method)} scores edges by gradients, which ONNX Runtime does not give; use --method acdc with --backend onnx, or --backend engine.");
     }
 }
