@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BitOnnx.Analysis.Explanations;
 using BitOnnx.Core.Randomness;
 using BitOnnx.Core.Transcoders;
 using BitOnnx.Onnx;
@@ -116,6 +117,24 @@ public sealed class SplicedModelCommandTests
         Assert.IsTrue(rows.Any(l => l.StartsWith("blocks.0.hook_mlp_out", StringComparison.Ordinal)), "the transcoder's output is ablated as the MLP's");
 
         AssertOneErrorLine(CliProcess.Run("ablate", spliced, "--what", "neurons"), "--what mlp");
+    }
+
+    [TestMethod]
+    public void VerifyRefusesASpliceFromExplanationsInOneLine()
+    {
+        var (model, checkpoint, tc, _) = Fixture.Value;
+        // Any explanations will do: the splice from them is refused by verify whatever they say.
+        var random = new SeededRandom(43);
+        var activations = new float[P * P * Width];
+        foreach (ref var a in activations.AsSpan()) a = (float)Math.Max(0, random.NextGaussian());
+        var folder = CliProcess.TempFolder();
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(tc, TranscoderFile.FileName), Path.Combine(folder, TranscoderFile.FileName));
+        ExplanationCsv.Write(Path.Combine(folder, "latents.csv"), UnitExplainer.ExplainAll(P, activations, Width));
+        var simulated = Path.Combine(folder, "simulated.onnx");
+        var splice = CliProcess.Run("transcoder", "splice", model, folder, "--from-explanations", "-o", simulated);
+        Assert.AreEqual(0, splice.ExitCode, splice.Out + splice.Error);
+        AssertOneErrorLine(CliProcess.Run("verify", simulated, checkpoint), "from their explanations");
     }
 
     private static void AssertOneErrorLine(CliProcess.Result r, string message)
