@@ -52,6 +52,9 @@ public sealed record ModelAnalysis(
     /// <summary>The report sections' results (ablation, patching, ...), in report order.</summary>
     public IReadOnlyList<SectionOutcome> Sections { get; init; } = [];
 
+    /// <summary>Why the neuron analyses were left out of this model (<see cref="ModelInputs.NeuronsSkipped"/>); null when they were not.</summary>
+    public string? NeuronsSkipped { get; init; }
+
     /// <summary>Key frequencies by the embedding-norm method (empty when not analysed, or not claimed: see <see cref="Learning"/>).</summary>
     public int[] EmbeddingKeyFrequencies => Learning.AllowsClaims ? Embedding?.KeyFrequencies ?? [] : [];
 

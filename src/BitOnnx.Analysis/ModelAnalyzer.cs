@@ -119,7 +119,7 @@ public static class ModelAnalyzer
         }
 
         var analysis = new ModelAnalysis(model.Name, p, model.Run, learning, embedding, attention, neurons, logitResult, clockPizza);
-        return analysis with { Sections = Sections(model, analysis, options, Report) };
+        return analysis with { Sections = Sections(model, analysis, options, Report), NeuronsSkipped = model.NeuronsSkipped };
     }
 
     /// <summary>Runs every report section asked for; one that does not apply to this model says why.</summary>

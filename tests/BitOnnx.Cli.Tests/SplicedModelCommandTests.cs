@@ -71,12 +71,14 @@ public sealed class SplicedModelCommandTests
         var r = CliProcess.Run("analyze", spliced, "--no-gradients", "-o", report);
         Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "summary.json")));
+        Assert.AreEqual(JsonValueKind.Null, summary.RootElement.GetProperty("models")[0].GetProperty("fve").ValueKind, "no neuron FVE");
+        StringAssert.Contains(summary.RootElement.GetProperty("models")[0].GetProperty("neurons_skipped").GetString(), "replaced by a transcoder");
         var sections = summary.RootElement.GetProperty("models")[0].GetProperty("sections");
         StringAssert.Contains(sections.GetProperty("explanations").GetProperty("skipped").GetString(), "replaced by a transcoder");
         StringAssert.Contains(sections.GetProperty("ablation").GetProperty("neurons_skipped").GetString(), "replaced by a transcoder");
         Assert.AreEqual(0, sections.GetProperty("ablation").GetProperty("neurons").GetInt32());
         Assert.IsTrue(sections.GetProperty("ablation").GetProperty("components").GetArrayLength() > 0, "the other components are ablated");
-        StringAssert.Contains(File.ReadAllText(Path.Combine(report, "index.html")), "so the replaced neurons feed nothing");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(report, "index.html")), "no neuron maps or FVE: its MLP is replaced by a transcoder");
     }
 
     [TestMethod]

@@ -206,6 +206,7 @@ public sealed class TranscoderSectionTests
         using var inputs = OnnxModelInputs.Open(new OnnxModelRequest(splicedPath, Gradients: false), options);
         var analysis = ModelAnalyzer.Analyze(inputs.Inputs, options);
         Assert.IsNull(analysis.Neurons, "the replaced neurons feed nothing");
+        StringAssert.Contains(analysis.NeuronsSkipped, "replaced by a transcoder");
         Assert.IsNotNull(analysis.Logits, "the rest reads the spliced model");
         foreach (var id in new[] { "explanations", "transcoder" })
             StringAssert.Contains(analysis.Sections.Single(s => s.Section.Id == id).Skipped, "replaced by a transcoder", id);
