@@ -70,6 +70,7 @@ public sealed class SplicedModelCommandTests
         var report = Path.Combine(CliProcess.TempFolder(), "report");
         var r = CliProcess.Run("analyze", spliced, "--no-gradients", "-o", report);
         Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        StringAssert.Contains(r.Out + r.Error, "no neuron analyses for spliced.onnx");
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "summary.json")));
         Assert.AreEqual(JsonValueKind.Null, summary.RootElement.GetProperty("models")[0].GetProperty("fve").ValueKind, "no neuron FVE");
         StringAssert.Contains(summary.RootElement.GetProperty("models")[0].GetProperty("neurons_skipped").GetString(), "replaced by a transcoder");
