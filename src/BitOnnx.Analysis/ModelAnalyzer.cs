@@ -36,12 +36,19 @@ public static class ModelAnalyzer
     }
 
     /// <summary>
+    /// The options a model is analysed with: <paramref name="options"/>, less the neuron analyses for a model whose MLP a
+    /// transcoder replaced (<see cref="ModelInputs.NeuronsSkipped"/> says why).
+    /// </summary>
+    public static AnalysisOptions PartsFor(AnalysisOptions options, global::BitOnnx.Onnx.Surgery.SplicedTranscoder? splice) =>
+        splice is null ? options : options with { Parts = options.Parts & ~AnalysisParts.Neurons };
+
+    /// <summary>
     /// Analyses one model. Checks up front that every needed probe exists (else <see cref="MissingProbesException"/>
     /// listing all of them) and that P agrees with the run folder.
     /// </summary>
     public static ModelAnalysis Analyze(ModelInputs model, AnalysisOptions? options = null, IProgress<AnalysisProgress>? progress = null)
     {
-        options ??= new AnalysisOptions();
+        options = PartsFor(options ?? new AnalysisOptions(), model.Splice);
         var probes = model.Probes;
         int p = probes.P;
         model.Run?.RequireSameP(probes, model.Name);
@@ -112,7 +119,7 @@ public static class ModelAnalyzer
         }
 
         var analysis = new ModelAnalysis(model.Name, p, model.Run, learning, embedding, attention, neurons, logitResult, clockPizza);
-        return analysis with { Sections = Sections(model, analysis, options, Report) };
+        return analysis with { Sections = Sections(model, analysis, options, Report), NeuronsSkipped = model.NeuronsSkipped };
     }
 
     /// <summary>Runs every report section asked for; one that does not apply to this model says why.</summary>

@@ -4,6 +4,7 @@ using BitOnnx.Core.Model;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Onnx.Surgery;
 
 namespace BitOnnx.Analysis.Onnx;
 
@@ -14,8 +15,9 @@ namespace BitOnnx.Analysis.Onnx;
 /// <param name="EmbeddedModelPath">An embedded-input export of the same model; null: graph surgery on the token model.</param>
 /// <param name="Gradients">False skips gradient symmetricity (no embedded model is built).</param>
 /// <param name="CircuitPath">A circuit this model was searched for (<c>bitonnx circuit --json</c>), for the report's circuit section; null: none.</param>
+/// <param name="TranscoderPath">A transcoder trained on this model (<c>bitonnx transcoder train</c>'s folder or file), for the report's transcoder section; null: none.</param>
 public sealed record OnnxModelRequest(string ModelPath, string? Name = null, TrainingRun? Run = null, string? EmbeddedModelPath = null, bool Gradients = true,
-    string? CircuitPath = null);
+    string? CircuitPath = null, string? TranscoderPath = null);
 
 /// <summary>
 /// One ONNX model opened for <see cref="ModelAnalyzer"/>: its probes (only those the analyses need), folded weights (none
@@ -58,12 +60,14 @@ public sealed class OnnxModelInputs : IDisposable
         bool hasEmbedWeight = weights?.TryGet(ParameterNames.Embed, out _) == true;
         bool gradients = request.Gradients && options.Parts.HasFlag(AnalysisParts.ClockPizza);
         var layer = AnalysedLayer.Resolve(options.Layer, graph.Blocks, name);
-        var required = ModelAnalyzer.RequiredProbes(options, layer, hasEmbedWeight, gradients);
+        var splice = SplicedTranscoder.Of(graph.Model);
+        var required = ModelAnalyzer.RequiredProbes(ModelAnalyzer.PartsFor(options, splice), layer, hasEmbedWeight, gradients);
         var probes = new OnnxProbeSource(graph, new OnnxProbeOptions { Outputs = required.Keys.ToArray(), Session = session }, progress);
         var missing = required.Where(kv => !probes.Names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         if (missing.Count > 0) throw new MissingProbesException(name, missing);
         request.Run?.RequireModel(graph.Metadata, name);
         var circuit = request.CircuitPath is { } circuitPath ? CircuitInput.Read(circuitPath, graph.Metadata.Config, name) : null;
+        var transcoder = request.TranscoderPath is { } transcoderPath ? TranscoderInput.Read(transcoderPath, request.ModelPath, graph.Metadata, name, splice is not null) : null;
 
         OnnxEmbeddedLogits? embedded = null;
         string? skipped = null;
@@ -92,8 +96,9 @@ public sealed class OnnxModelInputs : IDisposable
         }
         // The sections that intervene run the model itself: a session only when it has hooks to write.
         var writable = BitOnnx.Onnx.Surgery.WritableHooks.Of(graph.Model).Count > 0 ? ModelSession.FromModel(graph.Model, name, session) : null;
-        var backward = writable is not null && hookGradients is not null ? hookGradients(graph.Model, writable) : null;
-        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer, writable, backward, circuit), probes, embedded, skipped);
+        // The engine that differentiates has no transcoder: a spliced model gets no attribution patching.
+        var backward = writable is not null && hookGradients is not null && splice is null ? hookGradients(graph.Model, writable) : null;
+        return new OnnxModelInputs(new ModelInputs(name, probes, weights, request.Run, embedded, layer, writable, backward, circuit, transcoder, splice), probes, embedded, skipped);
     }
 
     /// <inheritdoc />

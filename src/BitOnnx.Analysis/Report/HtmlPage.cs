@@ -82,6 +82,8 @@ internal static partial class HtmlPage
         if (Any(m => m.Analysis.Attention != null || m.Analysis.Neurons != null))
         {
             var body = new StringBuilder();
+            foreach (var m in models.Where(m => m.Analysis.NeuronsSkipped is not null))
+                body.Append($"<p class=\"note\"><strong>{H(m.Analysis.Name)}</strong>: no neuron maps or FVE: {H(m.Analysis.NeuronsSkipped!)}</p>");
             if (Any(m => m.Analysis.Attention != null)) body.Append(Grid("attention", m => m.Analysis.Attention != null));
             if (Any(m => m.Analysis.Neurons != null))
             {

@@ -88,6 +88,7 @@ internal static class SummaryJson
             w.WriteEndObject();
         }
         else w.WriteNullValue();
+        if (a.NeuronsSkipped is not null) w.WriteString("neurons_skipped", a.NeuronsSkipped);
 
         w.WritePropertyName("losses");
         if (a.Logits is { } l)

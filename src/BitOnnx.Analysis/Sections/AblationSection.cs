@@ -35,7 +35,9 @@ public sealed class AblationSection : IReportSection
             skipped = "not ablated: the model was exported without writable hooks (bitonnx export ... --writable all).";
             return null;
         }
-        var table = AblationTable.Run(session, Enum.GetValues<AblationTarget>(), InterventionKind.Mean,
+        // A spliced model's neurons feed nothing (ModelInputs.NeuronsSkipped): every other component is ablated.
+        var targets = Enum.GetValues<AblationTarget>().Where(t => context.Model.Splice is null || t != AblationTarget.Neurons).ToArray();
+        var table = AblationTable.Run(session, targets, InterventionKind.Mean,
             name => context.Weight(name) ?? throw new AnalysisInputException($"Model '{context.Model.Name}' holds no weight '{name}'."),
             progress: context.Progress);
         var neurons = context.Analysis.Neurons;
@@ -53,7 +55,7 @@ public sealed class AblationSection : IReportSection
                 .ToList();
             clusters = AblationTable.Groups(session, groups);
         }
-        return new Result(table, clusterAt, clusters);
+        return new Result(table, clusterAt, clusters, context.Model.NeuronsSkipped);
     }
 
     public string Script => """
@@ -69,6 +71,10 @@ public sealed class AblationSection : IReportSection
 
         BitOnnxReport.renderers.ablationNeurons = function (div, m, data, r) {
           var n = data.neurons;
+          if (!n.effect.length) {
+            r.header(div, m, 'mean ablation of each neuron of the last MLP', r.escapeHtml(data.neuronsSkipped || 'no neuron was ablated'));
+            return r.draw(div, [], r.layout('', ''));
+          }
           var order = n.effect.map(function (_, i) { return i; }).sort(function (a, b) { return n.effect[b] - n.effect[a]; }).slice(0, 96);
           var frequencies = {};
           order.forEach(function (i) { frequencies[n.cluster ? n.cluster[i] : 0] = true; });
@@ -89,7 +95,7 @@ public sealed class AblationSection : IReportSection
         };
         """;
 
-    private sealed class Result(AblationResult table, int[]? clusterAt, IReadOnlyList<AblationRow> clusters) : SectionResult
+    private sealed class Result(AblationResult table, int[]? clusterAt, IReadOnlyList<AblationRow> clusters, string? neuronsSkipped) : SectionResult
     {
         /// <summary>Every component but single neurons, and each neuron cluster ablated as a whole, largest effect first.</summary>
         private IReadOnlyList<AblationRow> Components => table.Rows.Where(r => !r.Component.Contains(".mlp.hook_post[neuron", StringComparison.Ordinal))
@@ -128,6 +134,7 @@ public sealed class AblationSection : IReportSection
             w.WriteEndArray();
             w.WriteNumber("neurons", Neurons.Length);
             w.WriteNumber("neurons_for_90_percent_of_effect", NeuronsFor90());
+            if (neuronsSkipped is not null) w.WriteString("neurons_skipped", neuronsSkipped);
             if (clusterAt is not null)
             {
                 w.WriteStartObject("neuron_effect_by_cluster_frequency");
@@ -165,6 +172,7 @@ public sealed class AblationSection : IReportSection
             if (clusterAt is not null) Array(w, "cluster", clusterAt);
             w.WriteEndObject();
             w.WriteNumber("neuronsFor90", NeuronsFor90());
+            if (neuronsSkipped is not null) w.WriteString("neuronsSkipped", neuronsSkipped);
             w.WriteEndObject();
         }
 

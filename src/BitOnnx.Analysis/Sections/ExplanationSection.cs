@@ -41,6 +41,11 @@ public sealed class ExplanationSection : IReportSection
         var probes = context.Model.Probes;
         var layer = context.Model.Layer;
         var hook = HookNames.MlpPost(layer);
+        if (context.Model.NeuronsSkipped is { } why)
+        {
+            skipped = "not explained: " + why;
+            return null;
+        }
         if (!probes.Names.Contains(hook))
         {
             skipped = $"not explained: {hook} was not read (the neuron analyses were left out, or the model was exported without it: bitonnx export ... --probes all).";

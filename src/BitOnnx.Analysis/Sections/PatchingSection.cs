@@ -36,7 +36,9 @@ public sealed class PatchingSection : IReportSection
             return null;
         }
         var pairs = PatchingPairs.All(config.P, PartnerRule.Random);
-        var table = ActivationPatching.Run(session, pairs, PatchingMetric.LogitDifference, Enum.GetValues<PatchingTarget>(),
+        // A spliced model's neurons feed nothing (ModelInputs.NeuronsSkipped): every other node is patched.
+        var targets = Enum.GetValues<PatchingTarget>().Where(t => context.Model.Splice is null || t != PatchingTarget.Neurons).ToArray();
+        var table = ActivationPatching.Run(session, pairs, PatchingMetric.LogitDifference, targets,
             name => context.Weight(name) ?? throw new AnalysisInputException($"Model '{context.Model.Name}' holds no weight '{name}'."),
             context.Model.HookGradients, context.Progress);
         return new Result(table, config.NLayers, config.NHeads, config.NCtx);

@@ -6,6 +6,7 @@ using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Interventions;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Onnx.Surgery;
 using Spectre.Console;
 
 namespace BitOnnx.Cli.Commands;
@@ -15,10 +16,12 @@ public static class AblateCommand
 {
     private static readonly string[] Kinds = ["zero", "mean", "resample"];
 
+    private const string DefaultTargets = "heads,neurons,positions,mlp,attn";
+
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "An .onnx file exported with --writable all and --probes all (the shipped models are)." };
-        var what = new Option<string>("--what") { Description = $"Components to ablate, comma-separated: {string.Join(", ", AblationTargets.Names)}.", DefaultValueFactory = _ => "heads,neurons,positions,mlp,attn" };
+        var what = new Option<string>("--what") { Description = $"Components to ablate, comma-separated: {string.Join(", ", AblationTargets.Names)}.", DefaultValueFactory = _ => DefaultTargets };
         var kind = new Option<string>("--kind") { Description = "zero, mean (over all P² pairs, at each position) or resample (another pair's value, drawn by --seed).", DefaultValueFactory = _ => "mean" };
         kind.AcceptOnlyFromAmong(Kinds);
         var csv = new Option<string?>("--csv") { Description = "Write every row to this CSV (component,kind,loss,accuracy; first row none)." };
@@ -37,6 +40,7 @@ public static class AblateCommand
             if (r.GetValue(top) < 0) throw new CliException($"--top {r.GetValue(top)} is negative; give the number of rows to print.");
             var path = r.GetValue(model)!;
             using var session = PredictCommand.OpenSession(path, r.GetValue(provider)!);
+            targets = SplicedTargets(session, targets, r.GetValue(what) == DefaultTargets);
             var weights = new OnnxWeightSource(OnnxModel.Load(path));
             float[] Weight(string name) => weights.TryGet(name, out var t) ? t.Data : throw new CliException($"Model '{session.Name}' holds no weight '{name}'.");
             var interventionKind = Enum.Parse<InterventionKind>(r.GetValue(kind)!, ignoreCase: true);
@@ -56,6 +60,19 @@ public static class AblateCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// A spliced model's MLP neurons feed nothing (the transcoder replaced them, and its latents are not writable hooks),
+    /// so ablating them would show no effect: left out of the default list with a note, refused when asked for.
+    /// </summary>
+    private static AblationTarget[] SplicedTargets(ModelSession session, AblationTarget[] targets, bool byDefault)
+    {
+        if (SplicedTranscoder.Of(session.Metadata.All) is null || !targets.Contains(AblationTarget.Neurons)) return targets;
+        if (!byDefault)
+            throw new CliException($"Model '{session.Name}' has its MLP replaced by a transcoder, so its neurons feed nothing; ablate the transcoder's output as a whole (--what mlp), or analyze the model it was spliced into with --transcoder for its latents.");
+        AnsiConsole.MarkupLine("neurons left out: the MLP is replaced by a transcoder, so its neurons feed nothing (--what mlp ablates the transcoder's output).");
+        return targets.Where(t => t != AblationTarget.Neurons).ToArray();
     }
 
     private static void Print(AblationResult table, int top)

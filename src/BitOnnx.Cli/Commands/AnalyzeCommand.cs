@@ -26,6 +26,11 @@ public static class AnalyzeCommand
             Description = $"Circuit of each model, in order, as bitonnx circuit --json wrote it: the report shows its diagram and kept edges; '{NoneMarker}' skips one.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var transcoders = new Option<string[]>("--transcoder")
+        {
+            Description = $"Transcoder of each model, in order, as bitonnx transcoder train wrote it (its folder): the report shows its latents, their explanations and the MLP replaced; '{NoneMarker}' skips one.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var noGradients = new Option<bool>("--no-gradients") { Description = "Skip gradient symmetricity (the clock-vs-pizza verdict then rests on distance irrelevance)." };
         var output = new Option<string>("--output", "-o") { Description = "Report folder to write (index.html, summary.json, data/*.csv).", Required = true };
         var title = new Option<string?>("--title") { Description = "Title of the report page." };
@@ -34,12 +39,12 @@ public static class AnalyzeCommand
         var provider = PredictCommand.ProviderOption();
         var command = new Command("analyze", "Analyse exported models through ONNX Runtime and write an interactive report (Fourier analyses, FVE, progress measures, clock vs pizza).")
         {
-            model, compare, names, runs, embedded, circuits, noGradients, output, title, neurons, layer, provider,
+            model, compare, names, runs, embedded, circuits, transcoders, noGradients, output, title, neurons, layer, provider,
         };
         command.SetAction(r => CliRunner.Guard(() =>
         {
             var paths = new[] { r.GetValue(model)! }.Concat(r.GetValue(compare) ?? []).ToArray();
-            var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients), r.GetValue(circuits) ?? []);
+            var requests = Requests(paths, r.GetValue(names) ?? [], r.GetValue(runs) ?? [], r.GetValue(embedded) ?? [], !r.GetValue(noGradients), r.GetValue(circuits) ?? [], r.GetValue(transcoders) ?? []);
             // Checked before any model is opened: a report that cannot be written fails now, not after the analysis.
             OutputPath.RequireFolder(r.GetValue(output)!, "the report folder");
             var session = new ModelSessionOptions { Provider = ModelSessionOptions.ParseProvider(r.GetValue(provider)!) };
@@ -62,7 +67,7 @@ public static class AnalyzeCommand
     }
 
     /// <summary>Pairs the per-model lists with the models, in order; checks files and folders exist.</summary>
-    public static IReadOnlyList<OnnxModelRequest> Requests(string[] models, string[] names, string[] runs, string[] embedded, bool gradients, string[]? circuits = null)
+    public static IReadOnlyList<OnnxModelRequest> Requests(string[] models, string[] names, string[] runs, string[] embedded, bool gradients, string[]? circuits = null, string[]? transcoders = null)
     {
         void RequireAtMost(string[] list, string option)
         {
@@ -74,6 +79,10 @@ public static class AnalyzeCommand
         RequireAtMost(embedded, "--embedded");
         circuits ??= [];
         RequireAtMost(circuits, "--circuit");
+        transcoders ??= [];
+        RequireAtMost(transcoders, "--transcoder");
+        foreach (var path in transcoders.Where(t => t != NoneMarker))
+            if (!Directory.Exists(path) && !File.Exists(path)) throw new CliException($"Transcoder '{path}' does not exist; give the folder bitonnx transcoder train wrote, or '{NoneMarker}' for a model without one.");
         foreach (var path in circuits.Where(c => c != NoneMarker))
             if (!File.Exists(path)) throw new CliException($"Circuit file '{path}' does not exist; give the JSON that bitonnx circuit --json wrote, or '{NoneMarker}' for a model without one.");
         foreach (var path in models.Concat(embedded.Where(e => e != NoneMarker)))
@@ -85,7 +94,8 @@ public static class AnalyzeCommand
             string? runPath = i < runs.Length && runs[i] != NoneMarker ? runs[i] : null;
             string? embeddedPath = i < embedded.Length && embedded[i] != NoneMarker ? embedded[i] : null;
             requests.Add(new OnnxModelRequest(models[i], i < names.Length ? names[i] : defaults[i], runPath is null ? null : TrainingRun.Load(runPath),
-                embeddedPath, gradients, i < circuits.Length && circuits[i] != NoneMarker ? circuits[i] : null));
+                embeddedPath, gradients, i < circuits.Length && circuits[i] != NoneMarker ? circuits[i] : null,
+                i < transcoders.Length && transcoders[i] != NoneMarker ? transcoders[i] : null));
         }
         var duplicate = requests.GroupBy(q => q.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new CliException($"Two models are named '{duplicate.Key}'; give each a distinct --name.");

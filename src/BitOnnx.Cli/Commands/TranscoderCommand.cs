@@ -64,7 +64,7 @@ public static class TranscoderCommand
         var transcoder = new Argument<string>("transcoder") { Description = "The transcoder's folder (or its transcoder.safetensors)." };
         var output = new Option<string>("--out", "-o") { Description = "The spliced .onnx file to write.", Required = true };
         var fromExplanations = new Option<bool>("--from-explanations") { Description = "Compute the latents from their explanations (TC/latents.csv) in place of the encoder, then decode them." };
-        var command = new Command("splice", "Write the model with its MLP replaced by the transcoder: an ONNX model that predict runs like any other (analyze, verify and ablate --what neurons need the MLP it replaced).")
+        var command = new Command("splice", "Write the model with its MLP replaced by the transcoder: an ONNX model that predict, verify, analyze and ablate run like any other (the replaced neurons, which feed nothing, left out).")
         {
             model, transcoder, output, fromExplanations,
         };

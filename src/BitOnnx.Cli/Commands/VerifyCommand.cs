@@ -3,6 +3,7 @@ using System.Globalization;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Onnx.Export;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Onnx.Surgery;
 using BitOnnx.Onnx.Verification;
 using BitOnnx.Pipelines.Verification;
 using Spectre.Console;
@@ -31,7 +32,13 @@ public static class VerifyCommand
             var loaded = ModelCheckpoint.Load(r.GetValue(checkpoint)!);
             using var session = PredictCommand.Open(r.GetValue(model)!, r.GetValue(provider)!);
             var bound = r.GetValue(tolerance) ?? (session.Metadata is { } metadata ? ExportVerification.ToleranceFor(metadata) : ExportVerification.DefaultTolerance);
-            var report = EngineVerification.Run(loaded, session, bound, r.GetValue(threads));
+            // A spliced model is checked against the engine's splice of the transcoder its graph holds.
+            var report = SplicedTranscoder.Of(session.Metadata?.All ?? new Dictionary<string, string>()) switch
+            {
+                null => EngineVerification.Run(loaded, session, bound, r.GetValue(threads)),
+                { FromExplanations: true } => throw new CliException($"Model '{session.Name}' computes its latents from their explanations (transcoder splice --from-explanations), which the engine does not run; verify the transcoder's own splice, and check this one with bitonnx predict --all."),
+                _ => EngineVerification.RunSpliced(loaded, r.GetValue(model)!, session, bound, r.GetValue(threads)),
+            };
             Print(report);
             return report.Passed ? 0 : CliRunner.ExitError;
         }));

@@ -75,6 +75,8 @@ public static class AnalyzeAndReport
             ["model", "P", "key freq. (embedding)", "key freq. (neurons)", "median FVE", "test loss", "s_g", "q", "verdict"], rows));
         foreach (var model in opened.Where(o => o.GradientsSkipped is not null))
             observer.Say($"no gradient symmetricity for {model.Inputs.Name}: {model.GradientsSkipped}", warning: true);
+        foreach (var m in models.Where(m => m.Analysis.NeuronsSkipped is not null))
+            observer.Say($"no neuron analyses for {m.Analysis.Name}: {m.Analysis.NeuronsSkipped}", warning: true);
         foreach (var m in models.Where(m => m.Analysis.Run is { Checkpoints.Count: 0 }))
             observer.Say($"run of {m.Analysis.Name} has no checkpoints/ (train with --checkpoint-every N for progress measures).", warning: true);
         observer.Say($"Report: {Path.GetFullPath(files.IndexHtml)} (summary.json, {files.CsvFiles.Count} CSV files in data/).");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using BitOnnx.Analysis.Explanations;
+using BitOnnx.Analysis.Inputs;
 using BitOnnx.Analysis.Transcoders;
 using BitOnnx.Core;
 using BitOnnx.Core.Checkpoints;
@@ -65,8 +65,7 @@ public static class TranscoderTrainingPipeline
     }
 
     /// <summary>The model's identity: the weights' sha256 its export records, else the file's own.</summary>
-    public static TranscoderSource SourceOf(string path, ExportMetadata metadata) =>
-        new(Path.GetFileName(path), metadata.P, metadata.WeightsSha256 ?? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))));
+    public static TranscoderSource SourceOf(string path, ExportMetadata metadata) => TranscoderInput.SourceOf(path, metadata);
 
     private static float[] Rows(float[] all, int width, IReadOnlyList<int> rows)
     {

@@ -1,8 +1,13 @@
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Data;
+using BitOnnx.Core.Interventions;
 using BitOnnx.Core.Model;
+using BitOnnx.Core.Transcoders;
+using BitOnnx.Engine.Hooks;
 using BitOnnx.Engine.Model;
+using BitOnnx.Onnx;
 using BitOnnx.Onnx.Runtime;
+using BitOnnx.Onnx.Surgery;
 using BitOnnx.Onnx.Verification;
 using BitOnnx.Pipelines.Models;
 
@@ -33,6 +38,43 @@ public static class EngineVerification
         var tokens = Array.ConvertAll(ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p)), t => (long)t);
         var outputs = model.Run(tokens, model.OutputNames.Where(reference.ContainsKey).ToList());
         return ExportVerification.Compare(p, reference, outputs, tolerance);
+    }
+
+    /// <summary>
+    /// The engine's activations over all P² pairs with the MLP replaced by <paramref name="transcoder"/>, as
+    /// <see cref="Onnx.Surgery.TranscoderSurgery"/> replaces it: a clean pass gives the MLP's input at every position
+    /// (in a one-layer model nothing the MLP writes reaches it), the transcoder (Core's reference encode and decode) maps
+    /// it to the MLP's output, and a second pass runs with that output written at every position. The replaced MLP's own
+    /// hooks (<c>mlp.hook_pre</c>, <c>hook_post</c>) keep their clean values, as the spliced graph's probes do.
+    /// </summary>
+    public static IReadOnlyDictionary<string, NamedTensor> SplicedActivations(ModelCheckpoint.Loaded checkpoint, Transcoder transcoder, int threads = 1)
+    {
+        var config = checkpoint.Config;
+        var p = config.P;
+        var c = transcoder.Config;
+        if (config.NLayers != 1 || c.DIn != config.DModel || c.DOut != config.DModel)
+            throw new OnnxModelMismatchException($"The spliced transcoder maps {c.DIn} to {c.DOut} values in a model of d_model {config.DModel} and {config.NLayers} layers; give the checkpoint of the one-layer model it was spliced into.");
+        var engine = new HookedModel(config, checkpoint.Parameters, threads);
+        var tokens = ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p));
+        var clean = engine.Run(tokens);
+        var mlpOut = transcoder.Decode(transcoder.Encode(clean[c.HookIn].Data));
+        var writes = engine.Resolve([Intervention.Patch(c.HookOut, mlpOut)], clean);
+        return engine.Run(tokens, writes).Activations.Tensors;
+    }
+
+    /// <summary>
+    /// A model spliced by <c>bitonnx transcoder splice</c> against the engine's splice of the same transcoder (read from
+    /// the spliced graph) into <paramref name="checkpoint"/>, on every output both have, over all P² pairs.
+    /// </summary>
+    public static VerificationReport RunSpliced(ModelCheckpoint.Loaded checkpoint, string modelPath, ExportedModel model, double tolerance, int threads = 1)
+    {
+        RequireSameP(checkpoint, model.P, model.Name);
+        var transcoder = SplicedTranscoder.ReadTranscoder(OnnxModel.Load(modelPath), model.Name,
+            new TranscoderSource(model.Name, model.P, model.Metadata?.WeightsSha256 ?? ""));
+        var p = checkpoint.Config.P;
+        var reference = SplicedActivations(checkpoint, transcoder, threads);
+        var tokens = Array.ConvertAll(ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p)), t => (long)t);
+        return ExportVerification.Compare(p, reference, model.Run(tokens, model.OutputNames.Where(reference.ContainsKey).ToList()), tolerance);
     }
 
     // Refused before the engine spends a forward pass on the wrong grid.
