@@ -70,14 +70,18 @@ public sealed class EngineSequenceModel : IHookedSequenceModel
         Parameters.Entries.Select(e => new NamedTensor(e.Name, e.Shape, Parameters.Slice(e).ToArray())).ToList();
 
     /// <summary>Logits [rows, length, d_vocab_out] of tokens [rows, length]: a <see cref="SequenceLogits"/>.</summary>
-    public float[] Logits(int[] tokens, int rows, int length) => (float[])Forward(tokens, rows, length, null).Logits.Clone();
+    public float[] Logits(int[] tokens, int rows, int length)
+    {
+        var s = Forward(tokens, rows, length, null);
+        return s.Used(s.Logits, Config.DVocabOut).ToArray();
+    }
 
     public SequenceRun Run(int[] tokens, int rows, int length, IReadOnlyList<SequenceHookWrite> writes, IReadOnlyCollection<string> capture)
     {
         RequireShape(tokens, rows, length);
         var hooks = new SequenceHookPoints(Config, rows, length, writes, capture);
         var activations = Forward(tokens, rows, length, hooks);
-        return new SequenceRun((float[])activations.Logits.Clone(), hooks.Captured);
+        return new SequenceRun(activations.Used(activations.Logits, Config.DVocabOut).ToArray(), hooks.Captured);
     }
 
     /// <summary>
@@ -90,19 +94,21 @@ public sealed class EngineSequenceModel : IHookedSequenceModel
         if (gradient.Data.Length != Parameters.Data.Length)
             throw new ArgumentException("The gradient must have the parameters' layout (Parameters.ZerosLike()).", nameof(gradient));
         var s = Forward(batch.Tokens, batch.Count, batch.ContextLength, null);
-        var loss = SlotCrossEntropy.Run(s.Logits, batch.Count, batch.ContextLength, Config.DVocabOut, task.Slots, batch.Targets, s.DLogits);
+        var loss = SlotCrossEntropy.Run(s.Used(s.Logits, Config.DVocabOut), batch.Count, batch.ContextLength, Config.DVocabOut, task.Slots, batch.Targets,
+            s.Used(s.Gradients.DLogits, Config.DVocabOut));
         SequenceBackward.Run(Config, Parameters, _linears, _linearGradients, s, gradient, Threads);
         return loss;
     }
 
     /// <summary>The logits [rows, length, d_vocab_out] of the last pass (overwritten by the next).</summary>
-    public ReadOnlySpan<float> LastLogits => _activations is null ? default : _activations.Logits;
+    public ReadOnlySpan<float> LastLogits => _activations is null ? default : _activations.Used(_activations.Logits, Config.DVocabOut);
 
     private SequenceActivations Forward(int[] tokens, int rows, int length, SequenceHookPoints? hooks)
     {
         RequireShape(tokens, rows, length);
-        if (_activations is null || _activations.Rows != rows || _activations.Length != length)
-            _activations = new SequenceActivations(Config, rows, length);
+        // Buffers for the most rows asked so far, of n_ctx positions each: any shorter pass reuses them.
+        if (_activations is null || _activations.RowCapacity < rows) _activations = new SequenceActivations(Config, rows);
+        _activations.SetShape(rows, length);
         _linears.LoadFrom(Parameters);
         SequenceForward.Run(Config, Parameters, _linears, _activations, tokens, hooks, Threads);
         return _activations;

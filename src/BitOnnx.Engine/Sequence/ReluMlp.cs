@@ -10,34 +10,34 @@ namespace BitOnnx.Engine.Sequence;
 /// </summary>
 internal static class ReluMlp
 {
-    public static void Forward(SequenceModelConfig c, int n, float[] x, SequenceLinears.Block w, ParameterSet p, int layer,
+    public static void Forward(SequenceModelConfig c, SequenceActivations s, float[] x, SequenceLinears.Block w, ParameterSet p, int layer,
         SequenceActivations.Layer a, SequenceHookPoints? hooks, int threads)
     {
-        int d = c.DModel, m = c.DMlp;
+        int n = s.N, d = c.DModel, m = c.DMlp;
         string prefix = $"blocks.{layer}.mlp.";
         Gemm.Multiply(x, w.In, a.Pre, n, m, d, threads: threads);
-        RowBias.Add(a.Pre, p[prefix + "b_in"]);
-        hooks?.At(HookNames.MlpPre(layer), a.Pre);
-        for (var i = 0; i < a.Pre.Length; i++) a.Post[i] = MathF.Max(a.Pre[i], 0f);
-        hooks?.At(HookNames.MlpPost(layer), a.Post);
+        RowBias.Add(s.Used(a.Pre, m), p[prefix + "b_in"]);
+        hooks?.At(HookNames.MlpPre(layer), s.Used(a.Pre, m));
+        for (var i = 0; i < n * m; i++) a.Post[i] = MathF.Max(a.Pre[i], 0f);
+        hooks?.At(HookNames.MlpPost(layer), s.Used(a.Post, m));
         Gemm.Multiply(a.Post, w.Out, a.MlpOut, n, d, m, threads: threads);
-        RowBias.Add(a.MlpOut, p[prefix + "b_out"]);
-        hooks?.At(HookNames.MlpOut(layer), a.MlpOut);
+        RowBias.Add(s.Used(a.MlpOut, d), p[prefix + "b_out"]);
+        hooks?.At(HookNames.MlpOut(layer), s.Used(a.MlpOut, d));
     }
 
     /// <summary>Writes dx into <paramref name="dX"/> from dout and adds the weight and bias gradients.</summary>
-    public static void Backward(SequenceModelConfig c, int n, float[] x, SequenceLinears.Block w, SequenceLinears.Block dW,
+    public static void Backward(SequenceModelConfig c, SequenceActivations s, float[] x, SequenceLinears.Block w, SequenceLinears.Block dW,
         ParameterSet gradient, int layer, SequenceActivations.Layer a, float[] dOut, float[] dHidden, float[] dX, int threads)
     {
-        int d = c.DModel, m = c.DMlp;
+        int n = s.N, d = c.DModel, m = c.DMlp;
         string prefix = $"blocks.{layer}.mlp.";
-        RowBias.SumRowsInto(dOut, gradient[prefix + "b_out"]);
+        RowBias.SumRowsInto(s.Used(dOut, d), gradient[prefix + "b_out"]);
         Gemm.Multiply(a.Post, dOut, dW.Out, m, d, n, transposeA: true, accumulate: true, threads: threads);
         Gemm.Multiply(dOut, w.Out, dHidden, n, m, d, transposeB: true, threads: threads);
-        for (var i = 0; i < dHidden.Length; i++)
+        for (var i = 0; i < n * m; i++)
             if (!(a.Pre[i] > 0f)) dHidden[i] = 0f;
         Gemm.Multiply(x, dHidden, dW.In, d, m, n, transposeA: true, accumulate: true, threads: threads);
-        RowBias.SumRowsInto(dHidden, gradient[prefix + "b_in"]);
+        RowBias.SumRowsInto(s.Used(dHidden, m), gradient[prefix + "b_in"]);
         Gemm.Multiply(dHidden, w.In, dX, n, d, m, transposeB: true, threads: threads);
     }
 }

@@ -4,15 +4,22 @@ namespace BitOnnx.Engine.Sequence;
 
 /// <summary>
 /// Every activation of one pass over tokens [rows, length] that the backward pass reads, and the gradient buffers it
-/// writes, in one place and reused while the batch shape stays. N = rows · length; W = heads · d_head.
+/// writes, in one place. The buffers hold <see cref="RowCapacity"/> rows of n_ctx positions and are reused for any
+/// shape that fits (<see cref="SetShape"/>): greedy decoding asks for a longer prefix at every step, and a model at
+/// Quirke et al.'s width would otherwise allocate a gigabyte for each. A pass reads and writes the first
+/// <see cref="N"/> = rows · length rows of each buffer ([N, width] row-major; scores and pattern [rows, heads, length,
+/// length]); the rest is stale. The gradient buffers are made on the first backward pass, which evaluation never runs.
 /// </summary>
 internal sealed class SequenceActivations
 {
-    public SequenceActivations(SequenceModelConfig c, int rows, int length)
+    private readonly SequenceModelConfig _c;
+    private GradientBuffers? _gradients;
+
+    public SequenceActivations(SequenceModelConfig c, int rowCapacity)
     {
-        Rows = rows;
-        Length = length;
-        int n = rows * length, d = c.DModel, w = c.NHeads * c.DHead, m = c.DMlp, s = rows * c.NHeads * length * length;
+        _c = c;
+        RowCapacity = rowCapacity;
+        int n = rowCapacity * c.NCtx, d = c.DModel, w = c.NHeads * c.DHead, m = c.DMlp, s = rowCapacity * c.NHeads * c.NCtx * c.NCtx;
         Tokens = new int[n];
         Embed = new float[n * d];
         PosEmbed = new float[n * d];
@@ -21,18 +28,27 @@ internal sealed class SequenceActivations
         FinalMean = new float[n];
         FinalRstd = new float[n];
         Logits = new float[n * c.DVocabOut];
-        DResid = new float[n * d];
-        DNormalized = new float[n * d];
-        DQ = new float[n * w];
-        DK = new float[n * w];
-        DV = new float[n * w];
-        DZ = new float[n * w];
-        DHidden = new float[n * m];
-        DLogits = new float[n * c.DVocabOut];
     }
 
-    public int Rows { get; }
-    public int Length { get; }
+    public int RowCapacity { get; }
+    public int Rows { get; private set; }
+    public int Length { get; private set; }
+    public int N => Rows * Length;
+
+    /// <summary>The shape of the next pass; rows at most <see cref="RowCapacity"/>, length at most n_ctx.</summary>
+    public void SetShape(int rows, int length)
+    {
+        if (rows > RowCapacity || length > _c.NCtx) throw new ArgumentException($"{rows} rows of {length} do not fit {RowCapacity} rows of {_c.NCtx}.");
+        Rows = rows;
+        Length = length;
+    }
+
+    /// <summary>The first N rows of a [rows · positions, width] buffer.</summary>
+    public Span<float> Used(float[] buffer, int width) => buffer.AsSpan(0, N * width);
+
+    /// <summary>The used part of a scores or pattern buffer, [rows, heads, length, length].</summary>
+    public Span<float> UsedScores(float[] buffer) => buffer.AsSpan(0, Rows * _c.NHeads * Length * Length);
+
     public int[] Tokens { get; }
     /// <summary>[N, d_model] each.</summary>
     public float[] Embed { get; }
@@ -45,15 +61,20 @@ internal sealed class SequenceActivations
     /// <summary>[N, d_vocab_out].</summary>
     public float[] Logits { get; }
 
-    // Gradients: the residual stream's, a LayerNorm output's, attention's Q/K/V/z, the MLP's hidden layer, the logits'.
-    public float[] DResid { get; }
-    public float[] DNormalized { get; }
-    public float[] DQ { get; }
-    public float[] DK { get; }
-    public float[] DV { get; }
-    public float[] DZ { get; }
-    public float[] DHidden { get; }
-    public float[] DLogits { get; }
+    public GradientBuffers Gradients => _gradients ??= new GradientBuffers(RowCapacity * _c.NCtx, _c);
+
+    /// <summary>The residual stream's gradient, a LayerNorm output's, attention's Q/K/V/z, the MLP's hidden layer's, the logits'.</summary>
+    public sealed class GradientBuffers(int n, SequenceModelConfig c)
+    {
+        public float[] DResid { get; } = new float[n * c.DModel];
+        public float[] DNormalized { get; } = new float[n * c.DModel];
+        public float[] DQ { get; } = new float[n * c.NHeads * c.DHead];
+        public float[] DK { get; } = new float[n * c.NHeads * c.DHead];
+        public float[] DV { get; } = new float[n * c.NHeads * c.DHead];
+        public float[] DZ { get; } = new float[n * c.NHeads * c.DHead];
+        public float[] DHidden { get; } = new float[n * c.DMlp];
+        public float[] DLogits { get; } = new float[n * c.DVocabOut];
+    }
 
     /// <summary>One block: ResidPre, Ln1, AttnOut, ResidMid, Ln2, MlpOut, ResidPost [N, d]; Q, K, V, Z [N, W];
     /// Scores, Pattern [rows, heads, length, length]; Pre, Post [N, d_mlp]; LayerNorm statistics [N].</summary>

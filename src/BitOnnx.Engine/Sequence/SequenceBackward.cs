@@ -5,9 +5,9 @@ namespace BitOnnx.Engine.Sequence;
 
 /// <summary>
 /// The gradient of a loss with respect to every parameter of a <see cref="SequenceModelConfig"/> model, from the
-/// gradient at the logits (<see cref="SequenceActivations.DLogits"/>) and the activations of the pass that made them:
+/// gradient at the logits (<see cref="SequenceActivations.GradientBuffers.DLogits"/>) and the activations of the pass that made them:
 /// the forward pass in reverse, the residual stream's gradient carried through every skip connection
-/// (<see cref="SequenceActivations.DResid"/>), the block linears' gradients through the straight-through estimator.
+/// (<see cref="SequenceActivations.GradientBuffers.DResid"/>), the block linears' gradients through the straight-through estimator.
 /// </summary>
 internal static class SequenceBackward
 {
@@ -16,24 +16,25 @@ internal static class SequenceBackward
         ParameterSet gradient, int threads)
     {
         int rows = s.Rows, t = s.Length, n = rows * t, d = c.DModel, o = c.DVocabOut;
+        var g = s.Gradients;
         Array.Clear(gradient.Data);
         dW.Clear();
-        RowBias.SumRowsInto(s.DLogits, gradient["unembed.b_U"]);
-        Gemm.Multiply(s.FinalNormalized, s.DLogits, gradient["unembed.W_U"], d, o, n, transposeA: true, accumulate: true, threads: threads);
-        Gemm.Multiply(s.DLogits, p["unembed.W_U"], s.DNormalized, n, d, o, transposeB: true, threads: threads);
-        Array.Clear(s.DResid);
-        LayerNorm.Backward(n, d, s.Layers[^1].ResidPost, p["ln_final.w"], s.FinalMean, s.FinalRstd, s.DNormalized, s.DResid,
+        RowBias.SumRowsInto(s.Used(g.DLogits, o), gradient["unembed.b_U"]);
+        Gemm.Multiply(s.FinalNormalized, g.DLogits, gradient["unembed.W_U"], d, o, n, transposeA: true, accumulate: true, threads: threads);
+        Gemm.Multiply(g.DLogits, p["unembed.W_U"], g.DNormalized, n, d, o, transposeB: true, threads: threads);
+        s.Used(g.DResid, d).Clear();
+        LayerNorm.Backward(n, d, s.Layers[^1].ResidPost, p["ln_final.w"], s.FinalMean, s.FinalRstd, g.DNormalized, g.DResid,
             gradient["ln_final.w"], gradient["ln_final.b"]);
         for (var l = c.NLayers - 1; l >= 0; l--)
         {
             var a = s.Layers[l];
             string prefix = $"blocks.{l}.";
             // DResid holds the gradient at resid_post, which is also the gradient at mlp_out and (through the skip) at resid_mid.
-            ReluMlp.Backward(c, n, a.Ln2, w.Blocks[l], dW.Blocks[l], gradient, l, a, s.DResid, s.DHidden, s.DNormalized, threads);
-            LayerNorm.Backward(n, d, a.ResidMid, p[prefix + "ln2.w"], a.Ln2Mean, a.Ln2Rstd, s.DNormalized, s.DResid,
+            ReluMlp.Backward(c, s, a.Ln2, w.Blocks[l], dW.Blocks[l], gradient, l, a, g.DResid, g.DHidden, g.DNormalized, threads);
+            LayerNorm.Backward(n, d, a.ResidMid, p[prefix + "ln2.w"], a.Ln2Mean, a.Ln2Rstd, g.DNormalized, g.DResid,
                 gradient[prefix + "ln2.w"], gradient[prefix + "ln2.b"]);
-            CausalAttention.Backward(c, rows, t, a.Ln1, w.Blocks[l], dW.Blocks[l], gradient, l, a, s, s.DResid, s.DNormalized, threads);
-            LayerNorm.Backward(n, d, a.ResidPre, p[prefix + "ln1.w"], a.Ln1Mean, a.Ln1Rstd, s.DNormalized, s.DResid,
+            CausalAttention.Backward(c, s, a.Ln1, w.Blocks[l], dW.Blocks[l], gradient, l, a, g.DResid, g.DNormalized, threads);
+            LayerNorm.Backward(n, d, a.ResidPre, p[prefix + "ln1.w"], a.Ln1Mean, a.Ln1Rstd, g.DNormalized, g.DResid,
                 gradient[prefix + "ln1.w"], gradient[prefix + "ln1.b"]);
         }
         var dEmbed = gradient["embed.W_E"];
@@ -41,7 +42,7 @@ internal static class SequenceBackward
         for (var r = 0; r < rows; r++)
             for (var i = 0; i < t; i++)
             {
-                var row = s.DResid.AsSpan((r * t + i) * d, d);
+                var row = g.DResid.AsSpan((r * t + i) * d, d);
                 var token = s.Tokens[r * t + i];
                 var e = dEmbed.Slice(token * d, d);
                 var q = dPositions.Slice(i * d, d);

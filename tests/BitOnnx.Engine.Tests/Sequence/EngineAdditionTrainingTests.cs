@@ -9,8 +9,8 @@ namespace BitOnnx.Engine.Tests.Sequence;
 /// A 3-digit addition model trained from scratch on the engine answers at least 99% of 10,000 fresh uniform questions
 /// (greedy decoding, every answer token right): the recipe of TorchSharp's AdditionTrainingTests (2 layers of 4 heads,
 /// d_model 64, d_mlp 256, full precision, batch 64 on Quirke et al.'s enriched data, their schedule at lr 3e-3) in
-/// 800 steps instead of 1,200 (every batch answered from step 600 on), on one engine thread: about 23 s of training
-/// and 7 s of evaluation on a shared 2-core AMD EPYC (Zen 5 class, AVX-512).
+/// 800 steps instead of 1,200 (every batch answered from step 600 on), on one engine thread: 17 to 23 s of training
+/// and 2.4 s of evaluation on a shared 2-core AMD EPYC (Zen 5 class, AVX-512).
 /// </summary>
 [TestClass]
 public sealed class EngineAdditionTrainingTests

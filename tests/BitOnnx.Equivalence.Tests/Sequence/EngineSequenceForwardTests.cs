@@ -62,21 +62,33 @@ public sealed class EngineSequenceForwardTests
         }
     }
 
+    /// <summary>
+    /// One model asked for shapes in turn (as greedy decoding asks, its buffers reused): a short prefix gives the full
+    /// run's first logits, and fewer rows, a gradient between and the full shape again give what a fresh model gives.
+    /// </summary>
     [TestMethod]
-    public void AShortPrefixGivesThePrefixOfTheFullLogitsAndIsTheSameForAnyThreadCount()
+    public void ShapesInTurnGiveWhatFreshModelsGiveAndAnyThreadCountTheSameBits()
     {
         var c = Tiny(WeightQuantization.Ternary);
         var parameters = RandomParameters(c, seed: 23);
         var batch = Add2.Batch(seed: 5, step: 0, batchSize: 96);
-        var full = OnEngine(c, parameters, threads: 1).Logits(batch.Tokens, batch.Count, c.NCtx);
+        var engine = OnEngine(c, parameters, threads: 1);
+        var full = engine.Logits(batch.Tokens, batch.Count, c.NCtx);
         CollectionAssert.AreEqual(full, OnEngine(c, parameters, threads: 2).Logits(batch.Tokens, batch.Count, c.NCtx), "two threads");
         const int length = 6;
         var prefix = new int[batch.Count * length];
         for (int r = 0; r < batch.Count; r++) batch.Sequence(r)[..length].CopyTo(prefix.AsSpan(r * length));
-        var shortLogits = OnEngine(c, parameters).Logits(prefix, batch.Count, length);
+        var shortLogits = engine.Logits(prefix, batch.Count, length);
         int v = c.DVocabOut;
         for (int r = 0; r < batch.Count; r++)
             AssertClose(full.AsSpan(r * c.NCtx * v, length * v).ToArray(), shortLogits.AsSpan(r * length * v, length * v).ToArray(), 1e-6, $"row {r}");
+        var few = Add2.Batch(seed: 6, step: 0, batchSize: 7);
+        var gradient = engine.Parameters.ZerosLike();
+        engine.LossAndGradient(few, Add2, gradient);
+        var freshGradient = engine.Parameters.ZerosLike();
+        OnEngine(c, parameters).LossAndGradient(few, Add2, freshGradient);
+        CollectionAssert.AreEqual(freshGradient.Data, gradient.Data, "a gradient after larger passes");
+        CollectionAssert.AreEqual(full, engine.Logits(batch.Tokens, batch.Count, c.NCtx), "the full shape again");
     }
 
     /// <summary>Question A's resid_post of block 0 written into question B at every position: B's logits become A's.</summary>
