@@ -9,6 +9,7 @@ using System.Diagnostics;
 using System.Globalization;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Tasks.Arithmetic;
+using BitOnnx.Core.Training;
 using BitOnnx.Torch;
 using BitOnnx.Torch.Sequence;
 

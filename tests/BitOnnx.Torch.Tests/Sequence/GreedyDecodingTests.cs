@@ -1,5 +1,6 @@
 using BitOnnx.Core.Statistics;
 using BitOnnx.Core.Tasks.Arithmetic;
+using BitOnnx.Core.Training;
 using BitOnnx.Torch.Sequence;
 using TorchSharp;
 
