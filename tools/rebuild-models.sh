@@ -4,7 +4,7 @@
 # AVX2 or AVX-512, for any thread count (docs/speed-and-grokfast.md), so a mismatch is a bug worth reporting.
 #
 # Usage: tools/rebuild-models.sh [NAME ...]   (default: every folder of models/; the three 10,000-epoch models take
-#   about 10 minutes each on 2 cores). BITONNX=path/to/bitonnx to use a built CLI.
+#   about 10 minutes each on 2 cores, add5-fp with its 100,000 evaluation questions as long). BITONNX=path/to/bitonnx to use a built CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${BITONNX:-}" ]; then

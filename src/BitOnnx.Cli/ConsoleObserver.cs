@@ -3,6 +3,7 @@ using System.Globalization;
 using BitOnnx.Analysis;
 using BitOnnx.Core.Training;
 using BitOnnx.Pipelines.Observers;
+using BitOnnx.Torch.Sequence;
 using Spectre.Console;
 
 namespace BitOnnx.Cli;
@@ -81,6 +82,47 @@ public sealed class ConsoleObserver : IPipelineObserver
             var logged => string.Create(CultureInfo.InvariantCulture, $"{line}  (epoch {logged.Epoch}: test {logged.TestLoss:G3}  acc {logged.TestAccuracy:P1})"),
         };
     }
+
+    /// <summary>A bar over the steps, its text the last scored step's loss and answer accuracy; Ctrl-C cancels between steps.</summary>
+    public long TrainSequence(string label, long steps, long startStep, Func<IProgress<SequenceTrainingProgress>, CancellationToken, long> job)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        long reached = startStep;
+        try
+        {
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask(Markup.Escape(label), maxValue: steps);
+                    task.Value = startStep;
+                    var progress = new InlineProgress<SequenceTrainingProgress>(p =>
+                    {
+                        task.Value = p.Step + 1;
+                        task.Description = Markup.Escape(SequenceProgressLine(label, p));
+                    });
+                    reached = job(progress, cancel.Token);
+                    task.Value = reached;
+                });
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        return reached;
+    }
+
+    /// <summary>The bar's text: the scored step, its batch's loss and the share of its answers right in every digit.</summary>
+    public static string SequenceProgressLine(string name, SequenceTrainingProgress p) =>
+        string.Create(CultureInfo.InvariantCulture, $"{name}  step {p.Step}  loss {p.Score.Loss:G3}  answers {p.Score.AnswerAccuracy:P1}");
 
     public T Analyze<T>(Func<Func<string?, IProgress<AnalysisProgress>>, T> job)
     {

@@ -1,5 +1,6 @@
 using BitOnnx.Analysis;
 using BitOnnx.Core.Training;
+using BitOnnx.Torch.Sequence;
 
 namespace BitOnnx.Pipelines.Observers;
 
@@ -15,6 +16,13 @@ public interface IPipelineObserver
     /// and the token that cancels it (Ctrl-C in the CLI); returns what the job returns.
     /// </summary>
     TrainingResult Train(string label, int epochs, Func<IProgress<TrainingProgress>, CancellationToken, TrainingResult> job);
+
+    /// <summary>
+    /// Runs one sequence-model training job of <paramref name="steps"/> steps that starts at <paramref name="startStep"/>
+    /// (later than 0 when resumed), giving it a progress sink for its scored steps and the token that cancels it
+    /// (Ctrl-C in the CLI); returns the steps the job says it reached.
+    /// </summary>
+    long TrainSequence(string label, long steps, long startStep, Func<IProgress<SequenceTrainingProgress>, CancellationToken, long> job);
 
     /// <summary>
     /// Runs analysis work; the job asks for one progress sink per model (by name, or null for the report as a whole).

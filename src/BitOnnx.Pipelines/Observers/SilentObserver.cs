@@ -1,5 +1,6 @@
 using BitOnnx.Analysis;
 using BitOnnx.Core.Training;
+using BitOnnx.Torch.Sequence;
 
 namespace BitOnnx.Pipelines.Observers;
 
@@ -10,6 +11,9 @@ public sealed class SilentObserver(CancellationToken cancel = default) : IPipeli
 
     public TrainingResult Train(string label, int epochs, Func<IProgress<TrainingProgress>, CancellationToken, TrainingResult> job) =>
         job(Ignored<TrainingProgress>.Sink, cancel);
+
+    public long TrainSequence(string label, long steps, long startStep, Func<IProgress<SequenceTrainingProgress>, CancellationToken, long> job) =>
+        job(Ignored<SequenceTrainingProgress>.Sink, cancel);
 
     public T Analyze<T>(Func<Func<string?, IProgress<AnalysisProgress>>, T> job) => job(_ => Ignored<AnalysisProgress>.Sink);
 
