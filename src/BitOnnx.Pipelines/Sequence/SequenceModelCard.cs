@@ -67,7 +67,8 @@ public static class SequenceModelCard
         }
         text.AppendLine("Files: `model.safetensors` (the weights under TransformerLens names, config in its metadata; `SequenceTransformer.Load`), `metrics.csv` (every logged step: loss, answer accuracy and each answer slot's accuracy on its training batch), `config.json` (the run's settings), `eval.json` (the accuracy above).");
         text.AppendLine();
-        text.AppendLine("ONNX: not in this folder yet; it is added once `bitonnx export` writes sequence models.");
+        // The card is written before any export, so it names the export rather than a file it cannot vouch for.
+        text.AppendLine(I($"ONNX: `bitonnx export {name}/model.safetensors -o {name}/{name}.onnx --probes all --writable all` writes the graph (every hook a probe and writable) that `bitonnx predict {name}.onnx {example[..example.IndexOf('=')]}` answers with and `bitonnx quanta` reads."));
         return text.ToString();
     }
 
