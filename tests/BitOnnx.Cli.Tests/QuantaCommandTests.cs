@@ -19,6 +19,8 @@ public sealed class QuantaCommandTests
     /// <summary>2 layers × 2 heads, d_model 32, 400 steps of 64 at lr 3e-3 (a few seconds of CPU), saved as a checkpoint.</summary>
     private static readonly Lazy<string> Model = new(() =>
     {
+        // One libtorch thread: the machine is shared, and two threads that spin on a busy machine train many times slower.
+        BitOnnx.Torch.TorchRuntime.SetThreads(1);
         var config = SequenceModelConfig.ForTask(Add2) with { DModel = 32, NHeads = 2, DHead = 16, DMlp = 128, NLayers = 2 };
         using var trainer = SequenceTrainer.Start(config, Add2, new SequenceTrainingOptions { Steps = 400, LearningRate = 3e-3, Seed = 1, MetricsEvery = 500 });
         trainer.Run();

@@ -46,11 +46,11 @@ public static class QuantaReport
         s.Append(I, $"\nUseful positions: {string.Join(", ", r.UsefulPositions.Select(p => "P" + p))}.\n\n");
 
         s.Append("## Useful nodes\n\nEach head (its hook_z slice) and MLP (mlp.hook_post) mean-ablated alone at each useful position; only nodes where some question fails are listed.\n\n");
-        s.Append("| node | fails | fail % | impact | classes | attention |\n| --- | --- | --- | --- | --- | --- |\n");
+        s.Append("| node | fails | fail % | impact | classes | tags of the broken digits | attention |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var n in r.UsefulNodes)
         {
             var tags = r.Attention.TryGetValue(n.Node.Name, out var t) ? string.Join(" ", t.Select(x => x.Text)) : "";
-            s.Append(I, $"| {n.Node.Name} | {n.Outcome.Fails} | {n.Outcome.FailPercent} | {n.Outcome.Impact} | {n.Outcome.Classes} | {tags} |\n");
+            s.Append(I, $"| {n.Node.Name} | {n.Outcome.Fails} | {n.Outcome.FailPercent} | {n.Outcome.Impact} | {n.Outcome.Classes} | {n.Outcome.DigitTagCounts} | {tags} |\n");
         }
         s.Append("\n## Quanta maps\n\n");
         foreach (var map in r.Maps) s.Append(I, $"![{map.Title}](quanta-map-{map.Kind}.svg)\n\n");
@@ -137,5 +137,8 @@ public static class QuantaReport
         w.WriteNumber("fail_percent", o.FailPercent);
         w.WriteString("impact", o.Impact);
         w.WriteString("classes", o.Classes);
+        w.WriteStartObject("digit_tags");
+        foreach (var (tag, count) in o.DigitTags.OrderBy(t => t.Key, StringComparer.Ordinal)) w.WriteNumber(tag, count);
+        w.WriteEndObject();
     }
 }

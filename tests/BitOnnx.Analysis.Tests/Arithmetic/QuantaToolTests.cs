@@ -108,6 +108,10 @@ public sealed class QuantaToolTests
         var classes = expected.Select(r => ArithmeticQuanta.ClassName(Set.Questions[r])[1]).Distinct().Order();
         Assert.AreEqual("S" + string.Concat(classes), carry.ClassTags["S"]);
         Assert.IsFalse(carry.ClassTags["S"].Contains('0'));
+        // Each failed question broke A1 alone, and A1 of each uses the carry of the units (UC1); nothing cascades into it.
+        Assert.AreEqual(expected.Count, carry.DigitTags["UC1"]);
+        Assert.AreEqual(expected.Count, carry.DigitTags["BA"]);
+        Assert.IsFalse(carry.DigitTags.ContainsKey("US9"));
     }
 
     [TestMethod]
