@@ -109,6 +109,8 @@ public sealed class QuantaCommandTests
             (["quanta", WriteText("model.onnx", "x"), "-o", folder], "ONNX"),
             (["quanta", WriteText("notes.txt", "x"), "-o", folder], "neither a .safetensors"),
             (["quanta", ModularAdditionModel(), "-o", folder], "is a modular-addition model"),
+            (["quanta", WriteText("junk.safetensors", "not a checkpoint"), "-o", folder], "junk.safetensors"),
+            (["quanta", UntrainedModel(), "-o", folder], "answers none of 300 questions"),
         })
         {
             var r = CliProcess.Run(args);
@@ -119,6 +121,16 @@ public sealed class QuantaCommandTests
             StringAssert.Contains(lines[0], words);
         }
         Assert.IsFalse(Directory.Exists(folder), "nothing written");
+    }
+
+    /// <summary>A freshly initialised 2-digit model, saved before any step: it answers nothing.</summary>
+    private static string UntrainedModel()
+    {
+        var config = SequenceModelConfig.ForTask(Add2) with { DModel = 8, NHeads = 2, DHead = 4, DMlp = 16, NLayers = 1 };
+        using var trainer = SequenceTrainer.Start(config, Add2, new SequenceTrainingOptions { Steps = 1, Seed = 3 });
+        var path = Path.Combine(CliProcess.TempFolder(), "untrained.safetensors");
+        trainer.Save(path);
+        return path;
     }
 
     private static string WriteText(string name, string text)
