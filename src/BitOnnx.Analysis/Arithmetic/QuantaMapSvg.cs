@@ -16,12 +16,14 @@ public static class QuantaMapSvg
     public static string Svg(QuantaMap map, string? model = null)
     {
         int columns = Math.Max(1, map.Positions.Count), rows = map.Components.Count;
-        double width = 2 * Margin + LabelWidth + columns * CellWidth, height = 2 * Margin + TitleHeight + HeaderHeight + rows * CellHeight;
+        var title = model is null ? map.Title : $"{map.Title}: {model}";
+        // Wide enough for the title too, at about 7 px a character of 13 px bold Helvetica.
+        double width = Math.Max(2 * Margin + LabelWidth + columns * CellWidth, 2 * Margin + 7 * title.Length);
+        double height = 2 * Margin + TitleHeight + HeaderHeight + rows * CellHeight;
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{N(width)}\" height=\"{N(height)}\" viewBox=\"0 0 {N(width)} {N(height)}\" ")
             .Append("font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n");
         svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{N(width)}\" height=\"{N(height)}\" fill=\"#ffffff\"/>\n");
-        var title = model is null ? map.Title : $"{map.Title}: {model}";
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(Margin)}\" y=\"{N(Margin + 14)}\" font-size=\"13\" font-weight=\"bold\" fill=\"#1f2430\">{X(title)}</text>\n");
         double top = Margin + TitleHeight, left = Margin + LabelWidth;
         for (int j = 0; j < map.Positions.Count; j++)
