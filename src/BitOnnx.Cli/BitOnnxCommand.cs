@@ -26,6 +26,7 @@ public static class BitOnnxCommand
             PatchCommand.Create(),
             CircuitCommand.Create(),
             TranscoderCommand.Create(),
+            QuantaCommand.Create(),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples((SynchronousCommandLineAction)help.Action!);

@@ -23,8 +23,14 @@ internal static class SequenceReference
         }).ToList();
     }
 
+    /// <summary>
+    /// Changes one activation in place as the pass computes it: (hook, position, head or -1, values), called for
+    /// blocks.l.attn.hook_z per position and head, blocks.l.mlp.hook_post and blocks.l.hook_resid_post per position.
+    /// </summary>
+    public delegate void Edit(string hook, int position, int head, double[] values);
+
     /// <summary>Logits [T][d_vocab_out] of one sequence, the block linears quantized by Core's WeightQuantizer.</summary>
-    public static double[][] Logits(SequenceModelConfig c, IReadOnlyList<NamedTensor> parameters, int[] tokens)
+    public static double[][] Logits(SequenceModelConfig c, IReadOnlyList<NamedTensor> parameters, int[] tokens, Edit? edit = null)
     {
         var w = parameters.ToDictionary(p => p.Name, p => Effective(c, p));
         int t = tokens.Length, d = c.DModel, h = c.NHeads, e = c.DHead, m = c.DMlp;
@@ -59,6 +65,7 @@ internal static class SequenceReference
                     var z = new double[e];
                     for (int j = 0; j <= i; j++)
                         for (int a = 0; a < e; a++) z[a] += Math.Exp(scores[j] - max) / sum * v[j, head, a];
+                    edit?.Invoke($"blocks.{l}.attn.hook_z", i, head, z);
                     for (int a = 0; a < e; a++)
                         for (int k = 0; k < d; k++) attnOut[i][k] += z[a] * w[b + "attn.W_O"][(head * e + a) * d + k];
                 }
@@ -75,12 +82,14 @@ internal static class SequenceReference
                     for (int k = 0; k < d; k++) s += y[k] * w[b + "mlp.W_in"][k * m + n];
                     post[n] = Math.Max(0, s);
                 }
+                edit?.Invoke($"blocks.{l}.mlp.hook_post", i, -1, post);
                 for (int k = 0; k < d; k++)
                 {
                     double s = w[b + "mlp.b_out"][k];
                     for (int n = 0; n < m; n++) s += post[n] * w[b + "mlp.W_out"][n * d + k];
                     resid[i][k] += s;
                 }
+                edit?.Invoke($"blocks.{l}.hook_resid_post", i, -1, resid[i]);
             }
         }
         int o = c.DVocabOut;
