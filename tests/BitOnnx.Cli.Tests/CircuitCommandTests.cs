@@ -188,6 +188,28 @@ public sealed class CircuitCommandTests
         }
     }
 
+    /// <summary>
+    /// --mlp-groups frequency searches the graph whose MLP groups are the key-frequency clusters Analysis finds on the
+    /// model's activations over all pairs (FrequencyGroups, tested on planted activations in the Analysis tests), and
+    /// the JSON carries that partition.
+    /// </summary>
+    [TestMethod]
+    public void FrequencyGroupsAreTheKeyFrequencyClustersOfTheModel()
+    {
+        var json = Json();
+        var r = CliProcess.Run("circuit", Models.Value.Model, "--mlp-groups", "frequency", "--tau", "1e-4", "--json", json);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        var expected = BitOnnx.Analysis.Analyses.FrequencyGroups.Of(Models.Value.Model, 0);
+        var (_, report) = CircuitJson.Read(json);
+        Assert.AreEqual(expected.Groups.Count, report.MlpGroups);
+        var config = BitOnnx.Onnx.Contract.ExportMetadata.Read(OnnxModel.Load(Models.Value.Model), "small").Config!;
+        var graph = CircuitGraph.Of(config, expected);
+        Assert.AreEqual(graph.Edges.Count, report.EdgesTotal);
+        Assert.IsTrue(report.Circuits[0].Edges.All(e => graph.Find(e.Sender, e.Receiver) is not null), "every kept edge is one of the frequency graph's");
+        if (expected.Groups.Count > 1)
+            CollectionAssert.AreEqual(expected.Groups.SelectMany(g => g.Neurons).ToArray(), report.MlpPartition!.Groups.SelectMany(g => g.Neurons).ToArray());
+    }
+
     [TestMethod]
     [DataRow("method", 2, "'bogus'")]
     [DataRow("zero", 1, "--tau '0' is not a positive number")]
@@ -198,6 +220,8 @@ public sealed class CircuitCommandTests
     [DataRow("steps", 1, "--steps 0")]
     [DataRow("svg", 1, "Cannot write the diagram")]
     [DataRow("groups", 1, "--mlp-groups 0")]
+    [DataRow("bogus-groups", 1, "--mlp-groups bogus is neither a number of groups nor 'frequency'")]
+    [DataRow("bare-frequency", 1, "carries no bitonnx config, so its MLP cannot be grouped by frequency")]
     [DataRow("too-many-groups", 1, "An MLP of 24 neurons cannot be split into 25 groups")]
     [DataRow("backend", 2, "'gpu'")]
     [DataRow("eap-onnx", 1, "which ONNX Runtime does not give")]
@@ -216,6 +240,8 @@ public sealed class CircuitCommandTests
             "missing" => ["circuit", Path.Combine(CliProcess.TempFolder(), "none.onnx")],
             "steps" => ["circuit", model, "--method", "eap-ig", "--steps", "0"],
             "groups" => ["circuit", model, "--mlp-groups", "0"],
+            "bogus-groups" => ["circuit", model, "--mlp-groups", "bogus"],
+            "bare-frequency" => ["circuit", bare, "--mlp-groups", "frequency"],
             "too-many-groups" => ["circuit", model, "--mlp-groups", "25"],
             "backend" => ["circuit", model, "--backend", "gpu"],
             "eap-onnx" => ["circuit", model, "--method", "eap", "--metric", "loss", "--backend", "onnx"],

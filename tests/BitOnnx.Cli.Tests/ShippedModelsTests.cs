@@ -94,6 +94,34 @@ public sealed class ShippedModelsTests
         Assert.AreEqual(graph.Edges.Count - report.Circuits[0].EdgesKept, paths.Count(p => (string?)p.Attribute("class") == "edge dropped"));
     }
 
+    /// <summary>
+    /// The circuits shipped with the MLP grouped by key frequency (circuit-frequency.json, docs/circuits.md) are over the
+    /// groups the analysis finds on the model now (FrequencyGroups over all pairs), every kept edge is one of that graph's,
+    /// and each group has a key frequency's label but the last, "other".
+    /// </summary>
+    [TestMethod]
+    [DataRow("li2024-binary")]
+    [DataRow("li2024-ternary")]
+    [DataRow("nanda2023-fp")]
+    public void ShippedFrequencyCircuitsAreOverTheModelsKeyFrequencyGroups(string name)
+    {
+        var folder = Path.Combine(ModelsFolder(), name);
+        var path = Path.Combine(folder, name + ".onnx");
+        var (model, report) = BitOnnx.Core.Circuits.CircuitJson.Read(Path.Combine(folder, "circuit-frequency.json"));
+        Assert.AreEqual(name + ".onnx", model);
+        var expected = BitOnnx.Analysis.Analyses.FrequencyGroups.Of(path, 0, threads: 2);
+        var shipped = report.MlpPartition!;
+        CollectionAssert.AreEqual(expected.Groups.Select(g => g.Label).ToArray(), shipped.Groups.Select(g => g.Label).ToArray());
+        for (var g = 0; g < expected.Groups.Count; g++)
+            CollectionAssert.AreEqual(expected.Groups[g].Neurons.ToArray(), shipped.Groups[g].Neurons.ToArray(), expected.Groups[g].Label);
+        Assert.IsTrue(shipped.Groups.SkipLast(1).All(g => g.Label.StartsWith("f=", StringComparison.Ordinal)) && shipped.Groups[^1].Label == "other");
+        var config = BitOnnx.Onnx.Contract.ExportMetadata.Read(BitOnnx.Onnx.OnnxModel.Load(path), name).Config!;
+        var graph = BitOnnx.Core.Circuits.CircuitGraph.Of(config, shipped);
+        Assert.AreEqual(graph.Edges.Count, report.EdgesTotal);
+        Assert.IsTrue(report.Circuits[0].Edges.All(e => graph.Find(e.Sender, e.Receiver) is not null), "every edge is one of the graph's");
+        Assert.IsTrue(report.Circuits[0].MetricRecovered > 0.99, $"recovered {report.Circuits[0].MetricRecovered}");
+    }
+
     /// <summary>The shipped models answer by value: (a + b) mod 113 for pairs checked by hand here.</summary>
     [TestMethod]
     [DataRow("li2024-ternary/li2024-ternary-int2.onnx")]

@@ -24,7 +24,9 @@ public sealed record CircuitInput(CircuitGraph Graph, CircuitReport Report, stri
         var (name, report) = CircuitJson.Read(path);
         if (report.MlpGroups < 1 || report.MlpGroups > config.DMlp)
             throw new AnalysisInputException($"Circuit file '{path}' splits the MLP into {report.MlpGroups} groups, model '{model}' has {config.DMlp} neurons; give the circuit that bitonnx circuit found on this model.");
-        var graph = CircuitGraph.Of(config, report.MlpGroups);
+        if (report.MlpPartition is { } partition && partition.DMlp != config.DMlp)
+            throw new AnalysisInputException($"Circuit file '{path}' splits an MLP of {partition.DMlp} neurons, model '{model}' has {config.DMlp}; give the circuit that bitonnx circuit found on this model.");
+        var graph = report.MlpPartition is { } groups ? CircuitGraph.Of(config, groups) : CircuitGraph.Of(config, report.MlpGroups);
         var stranger = report.Circuits.SelectMany(c => c.Edges).FirstOrDefault(e => graph.Find(e.Sender, e.Receiver) is null);
         if (report.EdgesTotal != graph.Edges.Count || stranger is not null)
             throw new AnalysisInputException($"Circuit file '{path}' was found on a graph of {report.EdgesTotal} edges" +

@@ -56,10 +56,12 @@ public static class CircuitCommand
             Description = "Write the first τ's circuit as an SVG diagram: embeddings at the bottom, each head's q, k and v inputs, heads, MLP and logits above, " +
                 "kept edges drawn with a width that grows with the log of their |score|, removed edges faint.",
         };
-        var mlpGroups = new Option<int>("--mlp-groups")
+        var mlpGroups = new Option<string>("--mlp-groups")
         {
-            Description = "Split each MLP into this many groups of contiguous neurons, each its own sender and receiver (blocks.0.mlp[group=g]); 1: the MLP is one node.",
-            DefaultValueFactory = _ => 1,
+            Description = "Split each MLP into this many groups of contiguous neurons, each its own sender and receiver (blocks.0.mlp[group=g]); 1: the MLP is one node. " +
+                "frequency: one group per key frequency its neurons cluster at, from the MLP's activations over all pairs (blocks.0.mlp[f=14]), " +
+                "dead and unclustered neurons in blocks.0.mlp[other]; one-block models.",
+            DefaultValueFactory = _ => "1",
         };
         var seed = new Option<long>("--seed") { Description = "Seed of the resample's draw.", DefaultValueFactory = _ => 0 };
         var steps = new Option<int>("--steps") { Description = "EAP-IG's points between clean and corrupted.", DefaultValueFactory = _ => CircuitSearch.DefaultSteps };
@@ -79,14 +81,14 @@ public static class CircuitCommand
         command.SetAction(r => CliRunner.Guard(() =>
         {
             var taus = Taus(r.GetValue(tau)!);
+            var (groups, byFrequency) = MlpGroups(r.GetValue(mlpGroups)!);
             if (r.GetValue(steps) < 1) throw new CliException($"--steps {r.GetValue(steps)} is not a number of points; give 1 or more.");
             if (r.GetValue(threads) < 0) throw new CliException($"--threads {r.GetValue(threads)} is negative; give a number of threads, or 0 for every core.");
             var request = new CircuitRequest(
                 r.GetValue(method) switch { "eap" => CircuitMethod.Eap, "eap-ig" => CircuitMethod.EapIg, _ => CircuitMethod.Acdc },
                 r.GetValue(metric) == "loss" ? CircuitMetric.Loss : CircuitMetric.KlDivergence,
-                taus, r.GetValue(corrupt) == "mean" ? Corruption.Mean : Corruption.Resample, r.GetValue(seed), r.GetValue(steps), r.GetValue(threads), r.GetValue(mlpGroups),
-                r.GetValue(backend) == "onnx" ? CircuitBackend.OnnxRuntime : CircuitBackend.Engine);
-            if (request.MlpGroups < 1) throw new CliException($"--mlp-groups {request.MlpGroups} is not a number of groups; give 1 or more (1: the MLP is one node).");
+                taus, r.GetValue(corrupt) == "mean" ? Corruption.Mean : Corruption.Resample, r.GetValue(seed), r.GetValue(steps), r.GetValue(threads), groups,
+                r.GetValue(backend) == "onnx" ? CircuitBackend.OnnxRuntime : CircuitBackend.Engine, byFrequency);
             CircuitDiscovery.Check(request);
             var jsonPath = r.GetValue(json);
             if (jsonPath is not null) OutputPath.RequireFile(jsonPath, "the JSON");
@@ -115,6 +117,15 @@ public static class CircuitCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>--mlp-groups: a number of contiguous groups (1 or more), or "frequency".</summary>
+    private static (int Groups, bool ByFrequency) MlpGroups(string text)
+    {
+        if (text.Trim().Equals("frequency", StringComparison.OrdinalIgnoreCase)) return (1, true);
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var groups) || groups < 1)
+            throw new CliException($"--mlp-groups {text} is neither a number of groups nor 'frequency'; give 1 or more (1: the MLP is one node), or frequency.");
+        return (groups, false);
     }
 
     private static double[] Taus(string text)

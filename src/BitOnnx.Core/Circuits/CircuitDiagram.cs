@@ -186,9 +186,10 @@ public static class CircuitDiagram
                 for (var g = 0; g < groups; g++)
                 {
                     int? mlpGroup = groups == 1 ? null : g;
-                    var (first, count) = graph.MlpNeurons(mlpGroup).GetOffsetAndLength(config.DMlp);
-                    var label = groups == 1 ? $"{layer}MLP" : mlpWidth >= 90 ? $"{layer}MLP {first}–{first + count - 1}" : $"{layer}MLP {g}";
-                    _boxes[new CircuitSender(SenderKind.Mlp, l, Group: mlpGroup).Name] = (Width / 2 + (g - (groups - 1) / 2.0) * (mlpWidth + 8), RowY(3 + 3 * l), mlpWidth, NodeHeight, label);
+                    var neurons = graph.MlpNeurons(mlpGroup);
+                    var name = graph.Partition.IsContiguous ? $"{neurons[0]}–{neurons[^1]}" : graph.Partition.Groups[g].Label;
+                    var label = groups == 1 ? $"{layer}MLP" : mlpWidth >= 90 ? $"{layer}MLP {name}" : graph.Partition.IsContiguous ? $"{layer}MLP {g}" : name;
+                    _boxes[graph.MlpSender(l, mlpGroup).Name] = (Width / 2 + (g - (groups - 1) / 2.0) * (mlpWidth + 8), RowY(3 + 3 * l), mlpWidth, NodeHeight, label);
                 }
             }
             _boxes[new CircuitReceiver(ReceiverKind.Logits, config.NLayers - 1).Name] = (Width / 2, RowY(rows - 1), 150, NodeHeight, "logits");

@@ -39,24 +39,26 @@ public enum ReceiverKind
 
 /// <summary>
 /// A node's output as the residual stream carries it; <see cref="Position"/> only for the embeddings, <see cref="Head"/>
-/// only for heads, <see cref="Group"/> only for one group of an MLP's neurons (null: the whole MLP).
+/// only for heads, <see cref="Group"/> only for one group of an MLP's neurons (null: the whole MLP), <see cref="Label"/>
+/// that group's label when its partition is not contiguous (<see cref="MlpGroup.Label"/>; null: <c>group=g</c>). Ask the
+/// graph for an MLP group's node (<see cref="CircuitGraph.MlpSender"/>) rather than building one.
 /// </summary>
-public sealed record CircuitSender(SenderKind Kind, int Layer = 0, int Head = 0, int Position = 0, int? Group = null)
+public sealed record CircuitSender(SenderKind Kind, int Layer = 0, int Head = 0, int Position = 0, int? Group = null, string? Label = null)
 {
-    /// <summary><c>embed[pos=0]</c>, <c>pos_embed[pos=2]</c>, <c>blocks.0.attn.head1</c>, <c>blocks.0.mlp</c>, <c>blocks.0.mlp[group=1]</c>.</summary>
+    /// <summary><c>embed[pos=0]</c>, <c>pos_embed[pos=2]</c>, <c>blocks.0.attn.head1</c>, <c>blocks.0.mlp</c>, <c>blocks.0.mlp[group=1]</c>, <c>blocks.0.mlp[f=14]</c>.</summary>
     public string Name => Kind switch
     {
         SenderKind.Embed => $"embed[pos={Position}]",
         SenderKind.PosEmbed => $"pos_embed[pos={Position}]",
         SenderKind.Head => $"blocks.{Layer}.attn.head{Head}",
-        _ => CircuitGraph.MlpName(Layer, Group),
+        _ => CircuitGraph.MlpName(Layer, Group, Label),
     };
 
     public override string ToString() => Name;
 }
 
-/// <summary>A node's input, the sum of what its senders wrote; <see cref="Group"/> only for one group of an MLP's neurons (null: the whole MLP).</summary>
-public sealed record CircuitReceiver(ReceiverKind Kind, int Layer = 0, int Head = 0, int? Group = null)
+/// <summary>A node's input, the sum of what its senders wrote; <see cref="Group"/> and <see cref="Label"/> as for <see cref="CircuitSender"/>.</summary>
+public sealed record CircuitReceiver(ReceiverKind Kind, int Layer = 0, int Head = 0, int? Group = null, string? Label = null)
 {
     /// <summary><c>blocks.0.attn.head1.q</c>, <c>blocks.0.mlp</c>, <c>logits</c>.</summary>
     public string Name => Kind switch
@@ -71,7 +73,7 @@ public sealed record CircuitReceiver(ReceiverKind Kind, int Layer = 0, int Head 
     public string Node => Kind switch
     {
         ReceiverKind.Query or ReceiverKind.Key or ReceiverKind.Value => $"blocks.{Layer}.attn.head{Head}",
-        ReceiverKind.Mlp => CircuitGraph.MlpName(Layer, Group),
+        ReceiverKind.Mlp => CircuitGraph.MlpName(Layer, Group, Label),
         _ => "logits",
     };
 
@@ -108,22 +110,27 @@ public sealed class CircuitGraph
 {
     private readonly Dictionary<string, CircuitEdge> _byName;
     private readonly Dictionary<CircuitReceiver, CircuitEdge[]> _into;
+    private readonly int[] _all;
 
-    private CircuitGraph(TransformerConfig config, int mlpGroups, List<CircuitSender> senders, List<CircuitReceiver> receivers, List<CircuitEdge> edges)
+    private CircuitGraph(TransformerConfig config, MlpPartition partition, List<CircuitSender> senders, List<CircuitReceiver> receivers, List<CircuitEdge> edges)
     {
         Config = config;
-        MlpGroups = mlpGroups;
+        Partition = partition;
         Senders = senders;
         Receivers = receivers;
         Edges = edges;
         _byName = edges.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        _all = Enumerable.Range(0, config.DMlp).ToArray();
         _into = receivers.ToDictionary(r => r, r => edges.Where(e => e.Receiver == r).ToArray());
     }
 
     public TransformerConfig Config { get; }
 
-    /// <summary>The groups each MLP's neurons are split into, each its own sender and receiver (1: the MLP is one node).</summary>
-    public int MlpGroups { get; }
+    /// <summary>The number of groups each MLP's neurons are split into, each its own sender and receiver (1: the MLP is one node).</summary>
+    public int MlpGroups => Partition.Groups.Count;
+
+    /// <summary>The groups each MLP's neurons are split into (one group: the MLP is one node).</summary>
+    public MlpPartition Partition { get; }
 
     /// <summary>Every sender in forward order: embeddings by position, then per block its heads and its MLP.</summary>
     public IReadOnlyList<CircuitSender> Senders { get; }
@@ -140,11 +147,19 @@ public sealed class CircuitGraph
     /// activations through their rows of W_out) and a receiver (what its neurons' columns of W_in read); 1: the MLP is
     /// one node, named <c>blocks.0.mlp</c>; more: <c>blocks.0.mlp[group=g]</c>.
     /// </param>
-    public static CircuitGraph Of(TransformerConfig config, int mlpGroups = 1)
+    public static CircuitGraph Of(TransformerConfig config, int mlpGroups = 1) =>
+        Of(config, MlpPartition.Contiguous(config.Validated().DMlp, mlpGroups));
+
+    /// <summary>
+    /// The graph of a model of <paramref name="config"/> with each MLP split into <paramref name="partition"/>'s groups,
+    /// each a sender and a receiver named <c>blocks.0.mlp[label]</c>; one group: the MLP is one node.
+    /// </summary>
+    public static CircuitGraph Of(TransformerConfig config, MlpPartition partition)
     {
         config = config.Validated();
-        if (mlpGroups < 1 || mlpGroups > config.DMlp)
-            throw new CircuitException($"An MLP of {config.DMlp} neurons cannot be split into {mlpGroups} groups; give 1 to {config.DMlp}.");
+        if (partition.DMlp != config.DMlp)
+            throw new CircuitException($"The MLP partition is of {partition.DMlp} neurons, the model's MLP has {config.DMlp}; give a partition of this model's neurons.");
+        var mlpGroups = partition.Groups.Count;
         int t = config.NCtx, last = config.NLayers - 1;
         var senders = new List<CircuitSender>();
         for (var p = 0; p < t; p++) senders.Add(new CircuitSender(SenderKind.Embed, Position: p));
@@ -161,8 +176,9 @@ public sealed class CircuitGraph
             for (var g = 0; g < mlpGroups; g++)
             {
                 int? group = mlpGroups == 1 ? null : g;
-                senders.Add(new CircuitSender(SenderKind.Mlp, l, Group: group));
-                receivers.Add(new CircuitReceiver(ReceiverKind.Mlp, l, Group: group));
+                var label = mlpGroups == 1 || partition.IsContiguous ? null : partition.Groups[g].Label;
+                senders.Add(new CircuitSender(SenderKind.Mlp, l, Group: group, Label: label));
+                receivers.Add(new CircuitReceiver(ReceiverKind.Mlp, l, Group: group, Label: label));
             }
         }
         receivers.Add(new CircuitReceiver(ReceiverKind.Logits, last));
@@ -171,16 +187,23 @@ public sealed class CircuitGraph
         foreach (var receiver in receivers)
             foreach (var sender in senders.Where(s => Reaches(config, s, receiver)))
                 edges.Add(new CircuitEdge(edges.Count, sender, receiver));
-        return new CircuitGraph(config, mlpGroups, senders, receivers, edges);
+        return new CircuitGraph(config, partition, senders, receivers, edges);
     }
 
-    /// <summary><c>blocks.0.mlp</c> for the whole MLP, <c>blocks.0.mlp[group=1]</c> for one group of its neurons.</summary>
-    public static string MlpName(int layer, int? group) => group is { } g ? $"blocks.{layer}.mlp[group={g}]" : $"blocks.{layer}.mlp";
+    /// <summary><c>blocks.0.mlp</c> for the whole MLP, <c>blocks.0.mlp[group=1]</c> or <c>blocks.0.mlp[label]</c> for one group of its neurons.</summary>
+    public static string MlpName(int layer, int? group, string? label = null) =>
+        label is not null ? $"blocks.{layer}.mlp[{label}]" : group is { } g ? $"blocks.{layer}.mlp[group={g}]" : $"blocks.{layer}.mlp";
 
-    /// <summary>The neurons of MLP group <paramref name="group"/> (null: all): contiguous, the groups as equal as whole numbers allow.</summary>
-    public Range MlpNeurons(int? group) => group is { } g
-        ? (g * Config.DMlp / MlpGroups)..((g + 1) * Config.DMlp / MlpGroups)
-        : 0..Config.DMlp;
+    /// <summary>The neurons of MLP group <paramref name="group"/> (null: all), ascending.</summary>
+    public IReadOnlyList<int> MlpNeurons(int? group) => group is { } g ? Partition.Groups[g].Neurons : _all;
+
+    /// <summary>Block <paramref name="layer"/>'s MLP as a sender: group <paramref name="group"/> of it, or the whole when null.</summary>
+    public CircuitSender MlpSender(int layer, int? group = null) => new(SenderKind.Mlp, layer, Group: group, Label: LabelOf(group));
+
+    /// <summary>Block <paramref name="layer"/>'s MLP as a receiver, as <see cref="MlpSender"/>.</summary>
+    public CircuitReceiver MlpReceiver(int layer, int? group = null) => new(ReceiverKind.Mlp, layer, Group: group, Label: LabelOf(group));
+
+    private string? LabelOf(int? group) => group is { } g && !Partition.IsContiguous ? Partition.Groups[g].Label : null;
 
     /// <summary>
     /// The positions at which <paramref name="receiver"/>'s input can change the logits: the last one for the last

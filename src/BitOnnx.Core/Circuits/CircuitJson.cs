@@ -9,7 +9,8 @@ namespace BitOnnx.Core.Circuits;
 /// <c>metric_circuit</c>, <c>metric_recovered</c>, <c>seconds</c>, <c>edges</c> as {sender, receiver, score}) beside
 /// the search (<c>model</c>, <c>method</c>, <c>metric</c>, <c>corrupt</c>, <c>seed</c>, <c>rows</c>,
 /// <c>metric_clean</c>, <c>metric_corrupted</c>); <c>curve</c> holds every τ's circuit the same way, and <c>area</c>
-/// the area under the faithfulness curve; <c>mlp_groups</c>, only when the MLPs were split into groups of neurons. A number that is not one (a recovery with clean = corrupted) is null.
+/// the area under the faithfulness curve; <c>mlp_groups</c>, only when the MLPs were split into groups of neurons, and
+/// <c>mlp_partition</c> ({label, neurons} per group) only when those groups are not contiguous. A number that is not one (a recovery with clean = corrupted) is null.
 /// </summary>
 public static class CircuitJson
 {
@@ -25,6 +26,20 @@ public static class CircuitJson
             json.WriteNumber("seed", report.Seed);
             json.WriteNumber("rows", report.Rows);
             if (report.MlpGroups != 1) json.WriteNumber("mlp_groups", report.MlpGroups);
+            if (report.MlpPartition is { IsContiguous: false } partition)
+            {
+                json.WriteStartArray("mlp_partition");
+                foreach (var group in partition.Groups)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("label", group.Label);
+                    json.WriteStartArray("neurons");
+                    foreach (var n in group.Neurons) json.WriteNumberValue(n);
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }
             Number(json, "metric_clean", report.MetricClean);
             Number(json, "metric_corrupted", report.MetricCorrupted);
             if (report.Circuits.Count > 0) Circuit(json, report.Circuits[0]);
@@ -55,12 +70,28 @@ public static class CircuitJson
                 root.GetProperty("edges_total").GetInt32(), Double(root, "metric_clean"), Double(root, "metric_corrupted"), circuits)
             {
                 MlpGroups = root.TryGetProperty("mlp_groups", out var groups) ? groups.GetInt32() : 1,
+                MlpPartition = root.TryGetProperty("mlp_partition", out var partition) ? ReadPartition(partition) : null,
             };
             return (root.TryGetProperty("model", out var m) ? m.GetString() : null, report);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new InvalidFileException(path, $"'{path}' is not a circuit file written by bitonnx circuit ({e.Message}).", e);
+        }
+    }
+
+    private static MlpPartition ReadPartition(JsonElement e)
+    {
+        var groups = e.EnumerateArray()
+            .Select(g => new MlpGroup(g.GetProperty("label").GetString()!, g.GetProperty("neurons").EnumerateArray().Select(n => n.GetInt32()).ToArray()))
+            .ToList();
+        try
+        {
+            return MlpPartition.Of(groups.Sum(g => g.Neurons.Count), groups);
+        }
+        catch (CircuitException x)
+        {
+            throw new FormatException(x.Message, x);
         }
     }
 

@@ -63,6 +63,12 @@ public sealed record CircuitReport(CircuitMethod Method, CircuitMetric Metric, C
     public int MlpGroups { get; init; } = 1;
 
     /// <summary>
+    /// The groups when they are not <see cref="MlpPartition.Contiguous"/> (for example by key frequency): the graph
+    /// searched is <c>CircuitGraph.Of(config, MlpPartition)</c>; null when <see cref="MlpGroups"/> alone describes it.
+    /// </summary>
+    public MlpPartition? MlpPartition { get; init; }
+
+    /// <summary>
     /// The area under the faithfulness curve: metric recovered against the fraction of edges kept, by the trapezoid
     /// rule over the circuits' points and the two ends every search has, the empty circuit (0 edges, 0 recovered, as
     /// <see cref="FoundCircuit.MetricRecovered"/> defines it) and the whole graph (all edges, 1). 1 = a circuit of no

@@ -65,6 +65,7 @@ public static class CircuitSearch
         CircuitReport Report() => new(method, metric, patching.Corruption, patching.Seed, patching.Rows, edges.Count, clean, corrupted, circuits)
         {
             MlpGroups = patching.Graph.MlpGroups,
+            MlpPartition = patching.Graph.Partition.IsContiguous ? null : patching.Graph.Partition,
         };
     }
 

@@ -81,11 +81,12 @@ public static class EdgeAttribution
         // One group of an MLP's neurons: its columns of the activations through its rows of W_out.
         float[] GroupOutput(float[] post, int l, int g)
         {
-            var (from, count) = patching.Graph.MlpNeurons(g).GetOffsetAndLength(c.DMlp);
-            var columns = SenderValues.Columns(post, c.DMlp, from, count, 1, 0);
+            var neurons = patching.Graph.MlpNeurons(g);
+            var count = neurons.Count;
+            var columns = SenderValues.Columns(post, c.DMlp, neurons, 1, 0);
             var n = columns.Length / count;
             var output = new float[n * c.DModel];
-            var rows = patching.Weights.All.Blocks[l].MlpOut.AsSpan(from * c.DModel, count * c.DModel);
+            var rows = SenderValues.Rows(patching.Weights.All.Blocks[l].MlpOut, c.DModel, neurons);
             Gemm.Multiply(columns, rows, output, n, c.DModel, count, threads: patching.Threads);
             return output;
         }
@@ -145,9 +146,10 @@ public static class EdgeAttribution
         int t = c.NCtx, d = c.DModel, threads = patching.Threads;
         var every = patching.Graph.ReadsEveryPosition(receiver);
         var (step, position) = every ? (1, 0) : (t, t - 1);
-        float[] Back(float[] gradient, int stride, int from, int width, float[] weight)
+        float[] Back(float[] gradient, int stride, int from, int width, float[] weight) =>
+            Times(SenderValues.Columns(gradient, stride, from, width, step, position), width, weight);
+        float[] Times(float[] rows, int width, float[] weight)
         {
-            var rows = SenderValues.Columns(gradient, stride, from, width, step, position);
             var n = rows.Length / width;
             var input = new float[n * d];
             Gemm.Multiply(rows, weight, input, n, d, width, transposeB: true, threads: threads);
@@ -159,8 +161,8 @@ public static class EdgeAttribution
             ReceiverKind.Query => Back(gradients[HookNames.Q(l)].Data, c.AttentionWidth, h * e, e, w.Query[l][h]),
             ReceiverKind.Key => Back(gradients[HookNames.K(l)].Data, c.AttentionWidth, h * e, e, w.Key[l][h]),
             ReceiverKind.Value => Back(gradients[HookNames.V(l)].Data, c.AttentionWidth, h * e, e, w.Value[l][h]),
-            ReceiverKind.Mlp when receiver.Group is { } g => Back(gradients[HookNames.MlpPre(l)].Data, c.DMlp,
-                patching.Graph.MlpNeurons(g).GetOffsetAndLength(c.DMlp).Offset, patching.Graph.MlpNeurons(g).GetOffsetAndLength(c.DMlp).Length, w.MlpIn[l][g]),
+            ReceiverKind.Mlp when receiver.Group is { } g => Times(SenderValues.Columns(gradients[HookNames.MlpPre(l)].Data, c.DMlp,
+                patching.Graph.MlpNeurons(g), step, position), patching.Graph.MlpNeurons(g).Count, w.MlpIn[l][g]),
             ReceiverKind.Mlp => Back(gradients[HookNames.MlpPre(l)].Data, c.DMlp, 0, c.DMlp, w.All.Blocks[l].MlpIn),
             _ => SenderValues.Columns(gradients[HookNames.ResidPost(l)].Data, d, 0, d, t, t - 1),
         };

@@ -102,9 +102,9 @@ public sealed class EdgePatchedRun : IEdgePatchedRun
             {
                 for (var g = 0; g < _graph.MlpGroups; g++)
                 {
-                    if (_post[l][g] is not null && !Stale(new(ReceiverKind.Mlp, l, Group: g))) continue;
-                    _post[l][g] = Post(new(ReceiverKind.Mlp, l, Group: g));
-                    recomputed[_senders[new CircuitSender(SenderKind.Mlp, l, Group: g)]] = true;
+                    if (_post[l][g] is not null && !Stale(_graph.MlpReceiver(l, g))) continue;
+                    _post[l][g] = Post(_graph.MlpReceiver(l, g));
+                    recomputed[_senders[_graph.MlpSender(l, g)]] = true;
                 }
                 continue;
             }
@@ -276,15 +276,21 @@ public sealed class EdgePatchedRun : IEdgePatchedRun
         var corrupt = _patching.CorruptValues.Post![l];
         var mixed = new float[n * m];
         var groups = Enumerable.Range(0, _graph.MlpGroups)
-            .Select(g => (Current: _post[l][g]!, Alpha: alpha[new(SenderKind.Mlp, l, Group: g)], Neurons: _graph.MlpNeurons(g).GetOffsetAndLength(m)))
+            .Select(g => (Current: _post[l][g]!, Alpha: alpha[_graph.MlpSender(l, g)], Neurons: _graph.MlpNeurons(g)))
             .ToArray();
+        // A group's neurons need not be contiguous (a partition by key frequency): each neuron is mixed on its own,
+        // by the same formula as a span, so contiguous groups give the values they always did.
         ParallelRows.For(n, threads, (first, last) =>
         {
             for (var i = first; i < last; i++)
-                foreach (var (current, a, (from, count)) in groups)
+                foreach (var (current, a, neurons) in groups)
                 {
-                    var at = source(i, perRow) * m + from;
-                    Mix(current.AsSpan(at, count), corrupt.AsSpan(at, count), a, mixed.AsSpan(i * m + from, count));
+                    var at = source(i, perRow) * m;
+                    for (var k = 0; k < neurons.Count; k++)
+                    {
+                        var j = neurons[k];
+                        mixed[i * m + j] = a == 0 ? current[at + j] : a == 1 ? corrupt[at + j] : current[at + j] + a * (corrupt[at + j] - current[at + j]);
+                    }
                 }
         });
         var output = new float[n * c.DModel];

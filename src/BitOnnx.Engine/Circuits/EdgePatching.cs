@@ -18,13 +18,22 @@ public sealed class EdgePatching : IEdgePatching
     /// <param name="model">The model; its weights are used as they are (an export's folded weights: quantization none).</param>
     /// <param name="tokens">[rows, nCtx] token rows, [a, b, =] each.</param>
     /// <param name="seed">Seed of the resample's draw of other rows.</param>
-    /// <param name="mlpGroups">Each MLP split into this many groups of neurons, each its own sender and receiver (<see cref="CircuitGraph.Of"/>).</param>
+    /// <param name="mlpGroups">Each MLP split into this many groups of neurons, each its own sender and receiver (<see cref="CircuitGraph.Of(TransformerConfig, int)"/>).</param>
     public EdgePatching(HookedModel model, int[] tokens, Corruption corruption, long seed = 0, int mlpGroups = 1)
+        : this(model, tokens, corruption, MlpPartition.Contiguous(model.Config.DMlp, mlpGroups), seed)
+    {
+    }
+
+    /// <param name="model">The model; its weights are used as they are (an export's folded weights: quantization none).</param>
+    /// <param name="tokens">[rows, nCtx] token rows, [a, b, =] each.</param>
+    /// <param name="partition">The groups each MLP's neurons are split into, each its own sender and receiver (<see cref="CircuitGraph.Of(TransformerConfig, MlpPartition)"/>).</param>
+    /// <param name="seed">Seed of the resample's draw of other rows.</param>
+    public EdgePatching(HookedModel model, int[] tokens, Corruption corruption, MlpPartition partition, long seed = 0)
     {
         Model = model;
         Config = model.Config;
-        Graph = CircuitGraph.Of(Config, mlpGroups);
-        var post = mlpGroups > 1;
+        Graph = CircuitGraph.Of(Config, partition);
+        var post = Graph.MlpGroups > 1;
         Tokens = tokens;
         Corruption = corruption;
         Seed = seed;
@@ -102,14 +111,11 @@ internal sealed class HeadWeights
         Query = weights.Blocks.Select(b => PerHead(b.Query)).ToArray();
         Key = weights.Blocks.Select(b => PerHead(b.Key)).ToArray();
         Value = weights.Blocks.Select(b => PerHead(b.Value)).ToArray();
-        MlpIn = weights.Blocks.Select(b => Enumerable.Range(0, graph.MlpGroups).Select(g =>
-        {
-            var (first, count) = graph.MlpNeurons(graph.MlpGroups == 1 ? null : g).GetOffsetAndLength(c.DMlp);
-            return SenderValues.Columns(b.MlpIn, c.DMlp, first, count, 1, 0);
-        }).ToArray()).ToArray();
+        MlpIn = weights.Blocks.Select(b => Enumerable.Range(0, graph.MlpGroups)
+            .Select(g => SenderValues.Columns(b.MlpIn, c.DMlp, graph.MlpNeurons(graph.MlpGroups == 1 ? null : g), 1, 0)).ToArray()).ToArray();
     }
 
-    /// <summary>[block][group] each MLP group's columns of W_in [dModel, neurons of the group]; one group: all of W_in.</summary>
+    /// <summary>[block][group] each MLP group's columns of W_in [dModel, neurons of the group] in ascending neuron order; one group: all of W_in.</summary>
     public float[][][] MlpIn { get; }
 
     public EffectiveWeights All { get; }

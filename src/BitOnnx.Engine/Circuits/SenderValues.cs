@@ -91,6 +91,32 @@ internal sealed class SenderValues
         return result;
     }
 
+    /// <summary>
+    /// Columns <paramref name="columns"/> of <paramref name="source"/> [rows, stride], in that order, of every row or
+    /// of one row in each <paramref name="step"/> as <see cref="Columns(float[], int, int, int, int, int)"/>.
+    /// </summary>
+    internal static float[] Columns(float[] source, int stride, IReadOnlyList<int> columns, int step, int position)
+    {
+        var rows = source.Length / stride / step;
+        var offset = step == 1 ? 0 : position;
+        int width = columns.Count;
+        var result = new float[rows * width];
+        for (var r = 0; r < rows; r++)
+        {
+            var from = (r * step + offset) * stride;
+            for (var j = 0; j < width; j++) result[r * width + j] = source[from + columns[j]];
+        }
+        return result;
+    }
+
+    /// <summary>Rows <paramref name="rows"/> of <paramref name="source"/> [*, width], in that order.</summary>
+    internal static float[] Rows(ReadOnlySpan<float> source, int width, IReadOnlyList<int> rows)
+    {
+        var result = new float[rows.Count * width];
+        for (var i = 0; i < rows.Count; i++) source.Slice(rows[i] * width, width).CopyTo(result.AsSpan(i * width, width));
+        return result;
+    }
+
     private static float[] Mean(float[] values, int rows, int rowSize)
     {
         var sums = new double[rowSize];

@@ -35,8 +35,26 @@ public sealed class OnnxEdgePatching : IEdgePatching, IDisposable
     /// <param name="options">Threads and provider of the session (its batch size is not used: every run is all the rows).</param>
     public OnnxEdgePatching(OnnxModel model, string name, int[] tokens, Corruption corruption, long seed = 0, int mlpGroups = 1,
         ModelSessionOptions? options = null)
+        : this(EdgePatchingSurgery.Apply(model, name, mlpGroups, out var graph), graph, name, tokens, corruption, seed, options)
     {
-        Model = EdgePatchingSurgery.Apply(model, name, mlpGroups, out var graph);
+    }
+
+    /// <param name="model">An export of a modular-addition model (its config and folded weights are read).</param>
+    /// <param name="name">The model's name in messages.</param>
+    /// <param name="tokens">[rows, nCtx] token rows, [a, b, =] each.</param>
+    /// <param name="partition">The groups each MLP's neurons are split into, each its own sender and receiver.</param>
+    /// <param name="seed">Seed of the resample's draw of other rows.</param>
+    /// <param name="options">Threads and provider of the session (its batch size is not used: every run is all the rows).</param>
+    public OnnxEdgePatching(OnnxModel model, string name, int[] tokens, Corruption corruption, MlpPartition partition, long seed = 0,
+        ModelSessionOptions? options = null)
+        : this(EdgePatchingSurgery.Apply(model, name, partition, out var graph), graph, name, tokens, corruption, seed, options)
+    {
+    }
+
+    private OnnxEdgePatching(OnnxModel patched, CircuitGraph graph, string name, int[] tokens, Corruption corruption, long seed, ModelSessionOptions? options)
+    {
+        Model = patched;
+        var mlpGroups = graph.MlpGroups;
         Graph = graph;
         Config = graph.Config;
         var t = Config.NCtx;

@@ -82,13 +82,23 @@ public static class EdgePatchingSurgery
 
     /// <summary>The edge-patched model of <paramref name="model"/> (a new model) and its graph.</summary>
     /// <param name="name">The model's name in messages.</param>
-    /// <param name="mlpGroups">Each MLP split into this many groups of neurons (<see cref="CircuitGraph.Of"/>).</param>
+    /// <param name="mlpGroups">Each MLP split into this many groups of neurons (<see cref="CircuitGraph.Of(TransformerConfig, int)"/>).</param>
     /// <exception cref="ModelContractException">The model carries no config, or lacks a weight the graph needs.</exception>
-    public static OnnxModel Apply(OnnxModel model, string name, int mlpGroups, out CircuitGraph graph)
+    public static OnnxModel Apply(OnnxModel model, string name, int mlpGroups, out CircuitGraph graph) =>
+        Apply(model, name, (MlpPartition?)null, mlpGroups, out graph);
+
+    /// <summary>The edge-patched model of <paramref name="model"/> with each MLP split into <paramref name="partition"/>'s groups (a new model) and its graph.</summary>
+    /// <param name="name">The model's name in messages.</param>
+    /// <param name="partition">The groups of each MLP's neurons (<see cref="CircuitGraph.Of(TransformerConfig, MlpPartition)"/>).</param>
+    /// <exception cref="ModelContractException">The model carries no config, or lacks a weight the graph needs.</exception>
+    public static OnnxModel Apply(OnnxModel model, string name, MlpPartition partition, out CircuitGraph graph) =>
+        Apply(model, name, partition, partition.Groups.Count, out graph);
+
+    private static OnnxModel Apply(OnnxModel model, string name, MlpPartition? partition, int mlpGroups, out CircuitGraph graph)
     {
         var weights = new FoldedWeights(model, name);
         var config = weights.Config.Validated();
-        graph = CircuitGraph.Of(config, mlpGroups);
+        graph = CircuitGraph.Of(config, partition ?? MlpPartition.Contiguous(config.DMlp, mlpGroups));
         float[] Read(string parameter) => weights.TryRead(parameter, out var w) ? w.Data
             : throw new ModelContractException($"Model '{name}' holds no weight '{parameter}', which edge patching rebuilds the model from; re-export it with bitonnx export.");
         var builder = new OnnxGraphBuilder("edge_patched");
@@ -166,20 +176,32 @@ internal sealed class EdgePatchedGraph(OnnxGraphBuilder g, TransformerConfig c, 
         return g.Node("MatMul", [g.Node("Relu", [pre]), Weight(ParameterNames.MlpOut(l), c.DMlp, c.DModel)]);
     }
 
-    /// <summary>The MLP's activations [R, T_l, dMlp], each group's columns from that group's own input.</summary>
+    /// <summary>
+    /// The MLP's activations [R, T_l, dMlp], each group's columns from that group's own input: each group's columns of
+    /// W_in gathered, the groups' activations concatenated in group order, then (when that is not neuron order, as for
+    /// groups by key frequency) gathered back into neuron order, which copies and so changes no value.
+    /// </summary>
     private TensorRef GroupActivations(int l)
     {
         var all = read(ParameterNames.MlpIn(l));
         var parts = new List<TensorRef>();
+        var order = new List<int>();
         for (var group = 0; group < graph.MlpGroups; group++)
         {
-            var (first, count) = graph.MlpNeurons(group).GetOffsetAndLength(c.DMlp);
+            var neurons = graph.MlpNeurons(group);
+            var count = neurons.Count;
             var columns = new float[c.DModel * count];
-            for (var row = 0; row < c.DModel; row++) all.AsSpan(row * c.DMlp + first, count).CopyTo(columns.AsSpan(row * count));
+            for (var row = 0; row < c.DModel; row++)
+                for (var k = 0; k < count; k++) columns[row * count + k] = all[row * c.DMlp + neurons[k]];
             var weight = g.Initializer($"{ParameterNames.MlpIn(l)}[group={group}]", columns, [c.DModel, count]);
-            parts.Add(g.Node("Relu", [g.Node("MatMul", [Input(new CircuitReceiver(ReceiverKind.Mlp, l, Group: group)), weight])]));
+            parts.Add(g.Node("Relu", [g.Node("MatMul", [Input(graph.MlpReceiver(l, group)), weight])]));
+            order.AddRange(neurons);
         }
-        return g.Node("Concat", parts, new NodeAttributes { { "axis", -1L } });
+        var concatenated = g.Node("Concat", parts, new NodeAttributes { { "axis", -1L } });
+        if (order.Select((n, i) => n == i).All(x => x)) return concatenated;
+        var inverse = new long[c.DMlp];
+        for (var i = 0; i < order.Count; i++) inverse[order[i]] = i;
+        return g.Node("Gather", [concatenated, g.Initializer($"neuron_order.{l}", inverse, [c.DMlp])], new NodeAttributes { { "axis", -1L } });
     }
 
     /// <summary>[R, P] from the final residual stream at the last position [R, 1, D], through the final norm when the model has one.</summary>
@@ -226,8 +248,8 @@ internal sealed class EdgePatchedGraph(OnnxGraphBuilder g, TransformerConfig c, 
                 var neurons = new long[c.DMlp];
                 for (var group = 0; group < graph.MlpGroups; group++)
                 {
-                    var (first, count) = graph.MlpNeurons(group).GetOffsetAndLength(c.DMlp);
-                    Array.Fill(neurons, edges[new CircuitSender(SenderKind.Mlp, l, Group: group)], first, count);
+                    var edge = edges[graph.MlpSender(l, group)];
+                    foreach (var n in graph.MlpNeurons(group)) neurons[n] = edge;
                 }
                 var post = Mix(At(_mlp[l]), At(_corruptMlp[l]), Alpha(neurons, [1, 1, c.DMlp]));
                 x = g.Node("Add", [x, g.Node("MatMul", [post, Weight(ParameterNames.MlpOut(l), c.DMlp, c.DModel)])]);

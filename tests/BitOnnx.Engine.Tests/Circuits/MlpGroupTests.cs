@@ -29,7 +29,8 @@ public sealed class MlpGroupTests
     {
         var graph = CircuitGraph.Of(TransformerConfig.Li2024 with { P = 5, DModel = 8, NHeads = 2, DHead = 4, DMlp = 12 }, Groups);
         CollectionAssert.AreEqual(new[] { (0, 2), (2, 2), (4, 3), (7, 2), (9, 3) },
-            Enumerable.Range(0, Groups).Select(g => graph.MlpNeurons(g).GetOffsetAndLength(12)).ToArray());
+            Enumerable.Range(0, Groups).Select(g => (graph.MlpNeurons(g)[0], graph.MlpNeurons(g).Count)).ToArray());
+        Assert.IsTrue(Enumerable.Range(0, Groups).All(g => graph.MlpNeurons(g).SequenceEqual(Enumerable.Range(graph.MlpNeurons(g)[0], graph.MlpNeurons(g).Count))), "contiguous");
         // li2024, 2 heads: the heads' 14 edges as before; each group ← embed[2] + 2 heads (5 × 3); logits ← embed[2] + 2 heads + 5 groups (8).
         Assert.AreEqual(14 + 15 + 8, graph.Edges.Count);
         Assert.IsNotNull(graph.Find("blocks.0.mlp[group=4]", "logits"));
