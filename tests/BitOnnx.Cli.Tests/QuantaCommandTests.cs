@@ -2,6 +2,7 @@ using System.Text.Json;
 using BitOnnx.Analysis.Arithmetic;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Tasks.Arithmetic;
+using BitOnnx.Core.Training;
 using BitOnnx.Pipelines.Models;
 using BitOnnx.Torch.Sequence;
 
@@ -48,6 +49,31 @@ public sealed class QuantaCommandTests
         Assert.AreEqual(expected.Nodes.Count, json.RootElement.GetProperty("nodes").GetArrayLength());
         Assert.AreEqual(expected.Questions.Count, json.RootElement.GetProperty("questions_asked").GetInt32());
         Assert.IsTrue(expected.Questions.Count > 0);
+    }
+
+    /// <summary>
+    /// The same model exported with every hook a probe and writable gives the checkpoint's report on ONNX Runtime: the
+    /// same questions, and the same failures at each position but where float32 sums in another order flip a near tie.
+    /// </summary>
+    [TestMethod]
+    public void TheExportedModelGivesTheCheckpointsReport()
+    {
+        var onnx = Path.Combine(CliProcess.TempFolder(), "add2.onnx");
+        var export = CliProcess.Run("export", Model.Value, "-o", onnx, "--probes", "all", "--writable", "all");
+        Assert.AreEqual(0, export.ExitCode, export.Out + export.Error);
+        var reports = new[] { Model.Value, onnx }.Select(model =>
+        {
+            var folder = Path.Combine(CliProcess.TempFolder(), "quanta");
+            var r = CliProcess.Run("quanta", model, "-o", folder, "--questions", "60", "--seed", "2", "--pca", "1");
+            Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+            return JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "quanta.json")));
+        }).ToArray();
+        int Fails(JsonDocument d, int p) => d.RootElement.GetProperty("positions")[p].GetProperty("fails").GetInt32();
+        Assert.AreEqual(reports[0].RootElement.GetProperty("questions_asked").GetInt32(), reports[1].RootElement.GetProperty("questions_asked").GetInt32());
+        var differences = Enumerable.Range(0, Add2.ContextLength).Sum(p => Math.Abs(Fails(reports[0], p) - Fails(reports[1], p)));
+        Assert.IsTrue(differences <= 2, $"{differences} failures differ between TorchSharp and ONNX Runtime");
+        Assert.IsTrue(Enumerable.Range(0, Add2.ContextLength).Any(p => Fails(reports[1], p) > 0), "some position is useful");
+        foreach (var d in reports) d.Dispose();
     }
 
     [TestMethod]
@@ -106,7 +132,8 @@ public sealed class QuantaCommandTests
             (["quanta", Model.Value, "-o", folder, "--questions", "0"], "--questions 0 is not a positive whole number"),
             (["quanta", Model.Value, "-o", folder, "--questions", "-5"], "is not a positive whole number"),
             (["quanta", Path.Combine(folder, "missing.safetensors"), "-o", folder], "does not exist"),
-            (["quanta", WriteText("model.onnx", "x"), "-o", folder], "ONNX"),
+            (["quanta", WriteText("model.onnx", "x"), "-o", folder], "model.onnx"),
+            (["quanta", ExportedWithoutHooks(), "-o", folder], "--probes all --writable all"),
             (["quanta", WriteText("notes.txt", "x"), "-o", folder], "neither a .safetensors"),
             (["quanta", ModularAdditionModel(), "-o", folder], "is a modular-addition model"),
             (["quanta", WriteText("junk.safetensors", "not a checkpoint"), "-o", folder], "junk.safetensors"),
@@ -121,6 +148,15 @@ public sealed class QuantaCommandTests
             StringAssert.Contains(lines[0], words);
         }
         Assert.IsFalse(Directory.Exists(folder), "nothing written");
+    }
+
+    /// <summary>The trained model exported without probes or writable hooks: ONNX Runtime cannot be asked for them.</summary>
+    private static string ExportedWithoutHooks()
+    {
+        var onnx = Path.Combine(CliProcess.TempFolder(), "bare.onnx");
+        var export = CliProcess.Run("export", Model.Value, "-o", onnx);
+        Assert.AreEqual(0, export.ExitCode, export.Out + export.Error);
+        return onnx;
     }
 
     /// <summary>A freshly initialised 2-digit model, saved before any step: it answers nothing.</summary>

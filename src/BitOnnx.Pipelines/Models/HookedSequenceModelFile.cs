@@ -1,14 +1,15 @@
 using BitOnnx.Analysis;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Tasks;
+using BitOnnx.Onnx.Runtime;
 using BitOnnx.Torch.Sequence;
 
 namespace BitOnnx.Pipelines.Models;
 
 /// <summary>
 /// A sequence model file opened as an <see cref="IHookedSequenceModel"/>, whatever runs it: a
-/// <see cref="SequenceCheckpoint"/> (.safetensors) on TorchSharp today; an exported .onnx is the next kind, opened here
-/// the same way once the export writes writable hooks, so that the tools never ask which.
+/// <see cref="SequenceCheckpoint"/> (.safetensors) on TorchSharp, or an exported .onnx on ONNX Runtime (its probes and
+/// writable hooks are the hooks it can be asked for), so that the tools never ask which.
 /// </summary>
 public sealed class HookedSequenceModelFile : IDisposable
 {
@@ -28,11 +29,20 @@ public sealed class HookedSequenceModelFile : IDisposable
 
     public static HookedSequenceModelFile Open(string path)
     {
-        if (!File.Exists(path)) throw new AnalysisInputException($"Model '{path}' does not exist; give a sequence-model checkpoint (.safetensors) written by the arithmetic trainer.");
+        if (!File.Exists(path)) throw new AnalysisInputException($"Model '{path}' does not exist; give a sequence-model checkpoint (.safetensors) written by bitonnx train --task, or the .onnx exported from one.");
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new AnalysisInputException($"'{path}' is an ONNX file, and ONNX sequence models are not opened with hooks yet; give the .safetensors checkpoint it was exported from.");
+        {
+            var session = SequenceSession.Open(path);
+            // The tools read and write hooks across the whole model; saying so here beats failing at the first one missing.
+            if (session.Probes.Count == 0 || session.WritableHooks.Count == 0)
+            {
+                session.Dispose();
+                throw new AnalysisInputException($"'{Path.GetFileName(path)}' was exported without {(session.Probes.Count == 0 ? "probes" : "writable hooks")}, which Quirke et al.'s tools read and write; re-export it with --probes all --writable all.");
+            }
+            return new HookedSequenceModelFile(session, session, "ONNX Runtime (exported graph)");
+        }
         if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            throw new AnalysisInputException($"'{path}' is neither a .safetensors checkpoint nor an .onnx file; give a sequence-model checkpoint (.safetensors).");
+            throw new AnalysisInputException($"'{path}' is neither a .safetensors checkpoint nor an .onnx file; give a sequence-model checkpoint (.safetensors) or its export (.onnx).");
         var (_, metadata) = SafeTensorsFile.Read(path);
         if (metadata.TryGetValue(ModelCheckpoint.FormatKey, out var format) && format == ModelCheckpoint.FormatValue)
             throw new AnalysisInputException($"'{path}' is a modular-addition model; Quirke et al.'s tools read n-digit arithmetic sequence models (add5, sub5, mix5), so give one of those.");
