@@ -150,7 +150,8 @@ public static class SweepCommand
         {
             var line = value switch
             {
-                CellStarted s => $"cell {s.Cell.Index} ({s.Cell.Arguments}): " + (s.ResumedFrom is { } e ? $"resuming at epoch {e}" : "starting"),
+                CellStarted s => $"cell {s.Cell.Index} ({s.Cell.Arguments}): " + (s.ResumedFrom is { } e ? $"resuming at {(s.Cell.IsArithmetic ? "step" : "epoch")} {e}" : "starting"),
+                CellStepped t => ConsoleObserver.SequenceProgressLine($"cell {t.Cell.Index}", t.Progress),
                 CellTrained { Progress: var p } t when p.LastLogged?.Epoch == p.Epoch => ConsoleObserver.ProgressLine($"cell {t.Cell.Index}", p),
                 CellEnded { Outcome: CellOutcome.Failed } f => $"cell {f.Cell.Index} failed: {f.Detail}",
                 CellEnded { Outcome: CellOutcome.Done } d => $"cell {d.Cell.Index} done: {d.Detail}",
