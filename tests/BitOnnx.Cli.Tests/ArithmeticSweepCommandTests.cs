@@ -24,7 +24,7 @@ public sealed class ArithmeticSweepCommandTests
 
         var collect = CliProcess.Run("sweep", spec, "-o", output, "--collect");
         Assert.AreEqual(0, collect.ExitCode, collect.Error);
-        StringAssert.Contains(collect.Out, "| grid point | cells | done | failed | steps | questions | wrong | answer accuracy | 95 % interval | final train loss |");
+        StringAssert.Contains(collect.Out, "| grid point | cells | done | failed | steps | questions per cell | wrong | lowest answer accuracy | its 95 % interval | final train loss |");
         StringAssert.Contains(collect.Out, "| `--quant ternary` | 1 | 1 | 0 | 20 | 30 | ");
         StringAssert.Contains(collect.Out, "2 done, 0 failed, 0 pending of 2 cells");
 

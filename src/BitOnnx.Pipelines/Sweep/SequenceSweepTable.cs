@@ -15,10 +15,10 @@ public sealed record SequenceSweepRow(SweepCell Cell, string Status, long? Steps
     long? Questions, long? Failures, string? Error);
 
 /// <summary>
-/// `bitonnx sweep --collect` for arithmetic cells (--task add5): instead of epochs to 99%, each grid point's answer
-/// accuracy over the fresh questions its cells were asked (pooled over the seeds, with the 95% Clopper-Pearson interval
-/// of the pooled count), the failures of each seed and the steps. Like <see cref="SweepTable"/>, a function of the
-/// cells' files alone.
+/// `bitonnx sweep --collect` for arithmetic cells (--task add5): instead of epochs to 99%, each grid point's failures
+/// per seed over the fresh questions its cells were asked, its least accurate cell's answer accuracy with the 95%
+/// Clopper-Pearson interval, and the steps. The cells are asked the same questions, so their counts are not pooled.
+/// Like <see cref="SweepTable"/>, a function of the cells' files alone.
 /// </summary>
 public static class SequenceSweepTable
 {
@@ -62,27 +62,27 @@ public static class SequenceSweepTable
     {
         var seeds = string.Join(", ", spec.Seeds.Select(s => Text(s)));
         var text = new StringBuilder($"# Sweep: {rows.Count} cells\n\n")
-            .Append($"Base: {(spec.Base.Length == 0 ? "none" : $"`{spec.Base}`")}. Seeds: {seeds}. Each row is a grid point. Its answer accuracy ")
-            .Append("pools the fresh uniform questions of its done cells (each cell's eval.json), with the 95 % Clopper-Pearson interval of the pooled count; ")
-            .Append("wrong lists each done cell's failures in seed order; the final loss (mean ± sd over the done cells) is of the last logged training batch.\n\n")
-            .Append("| grid point | cells | done | failed | steps | questions | wrong | answer accuracy | 95 % interval | final train loss |\n")
+            .Append($"Base: {(spec.Base.Length == 0 ? "none" : $"`{spec.Base}`")}. Seeds: {seeds}. Each row is a grid point. Every cell is asked the ")
+            .Append("same fresh uniform questions (the evaluation's fixed seed), so the seeds' counts are not pooled: wrong lists each done cell's failures ")
+            .Append("in seed order, and the accuracy with its 95 % Clopper-Pearson interval is the least accurate cell's; the final loss (mean ± sd over ")
+            .Append("the done cells) is of the last logged training batch.\n\n")
+            .Append("| grid point | cells | done | failed | steps | questions per cell | wrong | lowest answer accuracy | its 95 % interval | final train loss |\n")
             .Append("|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var point in rows.GroupBy(r => r.Cell.Index / spec.Seeds.Count))
         {
             var cells = point.ToList();
             var done = cells.Where(r => r.Status == "done").ToList();
             var asked = done.Where(r => r.Questions is > 0).ToList();
-            var questions = asked.Sum(r => r.Questions!.Value);
-            var failures = asked.Sum(r => r.Failures!.Value);
-            var interval = questions > 0 ? ClopperPearson.Interval(questions - failures, questions) : (ProbabilityInterval?)null;
+            var worst = asked.OrderBy(r => 1.0 - (double)r.Failures!.Value / r.Questions!.Value).FirstOrDefault();
+            var interval = worst is null ? (ProbabilityInterval?)null : ClopperPearson.Interval(worst.Questions!.Value - worst.Failures!.Value, worst.Questions.Value);
             string[] fields =
             [
                 cells[0].Cell.PointArguments.Length == 0 ? "(base)" : $"`{cells[0].Cell.PointArguments}`",
                 Text(cells.Count), Text(done.Count), Text(cells.Count(r => r.Status == "failed")),
                 done.Count == 0 ? "–" : string.Join(", ", done.Select(r => Text(r.Steps)).Distinct()),
-                questions > 0 ? questions.ToString("N0", CultureInfo.InvariantCulture) : "–",
+                asked.Count == 0 ? "–" : string.Join(", ", asked.Select(r => r.Questions!.Value.ToString("N0", CultureInfo.InvariantCulture)).Distinct()),
                 asked.Count == 0 ? "–" : string.Join(", ", asked.Select(r => Text(r.Failures))),
-                questions > 0 ? Percent(1.0 - (double)failures / questions) : "–",
+                worst is null ? "–" : Percent(1.0 - (double)worst.Failures!.Value / worst.Questions!.Value),
                 interval is { } i ? $"[{Percent(i.Lower)}, {Percent(i.Upper)}]" : "–",
                 SweepTable.MeanSd(done.Where(r => r.Loss is not null).Select(r => r.Loss!.Value), v => v.ToString("G3", CultureInfo.InvariantCulture)),
             ];

@@ -54,12 +54,12 @@ public sealed class ArithmeticSweepTests
             Assert.AreEqual(Failures(run).ToString(CultureInfo.InvariantCulture), fields[8]);
         }
         var markdown = File.ReadAllText(folder.TableMarkdown);
-        StringAssert.Contains(markdown, "| grid point | cells | done | failed | steps | questions | wrong | answer accuracy | 95 % interval | final train loss |");
-        StringAssert.Contains(markdown, $"| `--quant binary --binary-scale absmean` | 2 | 2 | 0 | 20 | 60 | {Failures(new(folder.CellDirectory(2)))}, {Failures(cell3)} |");
+        StringAssert.Contains(markdown, "| grid point | cells | done | failed | steps | questions per cell | wrong | lowest answer accuracy | its 95 % interval | final train loss |");
+        StringAssert.Contains(markdown, $"| `--quant binary --binary-scale absmean` | 2 | 2 | 0 | 20 | 30 | {Failures(new(folder.CellDirectory(2)))}, {Failures(cell3)} |");
     }
 
     [TestMethod]
-    public void TheTablePoolsTheSeedsQuestionsUnderOneClopperPearsonInterval()
+    public void TheTableShowsEachSeedsFailuresAndTheLeastAccurateCellsInterval()
     {
         var folder = Folder();
         folder.Bind();
@@ -73,10 +73,10 @@ public sealed class ArithmeticSweepTests
             File.WriteAllText(Path.Combine(folder.CellDirectory(i), "metrics.csv"), "step,lr,loss,answer_acc,A2,A1,A0\n7999,0,0.5,1,1,1,1\n");
         }
         var markdown = SequenceSweepTable.Markdown(folder.Plan.Spec, SequenceSweepTable.Rows(folder));
-        // No failure in n: the interval is [(α/2)^(1/n), 1] in closed form.
-        var lower = Math.Pow(0.025, 1.0 / 200_000) * 100;
-        StringAssert.Contains(markdown, $"| `--quant none` | 2 | 2 | 0 | 8000 | 200,000 | 0, 0 | 100.0000 % | [{lower.ToString("F4", CultureInfo.InvariantCulture)} %, 100.0000 %] | 0.5 ± 0 |");
-        StringAssert.Contains(markdown, "| `--quant binary --binary-scale absmean` | 2 | 2 | 0 | 8000 | 200,000 | 3, 1 | 99.9980 % |");
+        // No failure in n: the interval is [(α/2)^(1/n), 1] in closed form. The cells share their questions: n is one cell's.
+        var lower = Math.Pow(0.025, 1.0 / 100_000) * 100;
+        StringAssert.Contains(markdown, $"| `--quant none` | 2 | 2 | 0 | 8000 | 100,000 | 0, 0 | 100.0000 % | [{lower.ToString("F4", CultureInfo.InvariantCulture)} %, 100.0000 %] | 0.5 ± 0 |");
+        StringAssert.Contains(markdown, "| `--quant binary --binary-scale absmean` | 2 | 2 | 0 | 8000 | 100,000 | 3, 1 | 99.9970 % |");
     }
 
     [TestMethod]
