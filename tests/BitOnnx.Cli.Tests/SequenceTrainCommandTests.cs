@@ -31,7 +31,7 @@ public sealed class SequenceTrainCommandTests
     [DataRow("--epochs 10", "error: --epochs is an option of modular-addition, not of arithmetic task add5")]
     [DataRow("--task foo", "error: --task 'foo' is not a task; the task is modular-addition, or add, sub or mix followed by the digits per operand, as add5.")]
     [DataRow("--d-model 30 --heads 4", "n_heads (4) must divide d_model (30)")]
-    [DataRow("--backend engine", "error: --backend engine does not train sequence models yet; train arithmetic tasks with --backend torchsharp, their default.")]
+    [DataRow("--backend gpu", "error: --backend 'gpu' is not a choice; the backend is engine or torchsharp.")]
     [DataRow("--enrichment lots", "error: --enrichment 'lots' is not a choice; the enrichment is quirke2024 or none.")]
     public void EachBadOptionOfAnArithmeticTaskIsOneErrorLine(string options, string message)
     {

@@ -25,7 +25,8 @@ public static class SweepCommand
         option names an axis of whole argument lines: "model": ["--preset li2024 --quant binary", "--preset nanda2023"].
         A grid value replaces the same option in base. Every cell is checked before any runs. Each cell is a run folder,
         OUT/cells/NNNN, under a lock: a cell resumes where it stopped, a done cell is skipped, a failed one is reported
-        while the others go on.
+        while the others go on. A base with an arithmetic task ("--task add5 --steps 8000 --backend engine") makes
+        arithmetic cells; their table is the answer accuracy of each point's evaluation questions, with its interval.
           bitonnx sweep spec.json -o runs/sweep --jobs 2        every cell here, two at a time, then the tables
           bitonnx sweep spec.json -o runs/sweep --index 3      cell 3 only (the same command is each array task)
           bitonnx sweep spec.json -o runs/sweep --emit slurm   writes runs/sweep/sweep.sbatch; then: sbatch it
@@ -150,7 +151,8 @@ public static class SweepCommand
         {
             var line = value switch
             {
-                CellStarted s => $"cell {s.Cell.Index} ({s.Cell.Arguments}): " + (s.ResumedFrom is { } e ? $"resuming at epoch {e}" : "starting"),
+                CellStarted s => $"cell {s.Cell.Index} ({s.Cell.Arguments}): " + (s.ResumedFrom is { } e ? $"resuming at {(s.Cell.IsArithmetic ? "step" : "epoch")} {e}" : "starting"),
+                CellStepped t => ConsoleObserver.SequenceProgressLine($"cell {t.Cell.Index}", t.Progress),
                 CellTrained { Progress: var p } t when p.LastLogged?.Epoch == p.Epoch => ConsoleObserver.ProgressLine($"cell {t.Cell.Index}", p),
                 CellEnded { Outcome: CellOutcome.Failed } f => $"cell {f.Cell.Index} failed: {f.Detail}",
                 CellEnded { Outcome: CellOutcome.Done } d => $"cell {d.Cell.Index} done: {d.Detail}",

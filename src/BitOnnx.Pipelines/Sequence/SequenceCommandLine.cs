@@ -1,4 +1,5 @@
 using System.Globalization;
+using BitOnnx.Pipelines.Arguments;
 using BitOnnx.Pipelines.Training;
 
 namespace BitOnnx.Pipelines.Sequence;
@@ -32,6 +33,7 @@ public static class SequenceCommandLine
             ("--log-every", Whole(o.MetricsEvery)),
             ("--eval-questions", Whole(request.EvalQuestions)),
             ("--threads", Whole(request.Threads)),
+            ("--backend", request.Backend),
         };
         var target = Key(request);
         if (Rebuild(settings) != target)
@@ -40,18 +42,31 @@ public static class SequenceCommandLine
         for (var i = settings.Count - 1; i >= 1; i--)
         {
             var without = settings.Where((_, j) => j != i).ToList();
-            if (Rebuild(without) == target) settings = without;
+            if (Rebuilds(without, target)) settings = without;
         }
         return $"{TrainArguments.Command} {string.Join(' ', settings.Select(s => $"{s.Option} {s.Value}"))} {TrainArguments.Out.Name} {outputFolder}";
     }
 
     private static string Key(SequenceTrainRequest r) =>
         string.Join('|', r.Task.Name, SequenceTrainArguments.EnrichmentName(r.Task.Enrichment), r.Config.ToJson(), r.Options.ToString(),
-            r.EvalQuestions.ToString(CultureInfo.InvariantCulture), r.Threads.ToString(CultureInfo.InvariantCulture));
+            r.EvalQuestions.ToString(CultureInfo.InvariantCulture), r.Threads.ToString(CultureInfo.InvariantCulture), r.Backend);
 
     // The folder plays no part in the settings; a placeholder keeps a path with spaces out of the argument line.
     private static string Rebuild(IEnumerable<(string Option, string Value)> settings) =>
         Key(SequenceTrainArguments.Build(string.Join(' ', settings.Select(s => $"{s.Option} {s.Value}")) + $" {TrainArguments.Out.Name} run"));
+
+    // A line without one setting may be refused (--binary-scale absmean without --quant binary): then that setting stays.
+    private static bool Rebuilds(IEnumerable<(string Option, string Value)> settings, string target)
+    {
+        try
+        {
+            return Rebuild(settings) == target;
+        }
+        catch (UsageException)
+        {
+            return false;
+        }
+    }
 
     private static string Whole(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Tasks;
 using BitOnnx.Core.Training;
-using BitOnnx.Torch.Sequence;
 
 namespace BitOnnx.Pipelines.Sequence;
 
@@ -61,12 +60,28 @@ public sealed class SequenceRunFolder(string path)
             ["seed"] = o.Seed,
             ["threads"] = request.Threads,
         };
+        // Written only for the engine: a TorchSharp run's config.json keeps the bytes it had before the engine trained
+        // sequence models, and a folder without the field was trained on TorchSharp.
+        if (request.Backend != SequenceTrainingBackends.Default) json["backend"] = request.Backend;
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
     public void WriteSettings(SequenceTrainRequest request) => AtomicFile.WriteText(ConfigFile, TrainingSettings(request));
 
     public string ReadSettings() => System.IO.File.ReadAllText(ConfigFile);
+
+    /// <summary>The backend config.json names; TorchSharp where it names none.</summary>
+    public string ReadBackend()
+    {
+        try
+        {
+            return (string?)JsonNode.Parse(ReadSettings())?["backend"] ?? SequenceTrainingBackends.Default;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return SequenceTrainingBackends.Default;
+        }
+    }
 
     /// <summary>"step,lr,loss,answer_acc,A6,...,A0": the step's batch before its update, each slot's accuracy under its name.</summary>
     public static string MetricsHeader(ISequenceTask task) =>
@@ -93,8 +108,8 @@ public sealed class SequenceRunFolder(string path)
         System.IO.File.Exists(MetricsFile) ? System.IO.File.ReadLines(MetricsFile).Skip(1).Select(l => l.Split(',')).ToList() : [];
 
     /// <summary>The weights alone (what a model folder ships); the moments go to <see cref="ResumeFile"/> while a run is unfinished.</summary>
-    public void WriteModel(SequenceTrainer trainer, long seed) =>
-        SequenceCheckpoint.Save(ModelFile, new SequenceCheckpoint.Contents(trainer.Model.Config, seed, trainer.Step, trainer.Model.ToNamedTensors(), null, null));
+    public void WriteModel(ISequenceRunTrainer trainer, long seed) =>
+        SequenceCheckpoint.Save(ModelFile, new SequenceCheckpoint.Contents(trainer.Config, seed, trainer.Step, trainer.Weights(), null, null));
 
     private string File(string name) => System.IO.Path.Combine(Path, name);
 

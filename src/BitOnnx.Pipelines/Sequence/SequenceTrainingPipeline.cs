@@ -2,8 +2,6 @@ using System.Globalization;
 using BitOnnx.Core.Tasks.Arithmetic;
 using BitOnnx.Core.Training;
 using BitOnnx.Pipelines.Observers;
-using BitOnnx.Torch;
-using BitOnnx.Torch.Sequence;
 
 namespace BitOnnx.Pipelines.Sequence;
 
@@ -32,13 +30,12 @@ public static class SequenceTrainingPipeline
             observer.Say($"Replaced the run at {run.Path}{at}.");
         }
         run.EnsureWritable();
-        TorchRuntime.SetThreads(request.Threads);
 
         var task = request.Task;
         var options = request.Options;
         using var trainer = request.Resume
-            ? SequenceTrainer.Resume(run.ResumeFile, task, options)
-            : SequenceTrainer.Start(request.Config, task, options);
+            ? SequenceTrainingBackends.Resume(request, run.ResumeFile)
+            : SequenceTrainingBackends.Start(request);
         if (request.Resume) run.KeepMetricsBefore(trainer.Step, task);
         else
         {
@@ -73,8 +70,8 @@ public static class SequenceTrainingPipeline
         {
             observer.Say(string.Create(CultureInfo.InvariantCulture, $"Asking {request.EvalQuestions:N0} fresh uniform questions (seed {SequenceTrainArguments.EvalSeed})..."));
             var uniform = new ArithmeticTask(task.Digits, task.Mix, ArithmeticEnrichment.None);
-            var accuracy = ArithmeticEvaluation.Evaluate(trainer.Model.Logits, uniform, request.EvalQuestions, SequenceTrainArguments.EvalSeed);
-            evaluation = new SequenceEvaluation(accuracy, SequenceTrainArguments.EvalSeed, CascadeCases.Ask(trainer.Model.Logits, task));
+            var accuracy = ArithmeticEvaluation.Evaluate(trainer.Logits, uniform, request.EvalQuestions, SequenceTrainArguments.EvalSeed);
+            evaluation = new SequenceEvaluation(accuracy, SequenceTrainArguments.EvalSeed, CascadeCases.Ask(trainer.Logits, task));
             EvaluationFile.Write(run.EvaluationFile, evaluation);
             Show(observer, evaluation);
         }
@@ -89,6 +86,8 @@ public static class SequenceTrainingPipeline
             throw new RunFolderException(run.ConfigFile, $"Nothing to resume in '{run.Path}': it holds no run. Start the run without --resume.");
         if (!File.Exists(run.ResumeFile))
             throw new RunFolderException(run.ResumeFile, $"Nothing to resume in '{run.Path}': it has no resume.safetensors (a finished run deletes it). Start the run again with --force, or choose another output folder.");
+        if (run.ReadBackend() is var backend && backend != request.Backend)
+            throw new RunFolderException(run.ConfigFile, $"The run in '{run.Path}' was trained with --backend {backend}; resume it with --backend {backend}, since the backends agree to rounding but not bit for bit.");
         if (run.ReadSettings() != SequenceRunFolder.TrainingSettings(request))
             throw new RunFolderException(run.ConfigFile, $"The run in '{run.Path}' was trained with other settings; resume it with the same options (its config.json lists them).");
     }

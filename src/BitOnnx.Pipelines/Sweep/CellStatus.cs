@@ -12,19 +12,33 @@ public enum CellState
     Failed,
 }
 
-/// <summary>A cell's status.json: done at an epoch, or failed with the error line a user would have seen.</summary>
-public sealed record CellStatus(CellState State, int? Epoch, string? Error)
+/// <summary>
+/// A cell's status.json: done at an epoch (an arithmetic cell: at a step), or failed with the error line a user would
+/// have seen.
+/// </summary>
+public sealed record CellStatus(CellState State, int? Epoch, string? Error, long? Step = null)
 {
     public static CellStatus Done(int epoch) => new(CellState.Done, epoch, null);
 
+    public static CellStatus DoneAtStep(long step) => new(CellState.Done, null, null, step);
+
+    /// <summary>"epoch 420" or "step 8000": where a done cell ended.</summary>
+    public string Describe() => Step is { } step ? $"step {step}" : $"epoch {Epoch}";
+
     public static CellStatus Failed(string error) => new(CellState.Failed, null, error);
 
-    public string ToJson() => new JsonObject
+    public string ToJson()
     {
-        ["state"] = State == CellState.Done ? "done" : "failed",
-        ["epoch"] = Epoch,
-        ["error"] = Error,
-    }.ToJsonString() + "\n";
+        var json = new JsonObject
+        {
+            ["state"] = State == CellState.Done ? "done" : "failed",
+            ["epoch"] = Epoch,
+            ["error"] = Error,
+        };
+        // Only arithmetic cells have steps; a modular-addition cell's status keeps its bytes.
+        if (Step is { } step) json["step"] = step;
+        return json.ToJsonString() + "\n";
+    }
 
     /// <summary>Reads status.json; <paramref name="path"/> names it when the text is not one.</summary>
     public static CellStatus Parse(string json, string path)
@@ -38,7 +52,7 @@ public sealed record CellStatus(CellState State, int? Epoch, string? Error)
                 "failed" => CellState.Failed,
                 var other => throw new FormatException($"state '{other}'"),
             };
-            return new CellStatus(state, (int?)node["epoch"], (string?)node["error"]);
+            return new CellStatus(state, (int?)node["epoch"], (string?)node["error"], (long?)node["step"]);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException)
         {

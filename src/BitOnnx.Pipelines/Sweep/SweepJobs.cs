@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using BitOnnx.Core.Training;
+using BitOnnx.Pipelines.Sequence;
 
 namespace BitOnnx.Pipelines.Sweep;
 
@@ -29,7 +30,7 @@ public static partial class SweepJobs
         {
             if (folder.ReadStatus(cell.Index) is { State: CellState.Done } done)
             {
-                results[cell.Index] = new CellResult(cell, CellOutcome.AlreadyDone, $"cell {cell.Index} is done (epoch {done.Epoch})");
+                results[cell.Index] = new CellResult(cell, CellOutcome.AlreadyDone, $"cell {cell.Index} is done ({done.Describe()})");
                 progress?.Report(new CellEnded(cell, CellOutcome.AlreadyDone, results[cell.Index]!.Detail));
                 continue;
             }
@@ -60,7 +61,8 @@ public static partial class SweepJobs
     private static CellResult RunWorker(SweepFolder folder, SweepCell cell, ProcessStartInfo start, IProgress<SweepProgress>? progress, CancellationToken cancel)
     {
         var run = new RunFolder(folder.CellDirectory(cell.Index));
-        progress?.Report(new CellStarted(cell, File.Exists(run.ResumeFile) ? run.StateEpoch() : null));
+        progress?.Report(new CellStarted(cell, !File.Exists(run.ResumeFile) ? null
+            : cell.IsArithmetic ? SequenceSweepCell.ResumedFrom(new SequenceRunFolder(run.Path)) : run.StateEpoch()));
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
@@ -93,7 +95,7 @@ public static partial class SweepJobs
         var status = folder.ReadStatus(cell.Index);
         var ended = status switch
         {
-            { State: CellState.Done } => new CellResult(cell, CellOutcome.Done, run.ReadStop()?.ToString() ?? $"epoch {status.Epoch}"),
+            { State: CellState.Done } => new CellResult(cell, CellOutcome.Done, (cell.IsArithmetic ? null : run.ReadStop()?.ToString()) ?? status.Describe()),
             { State: CellState.Failed } => new CellResult(cell, CellOutcome.Failed, status.Error),
             // No status: the worker left the cell to another (exit 0), was interrupted, or could not start it.
             _ when exitCode == 0 => new CellResult(cell, CellOutcome.Busy, $"cell {cell.Index} is being run by another worker; left to it"),

@@ -14,13 +14,16 @@ public sealed record SweepCell(int Index, IReadOnlyList<int> Point, long Seed, I
     public string Arguments => ArgumentLine.Format(Options);
 
     /// <summary>The arguments without --seed: what the cells of one grid point share.</summary>
-    public string ArgumentsWithoutSeed => ArgumentLine.Format(Options.Where(o => o.Option != TrainArguments.Seed));
+    public string ArgumentsWithoutSeed => ArgumentLine.Format(Options.Where(o => o.Option.Name != TrainArguments.Seed.Name));
+
+    /// <summary>Whether the cell trains an arithmetic task (--task add5) rather than modular addition.</summary>
+    public bool IsArithmetic => TrainTasks.IsArithmetic(Options);
 }
 
 /// <summary>
 /// A spec's cells, numbered: the grid's axes in the spec's order with the last varying fastest, and the seeds innermost,
 /// so cell i is point i / seeds, seed i % seeds. A grid value overrides the same option in the base; two axes may not
-/// set one option. Every cell's arguments go through <see cref="TrainArguments.Build(IEnumerable{GivenOption})"/>
+/// set one option. Every cell's arguments are built as `bitonnx train` builds them (<see cref="SweepCellRequest"/>)
 /// before any cell runs: a spec that cannot run all of its cells runs none of them.
 /// </summary>
 public sealed class SweepPlan
@@ -40,7 +43,8 @@ public sealed class SweepPlan
 
     public static SweepPlan Of(SweepSpec spec)
     {
-        var options = TrainArguments.Options;
+        var options = TrainTasks.Options;
+        var seedOption = options.First(o => o.Name == TrainArguments.Seed.Name);
         var baseOptions = ArgumentLine.Parse(spec.Base, options, TrainArguments.Command);
         var axisOptions = spec.Grid.Select(axis => axis.Values.Select((_, v) => ArgumentLine.Parse(axis.Arguments(v), options, TrainArguments.Command)).ToList()).ToList();
         var points = Points(spec.Grid.Select(a => a.Values.Count).ToList());
@@ -52,7 +56,7 @@ public sealed class SweepPlan
             {
                 var index = cells.Count;
                 var (given, conflicts) = Merge(spec, baseOptions, axisOptions, point);
-                given.Add(new GivenOption(TrainArguments.Seed, seed.ToString(CultureInfo.InvariantCulture)));
+                given.Add(new GivenOption(seedOption, seed.ToString(CultureInfo.InvariantCulture)));
                 var pointArguments = string.Join(" ", point.Select((v, a) => spec.Grid[a].Arguments(v)));
                 var cell = new SweepCell(index, point, seed, given, pointArguments);
                 cells.Add(cell);
@@ -60,7 +64,7 @@ public sealed class SweepPlan
                 if (conflicts.Count > 0) continue;
                 try
                 {
-                    TrainArguments.Build([.. given, new GivenOption(TrainArguments.Out, "OUT")]);
+                    SweepCellRequest.Check(cell, "OUT");
                 }
                 catch (UsageException e)
                 {
@@ -68,6 +72,8 @@ public sealed class SweepPlan
                 }
             }
         }
+        if (cells.Select(c => c.IsArithmetic).Distinct().Count() > 1)
+            problems.Add((0, cells[0].Arguments, "a sweep trains one kind of task: give --task in \"base\", not in the grid, so that every cell is modular addition or every cell arithmetic."));
         if (problems.Count > 0)
         {
             // A problem of many cells (a bad base) is said once, at its first cell.

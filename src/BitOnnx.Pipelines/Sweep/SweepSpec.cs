@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using BitOnnx.Pipelines.Arguments;
+using BitOnnx.Pipelines.Sequence;
 using BitOnnx.Pipelines.Training;
 
 namespace BitOnnx.Pipelines.Sweep;
@@ -62,7 +63,7 @@ public sealed partial record SweepSpec(string Base, IReadOnlyList<SweepAxis> Gri
         foreach (var key in root.Select(p => p.Key).Where(k => !Keys.Contains(k)))
             problems.Add($"\"{key}\" is not a key of a sweep spec (its keys: base, grid, seeds).");
         var baseLine = ReadBase(root["base"], problems);
-        var grid = ReadGrid(root["grid"], problems);
+        var grid = ReadGrid(root["grid"], IsArithmetic(baseLine), problems);
         var seeds = ReadSeeds(root["seeds"], problems);
         if (problems.Count > 0) throw new UsageException($"The sweep spec '{name}': " + string.Join(" ", problems));
         return new SweepSpec(baseLine, grid, seeds);
@@ -95,7 +96,22 @@ public sealed partial record SweepSpec(string Base, IReadOnlyList<SweepAxis> Gri
         return line;
     }
 
-    private static List<SweepAxis> ReadGrid(JsonNode? node, List<string> problems)
+    /// <summary>Whether the base line names an arithmetic task (--task add5): its grid values are checked against that task's options.</summary>
+    private static bool IsArithmetic(string baseLine)
+    {
+        try
+        {
+            return TrainTasks.IsArithmetic(ArgumentLine.Parse(baseLine, TrainTasks.Options, TrainArguments.Command));
+        }
+        catch (UsageException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsOwned(OptionSpec option) => Owned.Any(o => o.Name == option.Name);
+
+    private static List<SweepAxis> ReadGrid(JsonNode? node, bool arithmetic, List<string> problems)
     {
         var axes = new List<SweepAxis>();
         if (node is null) return axes;
@@ -110,9 +126,11 @@ public sealed partial record SweepSpec(string Base, IReadOnlyList<SweepAxis> Gri
             if (values is null) continue;
             if (key.StartsWith("--", StringComparison.Ordinal))
             {
-                var option = TrainArguments.Options.FirstOrDefault(o => o.Matches(key));
+                // The task's own table checks the values; an option of the other task is refused when the plan builds the cells.
+                var table = arithmetic ? SequenceTrainArguments.Options : TrainArguments.Options;
+                var option = table.FirstOrDefault(o => o.Matches(key)) ?? TrainTasks.Options.FirstOrDefault(o => o.Matches(key));
                 if (option is null) problems.Add($"grid axis \"{key}\" is not an option of {TrainArguments.Command}; see `{TrainArguments.Command} --help`.");
-                else if (Owned.Contains(option)) problems.Add(OwnedProblem(option, $"grid axis \"{key}\""));
+                else if (IsOwned(option)) problems.Add(OwnedProblem(option, $"grid axis \"{key}\""));
                 else if (option.IsFlag) problems.Add($"grid axis \"{key}\" is a flag, which takes no value; put it in \"base\" or in a named axis's lines.");
                 else
                 {
@@ -192,7 +210,7 @@ public sealed partial record SweepSpec(string Base, IReadOnlyList<SweepAxis> Gri
     {
         try
         {
-            foreach (var given in ArgumentLine.Parse(line, TrainArguments.Options, TrainArguments.Command).Where(g => Owned.Contains(g.Option)))
+            foreach (var given in ArgumentLine.Parse(line, TrainTasks.Options, TrainArguments.Command).Where(g => IsOwned(g.Option)))
                 problems.Add(OwnedProblem(given.Option, where));
         }
         catch (UsageException e)
@@ -201,7 +219,7 @@ public sealed partial record SweepSpec(string Base, IReadOnlyList<SweepAxis> Gri
         }
     }
 
-    private static string OwnedProblem(OptionSpec option, string where) => option == TrainArguments.Seed
+    private static string OwnedProblem(OptionSpec option, string where) => option.Name == TrainArguments.Seed.Name
         ? $"{where} gives {option.Name}; the sweep sets it per cell from \"seeds\"."
         : $"{where} gives {option.Name}; the sweep sets it per cell (each cell's run folder is OUT/cells/NNNN, resumed when it has a state).";
 

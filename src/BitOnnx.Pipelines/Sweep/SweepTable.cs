@@ -30,13 +30,23 @@ public static class SweepTable
         return new SweepRow(cell, "done", status.Epoch, metrics.LastOrDefault(), metrics.FirstOrDefault(m => m.TestAccuracy >= Grokked)?.Epoch, null);
     }).ToList();
 
-    /// <summary>Writes table.tsv and table.md (each whole, temp + rename) and returns the rows.</summary>
-    public static IReadOnlyList<SweepRow> Write(SweepFolder folder)
+    /// <summary>
+    /// Writes table.tsv and table.md (each whole, temp + rename) and returns each cell's status: an arithmetic sweep's
+    /// tables are <see cref="SequenceSweepTable"/>'s.
+    /// </summary>
+    public static IReadOnlyList<(SweepCell Cell, string Status, string? Error)> Write(SweepFolder folder)
     {
+        if (folder.Plan.Cells.Count > 0 && folder.Plan.Cells[0].IsArithmetic)
+        {
+            var sequence = SequenceSweepTable.Rows(folder);
+            AtomicFile.WriteText(folder.TableTsv, SequenceSweepTable.Tsv(sequence));
+            AtomicFile.WriteText(folder.TableMarkdown, SequenceSweepTable.Markdown(folder.Plan.Spec, sequence));
+            return sequence.Select(r => (r.Cell, r.Status, r.Error)).ToList();
+        }
         var rows = Rows(folder);
         AtomicFile.WriteText(folder.TableTsv, Tsv(rows));
         AtomicFile.WriteText(folder.TableMarkdown, Markdown(folder.Plan.Spec, rows));
-        return rows;
+        return rows.Select(r => (r.Cell, r.Status, r.Error)).ToList();
     }
 
     public static string Tsv(IReadOnlyList<SweepRow> rows)

@@ -27,10 +27,11 @@ public static class SweepWorker
         using var cellLock = CellLock.TryTake(folder.LockFile(index));
         if (cellLock is null) return End(progress, cell, CellOutcome.Busy, $"cell {index} is being run by another worker; left to it");
         if (folder.ReadStatus(index) is { State: CellState.Done } done)
-            return End(progress, cell, CellOutcome.AlreadyDone, $"cell {index} is done (epoch {done.Epoch})");
+            return End(progress, cell, CellOutcome.AlreadyDone, $"cell {index} is done ({done.Describe()})");
 
         AtomicFile.WriteText(folder.ArgumentsFile(index), cell.Arguments + "\n");
-        var request = TrainArguments.Build([.. cell.Options, new GivenOption(TrainArguments.Out, folder.CellDirectory(index))]);
+        if (cell.IsArithmetic) return RunArithmetic(folder, cell, progress, cancel);
+        var request = SweepCellRequest.Modular(cell, folder.CellDirectory(index));
         var run = new RunFolder(request.OutputFolder);
         var resume = File.Exists(run.ResumeFile);
         try
@@ -49,10 +50,30 @@ public static class SweepWorker
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var message = e is BitOnnxException or IOException or UnauthorizedAccessException ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
-            folder.WriteStatus(index, CellStatus.Failed(message));
-            return End(progress, cell, CellOutcome.Failed, message);
+            return Fail(folder, cell, progress, e);
         }
+    }
+
+    /// <summary>An arithmetic cell (--task add5): its run folder is the one `bitonnx train --task add5` writes.</summary>
+    private static CellResult RunArithmetic(SweepFolder folder, SweepCell cell, IProgress<SweepProgress>? progress, CancellationToken cancel)
+    {
+        try
+        {
+            if (File.Exists(folder.StatusFile(cell.Index))) folder.ClearStatus(cell.Index);
+            var ended = SequenceSweepCell.Run(folder, cell, progress, cancel);
+            return End(progress, cell, ended.Outcome, ended.Detail!);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Fail(folder, cell, progress, e);
+        }
+    }
+
+    private static CellResult Fail(SweepFolder folder, SweepCell cell, IProgress<SweepProgress>? progress, Exception e)
+    {
+        var message = e is BitOnnxException or IOException or UnauthorizedAccessException ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
+        folder.WriteStatus(cell.Index, CellStatus.Failed(message));
+        return End(progress, cell, CellOutcome.Failed, message);
     }
 
     private static CellResult End(IProgress<SweepProgress>? progress, SweepCell cell, CellOutcome outcome, string detail)

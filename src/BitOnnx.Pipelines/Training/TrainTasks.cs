@@ -18,7 +18,7 @@ public static class TrainTasks
     public const string ModularAddition = ModularAdditionTask.TaskName;
 
     public static OptionSpec<string> Task { get; } = new("--task",
-        $"What to learn: {ModularAddition} ((a + b) mod P, full batch) or n-digit arithmetic as Quirke et al. (2024): addN, subN or mixN with n from 1 to {ArithmeticQuestion.MaxDigits} digits per operand, as add5, trained on torchsharp with fresh batches.",
+        $"What to learn: {ModularAddition} ((a + b) mod P, full batch) or n-digit arithmetic as Quirke et al. (2024): addN, subN or mixN with n from 1 to {ArithmeticQuestion.MaxDigits} digits per operand, as add5, trained with fresh batches on torchsharp or the engine (--backend).",
         ModularAddition, $"the task is {ModularAddition}, or add, sub or mix followed by the digits per operand, as add5", $"{ModularAddition}|addN|subN|mixN", TaskName);
 
     /// <summary>Every option of `bitonnx train`, for its help and its parser: --task first, then modular addition's, then those only arithmetic takes.</summary>

@@ -41,7 +41,7 @@ public sealed class SequenceTrainArgumentsTests
     [DataRow("--task abc5", "--task 'abc5' is not a task; the task is modular-addition, or add, sub or mix followed by the digits per operand, as add5.")]
     [DataRow("--task add0", "--task 'add0' is not a task")]
     [DataRow("--task add5 --d-model 30 --n-heads 4", "n_heads (4) must divide d_model (30)")]
-    [DataRow("--task add5 --backend engine", "--backend engine does not train sequence models yet; train arithmetic tasks with --backend torchsharp")]
+    [DataRow("--task add5 --backend gpu", "--backend 'gpu' is not a choice; the backend is engine or torchsharp.")]
     [DataRow("--task add5 --enrichment lots", "--enrichment 'lots' is not a choice; the enrichment is quirke2024 or none.")]
     [DataRow("--task add5 --steps 0", "--steps '0' is out of range")]
     [DataRow("--task add5 --binary-scale absmean", "binary_scale abs_mean scales binary weights, so it needs quant binary.")]

@@ -22,6 +22,9 @@ public sealed class ShippedArithmeticModelTests
         var request = SequenceTrainArguments.Build(line["bitonnx train ".Length..]);
         Assert.AreEqual(request.Config, checkpoint.Config);
         Assert.AreEqual((request.Options.Seed, request.Options.Steps), (checkpoint.Seed, checkpoint.Step));
+        // It was trained on TorchSharp: were the engine ever made the default, the card would have to say --backend torchsharp.
+        Assert.AreEqual("torchsharp", request.Backend);
+        Assert.IsFalse(File.ReadAllText(Path.Combine(Folder, "config.json")).Contains("backend", StringComparison.Ordinal), "a TorchSharp run's config.json names no backend");
         Assert.IsTrue(new FileInfo(Path.Combine(Folder, "model.safetensors")).Length < 2_000_000);
     }
 

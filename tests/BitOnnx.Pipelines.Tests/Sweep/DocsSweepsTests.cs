@@ -58,4 +58,18 @@ public sealed class DocsSweepsTests
         Assert.IsNull(TrainArguments.Build(plan.Cells[6].Arguments + " --out x").Options.Bimt);
         Assert.AreEqual(0.1, TrainArguments.Build(plan.Cells[9].Arguments + " --out x").Options.Bimt!.Lambda);
     }
+
+    [TestMethod]
+    public void Add5SeedsIsThreeWeightKindsTimesSeedsTwoAndThreeOnTheEngine()
+    {
+        var plan = Plan("add5-seeds.json");
+        Assert.AreEqual(6, plan.Cells.Count);
+        Assert.IsTrue(plan.Cells.All(c => c.IsArithmetic));
+        const string Run = "--task add5 --n-layers 2 --n-heads 4 --d-model 64 --d-mlp 256 --steps 8000 --lr 3e-3 --backend engine --threads 1 --eval-questions 100000";
+        Assert.AreEqual($"{Run} --quant none --seed 2", plan.Cells[0].Arguments);
+        Assert.AreEqual($"{Run} --quant binary --binary-scale absmean --seed 3", plan.Cells[5].Arguments);
+        var binary = BitOnnx.Pipelines.Sequence.SequenceTrainArguments.Build(plan.Cells[5].Arguments + " --out x");
+        Assert.AreEqual((Core.Model.WeightQuantization.Binary, Core.Model.BinaryScale.AbsMean, 64, 256), (binary.Config.Quantization, binary.Config.BinaryScale, binary.Config.DModel, binary.Config.DMlp));
+        Assert.AreEqual(("engine", 1, 100_000L, 8_000L, 3e-3), (binary.Backend, binary.Threads, binary.EvalQuestions, binary.Options.Steps, binary.Options.LearningRate));
+    }
 }
