@@ -1,4 +1,5 @@
 using System.Globalization;
+using BitOnnx.Core.Statistics;
 using BitOnnx.Core.Tasks;
 using BitOnnx.Core.Tasks.Arithmetic;
 using BitOnnx.Onnx;
@@ -91,18 +92,15 @@ internal static class ArithmeticPredict
     {
         var right = result.Questions - result.Failures;
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"accuracy over {result.Questions} fresh {task.Name} questions (seed {seed}): {right}/{result.Questions} = {Percent(result.Accuracy)}, 95% Clopper-Pearson interval [{Percent(result.Interval.Lower)}, {Percent(result.Interval.Upper)}]"));
+            $"accuracy over {result.Questions} fresh {task.Name} questions (seed {seed}): {right}/{result.Questions} = {Percentages.Of(result.Accuracy, result.Questions)}, 95% Clopper-Pearson interval [{Percentages.Of(result.Interval.Lower, result.Questions)}, {Percentages.Of(result.Interval.Upper, result.Questions)}]"));
         var table = new Table().AddColumns("quanta class", "questions", "failures", "failure rate");
         foreach (var c in result.ByClass.Where(c => c.Questions > 0))
             table.AddRow(c.Class, c.Questions.ToString(CultureInfo.InvariantCulture), c.Failures.ToString(CultureInfo.InvariantCulture),
-                Percent((double)c.Failures / c.Questions));
+                Percentages.Of((double)c.Failures / c.Questions, c.Questions));
         AnsiConsole.Write(table);
         if (result.FirstFailures.Count > 0)
             Console.Out.WriteLine($"first failures (question=model's answer): {string.Join(" ", result.FirstFailures)}");
     }
-
-    /// <summary>"99.870%": three decimals, as the interval needs near 100%.</summary>
-    private static string Percent(double fraction) => (fraction * 100).ToString("F3", CultureInfo.InvariantCulture) + "%";
 
     /// <summary>"123+321" for add3: a question the task takes.</summary>
     private static string Example(ArithmeticTask task)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BitOnnx.Core.Checkpoints;
 using BitOnnx.Core.Model;
+using BitOnnx.Core.Statistics;
 using BitOnnx.Core.Tasks.Arithmetic;
 
 namespace BitOnnx.Pipelines.Sequence;
@@ -50,7 +51,7 @@ public static class SequenceModelCard
             var a = e.Accuracy;
             text.AppendLine("## Accuracy");
             text.AppendLine();
-            text.AppendLine(I($"{a.Questions:N0} fresh uniform questions (seed {e.Seed}), every answer token decoded greedily: **{a.Failures} wrong**, accuracy {a.Accuracy:P4}, 95% Clopper-Pearson interval [{a.Interval.Lower:P4}, {a.Interval.Upper:P4}]."));
+            text.AppendLine(I($"{a.Questions:N0} fresh uniform questions (seed {e.Seed}), every answer token decoded greedily: **{a.Failures} wrong**, accuracy {Percentages.Of(a.Accuracy, a.Questions)}, 95% Clopper-Pearson interval [{Percentages.Of(a.Interval.Lower, a.Questions)}, {Percentages.Of(a.Interval.Upper, a.Questions)}]."));
             text.AppendLine();
             text.AppendLine("| quanta class | questions | wrong |");
             text.AppendLine("|---|---|---|");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BitOnnx.Core.Statistics;
 using BitOnnx.Core.Tasks.Arithmetic;
 using BitOnnx.Core.Training;
 using BitOnnx.Pipelines.Observers;
@@ -99,7 +100,7 @@ public static class SequenceTrainingPipeline
     {
         var a = evaluation.Accuracy;
         observer.Say(string.Create(CultureInfo.InvariantCulture,
-            $"{a.Questions:N0} fresh uniform questions: {a.Failures} wrong, accuracy {a.Accuracy:P4}, 95% Clopper-Pearson interval [{a.Interval.Lower:P4}, {a.Interval.Upper:P4}]."));
+            $"{a.Questions:N0} fresh uniform questions: {a.Failures} wrong, accuracy {Percentages.Of(a.Accuracy, a.Questions)}, 95% Clopper-Pearson interval [{Percentages.Of(a.Interval.Lower, a.Questions)}, {Percentages.Of(a.Interval.Upper, a.Questions)}]."));
         observer.Show(new ResultTable("failures by quanta class", ["class", "questions", "wrong"],
             a.ByClass.Select(c => (IReadOnlyList<string>)[c.Class, I(c.Questions), I(c.Failures)]).ToList()));
         observer.Show(new ResultTable("cascade cases", ["question", "answer", "model"],
