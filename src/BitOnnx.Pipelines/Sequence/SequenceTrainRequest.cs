@@ -1,6 +1,6 @@
-using BitOnnx.Core.Training;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Tasks.Arithmetic;
+using BitOnnx.Core.Training;
 using BitOnnx.Torch.Sequence;
 
 namespace BitOnnx.Pipelines.Sequence;
