@@ -1,7 +1,7 @@
 using BitOnnx.Core;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Tasks;
-using BitOnnx.Torch.Tests.Sequence;
+using BitOnnx.TestSupport;
 using static BitOnnx.Equivalence.Tests.Sequence.SequenceModels;
 
 namespace BitOnnx.Equivalence.Tests.Sequence;

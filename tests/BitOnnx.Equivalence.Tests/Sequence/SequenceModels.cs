@@ -2,9 +2,9 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Tasks;
 using BitOnnx.Core.Tasks.Arithmetic;
 using BitOnnx.Engine.Sequence;
+using BitOnnx.TestSupport;
 using BitOnnx.Torch.Model;
 using BitOnnx.Torch.Sequence;
-using BitOnnx.Torch.Tests.Sequence;
 
 namespace BitOnnx.Equivalence.Tests.Sequence;
 

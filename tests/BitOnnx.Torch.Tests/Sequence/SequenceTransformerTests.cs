@@ -1,6 +1,7 @@
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Tasks;
 using BitOnnx.Core.Tasks.Arithmetic;
+using BitOnnx.TestSupport;
 using BitOnnx.Torch.Model;
 using BitOnnx.Torch.Sequence;
 using TorchSharp;

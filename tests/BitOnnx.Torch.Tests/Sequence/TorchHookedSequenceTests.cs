@@ -2,6 +2,7 @@ using BitOnnx.Core;
 using BitOnnx.Core.Model;
 using BitOnnx.Core.Tasks;
 using BitOnnx.Core.Tasks.Arithmetic;
+using BitOnnx.TestSupport;
 using BitOnnx.Torch.Model;
 using BitOnnx.Torch.Sequence;
 using static TorchSharp.torch;

@@ -2,13 +2,13 @@ using BitOnnx.Core.Model;
 using BitOnnx.Core.Quantization;
 using BitOnnx.Core.Randomness;
 
-namespace BitOnnx.Torch.Tests.Sequence;
+namespace BitOnnx.TestSupport;
 
 /// <summary>
 /// TransformerLens' HookedTransformer forward (LN, biases, learned positions, causal attention, ReLU) as plain loops in
-/// double, written from its definition and nothing else, for checking SequenceTransformer against.
+/// double, written from its definition and nothing else: what TorchSharp, the engine and ONNX Runtime are held to.
 /// </summary>
-internal static class SequenceReference
+public static class SequenceReference
 {
     /// <summary>Every parameter drawn at random (biases and LayerNorm weights too, so that none is left untested).</summary>
     public static IReadOnlyList<NamedTensor> RandomParameters(SequenceModelConfig c, long seed, double scale = 0.5)
