@@ -60,6 +60,18 @@ public sealed class DocsSweepsTests
     }
 
     [TestMethod]
+    public void NandaBimtCircuitsIsNanda2023WithAndWithoutBimtTimesThreeSeeds()
+    {
+        var plan = Plan("nanda-bimt-circuits.json");
+        Assert.AreEqual(6, plan.Cells.Count);
+        const string Run = "--preset nanda2023 --quant none --p 113 --epochs 12000 --threads 1 --log-every 10 --stop-at-acc 0.99";
+        Assert.AreEqual($"{Run} --seed 0", plan.Cells[0].Arguments);
+        Assert.AreEqual($"{Run} --bimt 0.1 --seed 2", plan.Cells[5].Arguments);
+        Assert.IsNull(TrainArguments.Build(plan.Cells[2].Arguments + " --out x").Options.Bimt);
+        Assert.AreEqual(0.1, TrainArguments.Build(plan.Cells[3].Arguments + " --out x").Options.Bimt!.Lambda);
+    }
+
+    [TestMethod]
     public void Add5SeedsIsThreeWeightKindsTimesSeedsTwoAndThreeOnTheEngine()
     {
         var plan = Plan("add5-seeds.json");
