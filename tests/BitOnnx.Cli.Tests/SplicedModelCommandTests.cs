@@ -6,6 +6,7 @@ using BitOnnx.Core.Randomness;
 using BitOnnx.Core.Transcoders;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Onnx.Surgery;
 
 namespace BitOnnx.Cli.Tests;
 
@@ -153,6 +154,34 @@ public sealed class SplicedModelCommandTests
         var transcoder = CliProcess.Run("verify", spliced, checkpoint);
         Assert.AreNotEqual(EngineAccuracy(clean.Out), EngineAccuracy(r.Out), r.Out);
         Assert.AreNotEqual(EngineAccuracy(transcoder.Out), EngineAccuracy(r.Out), r.Out);
+    }
+
+    [TestMethod]
+    public void TheManagedReferenceIsTheExplanationsFormulasDecodedByTheTranscoder()
+    {
+        // What verify reads back from the graph, against latents.csv's formulas evaluated in double and decoded by hand
+        // with the transcoder file's W_dec and b_dec, on every pair.
+        var folder = Path.GetDirectoryName(Simulated.Value)!;
+        var splice = SimulatedSplice.Read(OnnxModel.Load(Simulated.Value), "simulated.onnx");
+        var formulas = ExplanationCsv.ParseFormulas(File.ReadAllText(Path.Combine(folder, "latents.csv"))).OrderBy(f => f.Unit).Select(f => f.Formula).ToArray();
+        var t = TranscoderFile.Read(Path.Combine(folder, TranscoderFile.FileName));
+        var (wDec, bDec, d) = (t.Parameters[Transcoder.DecoderWeight].ToArray(), t.Parameters[Transcoder.DecoderBias].ToArray(), t.Config.DOut);
+        Assert.AreEqual(Width, formulas.Length);
+        for (var a = 0; a < P; a++)
+            for (var b = 0; b < P; b++)
+            {
+                var latents = splice.Latents(a, b);
+                var expected = new double[d];
+                for (var j = 0; j < d; j++) expected[j] = bDec[j];
+                for (var u = 0; u < Width; u++)
+                {
+                    var f = formulas[u].Evaluate(a, b);
+                    Assert.AreEqual(f, latents[u], 1e-5 * (1 + Math.Abs(f)), $"latent {u} at ({a}, {b})");
+                    for (var j = 0; j < d; j++) expected[j] += f * wDec[u * d + j];
+                }
+                var output = splice.Output(a, b);
+                for (var j = 0; j < d; j++) Assert.AreEqual(expected[j], output[j], 1e-4 * (1 + Math.Abs(expected[j])), $"output {j} at ({a}, {b})");
+            }
     }
 
     [TestMethod]
