@@ -6,6 +6,7 @@ using BitOnnx.Core.Randomness;
 using BitOnnx.Core.Transcoders;
 using BitOnnx.Onnx;
 using BitOnnx.Onnx.Contract;
+using BitOnnx.Onnx.Surgery;
 
 namespace BitOnnx.Cli.Tests;
 
@@ -122,11 +123,11 @@ public sealed class SplicedModelCommandTests
         AssertOneErrorLine(CliProcess.Run("ablate", spliced, "--what", "neurons"), "--what mlp");
     }
 
-    [TestMethod]
-    public void VerifyRefusesASpliceFromExplanationsInOneLine()
+    /// <summary>The model spliced with latents simulated from seeded explanations of the fixture's transcoder.</summary>
+    private static readonly Lazy<string> Simulated = new(() =>
     {
-        var (model, checkpoint, tc, _) = Fixture.Value;
-        // Any explanations will do: the splice from them is refused by verify whatever they say.
+        var (model, _, tc, _) = Fixture.Value;
+        // Explanations of seeded noise: formulas on every axis, whatever they say; verify holds the graph to them.
         var random = new SeededRandom(43);
         var activations = new float[P * P * Width];
         foreach (ref var a in activations.AsSpan()) a = (float)Math.Max(0, random.NextGaussian());
@@ -137,7 +138,70 @@ public sealed class SplicedModelCommandTests
         var simulated = Path.Combine(folder, "simulated.onnx");
         var splice = CliProcess.Run("transcoder", "splice", model, folder, "--from-explanations", "-o", simulated);
         Assert.AreEqual(0, splice.ExitCode, splice.Out + splice.Error);
-        AssertOneErrorLine(CliProcess.Run("verify", simulated, checkpoint), "from their explanations");
+        return simulated;
+    });
+
+    [TestMethod]
+    public void VerifyChecksASpliceFromExplanationsAgainstItsFormulasComputedInManagedCode()
+    {
+        var (model, checkpoint, _, spliced) = Fixture.Value;
+        var r = CliProcess.Run("verify", Simulated.Value, checkpoint);
+        Assert.AreEqual(0, r.ExitCode, r.Out + r.Error);
+        StringAssert.Contains(r.Out, $"{P * P} pairs: 0 prediction mismatches");
+        Assert.IsFalse(r.Out.Contains("above", StringComparison.Ordinal), r.Out);
+        // The reference is the simulated splice, neither the clean model nor the transcoder's own splice.
+        var clean = CliProcess.Run("verify", model, checkpoint);
+        var transcoder = CliProcess.Run("verify", spliced, checkpoint);
+        Assert.AreNotEqual(EngineAccuracy(clean.Out), EngineAccuracy(r.Out), r.Out);
+        Assert.AreNotEqual(EngineAccuracy(transcoder.Out), EngineAccuracy(r.Out), r.Out);
+    }
+
+    [TestMethod]
+    public void TheManagedReferenceIsTheExplanationsFormulasDecodedByTheTranscoder()
+    {
+        // What verify reads back from the graph, against latents.csv's formulas evaluated in double and decoded by hand
+        // with the transcoder file's W_dec and b_dec, on every pair.
+        var folder = Path.GetDirectoryName(Simulated.Value)!;
+        var splice = SimulatedSplice.Read(OnnxModel.Load(Simulated.Value), "simulated.onnx");
+        var formulas = ExplanationCsv.ParseFormulas(File.ReadAllText(Path.Combine(folder, "latents.csv"))).OrderBy(f => f.Unit).Select(f => f.Formula).ToArray();
+        var t = TranscoderFile.Read(Path.Combine(folder, TranscoderFile.FileName));
+        var (wDec, bDec, d) = (t.Parameters[Transcoder.DecoderWeight].ToArray(), t.Parameters[Transcoder.DecoderBias].ToArray(), t.Config.DOut);
+        Assert.AreEqual(Width, formulas.Length);
+        for (var a = 0; a < P; a++)
+            for (var b = 0; b < P; b++)
+            {
+                var latents = splice.Latents(a, b);
+                var expected = new double[d];
+                for (var j = 0; j < d; j++) expected[j] = bDec[j];
+                for (var u = 0; u < Width; u++)
+                {
+                    var f = formulas[u].Evaluate(a, b);
+                    Assert.AreEqual(f, latents[u], 1e-5 * (1 + Math.Abs(f)), $"latent {u} at ({a}, {b})");
+                    for (var j = 0; j < d; j++) expected[j] += f * wDec[u * d + j];
+                }
+                var output = splice.Output(a, b);
+                for (var j = 0; j < d; j++) Assert.AreEqual(expected[j], output[j], 1e-4 * (1 + Math.Abs(expected[j])), $"output {j} at ({a}, {b})");
+            }
+    }
+
+    [TestMethod]
+    public void VerifyFailsASpliceFromExplanationsWhoseGraphNoLongerComputesItsFormulas()
+    {
+        var (_, checkpoint, _, _) = Fixture.Value;
+        // A copy whose simulator reads b where it should read a: the formulas the graph holds are intact, so the managed
+        // reference computes them as written, and the graph no longer does.
+        var broken = OnnxModel.Load(Simulated.Value).Proto.Clone();
+        var initializers = broken.Graph.Initializer;
+        var index = initializers.ToList().FindIndex(t => t.Name == "transcoder.simulator.position_a");
+        Assert.IsTrue(index >= 0, "the simulator gathers a from the tokens");
+        initializers[index] = OnnxTensor.Scalar("transcoder.simulator.position_a", 1L);
+        var path = Path.Combine(CliProcess.TempFolder(), "broken.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        new OnnxModel(broken).Save(path);
+        var r = CliProcess.Run("verify", path, checkpoint);
+        Assert.AreEqual(1, r.ExitCode, r.Out + r.Error);
+        StringAssert.Contains(r.Out, "above");
+        StringAssert.Contains(r.Error, "error: some outputs differ by more than the tolerance");
     }
 
     private static void AssertOneErrorLine(CliProcess.Result r, string message)

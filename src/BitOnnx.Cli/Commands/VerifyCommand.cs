@@ -32,11 +32,11 @@ public static class VerifyCommand
             var loaded = ModelCheckpoint.Load(r.GetValue(checkpoint)!);
             using var session = PredictCommand.Open(r.GetValue(model)!, r.GetValue(provider)!);
             var bound = r.GetValue(tolerance) ?? (session.Metadata is { } metadata ? ExportVerification.ToleranceFor(metadata) : ExportVerification.DefaultTolerance);
-            // A spliced model is checked against the engine's splice of the transcoder its graph holds.
+            // A spliced model is checked against the engine's splice of the transcoder its graph holds (for a splice from
+            // explanations: the latents from their formulas, computed in managed code, then its decoder).
             var report = SplicedTranscoder.Of(session.Metadata?.All ?? new Dictionary<string, string>()) switch
             {
                 null => EngineVerification.Run(loaded, session, bound, r.GetValue(threads)),
-                { FromExplanations: true } => throw new CliException($"Model '{session.Name}' computes its latents from their explanations (transcoder splice --from-explanations), which the engine does not run; verify the transcoder's own splice, and check this one with bitonnx predict --all."),
                 _ => EngineVerification.RunSpliced(loaded, r.GetValue(model)!, session, bound, r.GetValue(threads)),
             };
             Print(report);

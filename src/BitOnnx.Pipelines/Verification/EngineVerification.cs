@@ -63,16 +63,48 @@ public static class EngineVerification
     }
 
     /// <summary>
+    /// The engine's activations over all P² pairs with the MLP replaced by a splice from explanations, as
+    /// <see cref="SimulatedTranscoderSurgery"/> replaces it: the latents of each pair computed from their formulas in
+    /// managed code (<see cref="SimulatedSplice.Output"/>, double, never the graph), decoded, and written at every
+    /// position of the pair's row into the engine's second pass; the MLP's own hooks keep their clean values.
+    /// </summary>
+    public static IReadOnlyDictionary<string, NamedTensor> SimulatedActivations(ModelCheckpoint.Loaded checkpoint, SimulatedSplice splice, string hookOut, int threads = 1)
+    {
+        var config = checkpoint.Config;
+        var p = config.P;
+        if (config.NLayers != 1 || splice.DOut != config.DModel || splice.P != p)
+            throw new OnnxModelMismatchException($"The simulated transcoder writes {splice.DOut} values at P = {splice.P} into a model of d_model {config.DModel}, P = {p} and {config.NLayers} layers; give the checkpoint of the one-layer model it was spliced into.");
+        var engine = new HookedModel(config, checkpoint.Parameters, threads);
+        var tokens = ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p));
+        var clean = engine.Run(tokens);
+        var d = splice.DOut;
+        var positions = clean[hookOut].Data.Length / (p * p * d);
+        var mlpOut = new float[p * p * positions * d];
+        Parallel.For(0, p * p, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, row =>
+        {
+            var output = splice.Output(row / p, row % p);
+            for (var position = 0; position < positions; position++) output.CopyTo(mlpOut, (row * positions + position) * d);
+        });
+        var writes = engine.Resolve([Intervention.Patch(hookOut, mlpOut)], clean);
+        return engine.Run(tokens, writes).Activations.Tensors;
+    }
+
+    /// <summary>
     /// A model spliced by <c>bitonnx transcoder splice</c> against the engine's splice of the same transcoder (read from
-    /// the spliced graph) into <paramref name="checkpoint"/>, on every output both have, over all P² pairs.
+    /// the spliced graph) into <paramref name="checkpoint"/>, on every output both have, over all P² pairs. A splice
+    /// from explanations is held to <see cref="SimulatedActivations"/>: its formulas and decoder read from the graph,
+    /// computed in managed code.
     /// </summary>
     public static VerificationReport RunSpliced(ModelCheckpoint.Loaded checkpoint, string modelPath, ExportedModel model, double tolerance, int threads = 1)
     {
         RequireSameP(checkpoint, model.P, model.Name);
-        var transcoder = SplicedTranscoder.ReadTranscoder(OnnxModel.Load(modelPath), model.Name,
-            new TranscoderSource(model.Name, model.P, model.Metadata?.WeightsSha256 ?? ""));
+        var onnx = OnnxModel.Load(modelPath);
+        var spliced = SplicedTranscoder.Of(onnx) ?? throw new OnnxModelMismatchException($"Model '{model.Name}' has no transcoder spliced in; verify it without a splice.");
         var p = checkpoint.Config.P;
-        var reference = SplicedActivations(checkpoint, transcoder, threads);
+        var reference = spliced.FromExplanations
+            ? SimulatedActivations(checkpoint, SimulatedSplice.Read(onnx, model.Name), spliced.HookOut, threads)
+            : SplicedActivations(checkpoint, SplicedTranscoder.ReadTranscoder(onnx, model.Name,
+                new TranscoderSource(model.Name, model.P, model.Metadata?.WeightsSha256 ?? "")), threads);
         var tokens = Array.ConvertAll(ModularAdditionData.Tokens(p, ModularAdditionData.AllRows(p)), t => (long)t);
         return ExportVerification.Compare(p, reference, model.Run(tokens, model.OutputNames.Where(reference.ContainsKey).ToList()), tolerance);
     }
