@@ -14,7 +14,7 @@ public static class QuantaCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "A sequence-model checkpoint (.safetensors) of an arithmetic task (add5, sub5, mix5)." };
+        var model = new Argument<string>("model") { Description = "A model of an arithmetic task (add5, sub5, mix5): its checkpoint (.safetensors, run on TorchSharp) or its export with --probes all --writable all (.onnx, run on ONNX Runtime)." };
         var output = new Option<string>("--out", "-o") { Description = "The report folder: report.md, quanta.json, quanta-map-*.svg, pca-*.svg.", Required = true };
         var questions = new Option<string>("--questions") { Description = "Questions to ask, drawn as training draws them.", DefaultValueFactory = _ => "300" };
         var seed = new Option<string>("--seed") { Description = "Seed of the questions drawn.", DefaultValueFactory = _ => "1" };
