@@ -10,7 +10,7 @@ namespace BitOnnx.Core.Tasks.Arithmetic;
 /// D' = 9 − D; carry cascades through sum-9 columns become common;</item>
 /// <item>subtraction: every digit of the second operand below 9 is incremented (more negative answers), except that
 /// with probability <see cref="EqualOperandsFraction"/> the enriched part instead copies x into y (x − x = +0…0, an
-/// answer some of their models signed wrongly). This is our reading of the "1% of batches use y = x": it is
+/// answer some of their models signed wrongly). This is our reading of "1% of batches use y = x": it is
 /// 1% of the enriched subtraction batches, as their generator draws it, so 0.6% of all subtraction batches.</item>
 /// </list>
 /// Mixed batches hold ⌊rows · <see cref="SubtractionPercent"/> / 100⌋ subtraction questions after the addition ones,

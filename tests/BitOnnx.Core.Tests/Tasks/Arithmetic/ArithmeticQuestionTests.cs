@@ -7,7 +7,7 @@ public sealed class ArithmeticQuestionTests
 {
     [TestMethod]
     [DataRow(133357L, 182243L, "+", 6, "133357+182243=+0315600")]
-    // Issue 28 writes this one "-0123230"; 123450 − 345670 is −222220, and the format is the point of the example.
+    // Sometimes quoted as "-0123230"; 123450 − 345670 is −222220, and the format is the point of the example.
     [DataRow(123450L, 345670L, "-", 6, "123450-345670=-0222220")]
     [DataRow(12345L, 54321L, "+", 5, "12345+54321=+066666")]
     [DataRow(99999L, 1L, "+", 5, "99999+00001=+100000")]

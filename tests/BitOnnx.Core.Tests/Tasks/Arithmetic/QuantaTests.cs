@@ -129,12 +129,12 @@ public sealed class QuantaTests
     }
 
     /// <summary>
-    /// Issue 28 states S0–S5 as "about 5/21/34/28/11/2%" at 5 digits. Those are not the cascade classes (S1 alone is
-    /// 77.6%, above), but the shares of 0…5 carrying columns, binomial(5, 0.45): 5.0, 20.6, 33.7, 27.6, 11.3, 1.8%.
-    /// This test holds both facts, so that a reader of the issue knows which numbers to expect.
+    /// S0–S5 are sometimes quoted as "about 5/21/34/28/11/2%" at 5 digits. Those are not the cascade classes (S1 alone
+    /// is 77.6%, above), but the shares of 0…5 carrying columns, binomial(5, 0.45): 5.0, 20.6, 33.7, 27.6, 11.3, 1.8%.
+    /// This test holds both facts, so that a reader of those numbers knows which to expect.
     /// </summary>
     [TestMethod]
-    public void IssueSharesAreTheCountOfCarryingColumns()
+    public void QuotedSharesAreTheCountOfCarryingColumns()
     {
         double[] stated = [0.05, 0.21, 0.34, 0.28, 0.11, 0.02];
         var binomial = Enumerable.Range(0, 6).Select(k => Choose(5, k) * Math.Pow(0.45, k) * Math.Pow(0.55, 5 - k)).ToArray();
