@@ -82,8 +82,8 @@ public static class SequenceSweepTable
                 done.Count == 0 ? "–" : string.Join(", ", done.Select(r => Text(r.Steps)).Distinct()),
                 asked.Count == 0 ? "–" : string.Join(", ", asked.Select(r => r.Questions!.Value.ToString("N0", CultureInfo.InvariantCulture)).Distinct()),
                 asked.Count == 0 ? "–" : string.Join(", ", asked.Select(r => Text(r.Failures))),
-                worst is null ? "–" : Percent(1.0 - (double)worst.Failures!.Value / worst.Questions!.Value),
-                interval is { } i ? $"[{Percent(i.Lower)}, {Percent(i.Upper)}]" : "–",
+                worst is null ? "–" : Percentages.Of(1.0 - (double)worst.Failures!.Value / worst.Questions!.Value, worst.Questions.Value),
+                interval is { } i ? $"[{Percentages.Of(i.Lower, worst!.Questions!.Value)}, {Percentages.Of(i.Upper, worst.Questions.Value)}]" : "–",
                 SweepTable.MeanSd(done.Where(r => r.Loss is not null).Select(r => r.Loss!.Value), v => v.ToString("G3", CultureInfo.InvariantCulture)),
             ];
             text.Append("| ").Append(string.Join(" | ", fields.Select(f => f.Replace("|", "\\|", StringComparison.Ordinal)))).Append(" |\n");
@@ -93,8 +93,6 @@ public static class SequenceSweepTable
 
     private static double? Number(string[]? row, int column) =>
         row is not null && row.Length > column && double.TryParse(row[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
-
-    private static string Percent(double value) => (value * 100).ToString("F4", CultureInfo.InvariantCulture) + " %";
 
     private static string Text(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 

@@ -75,8 +75,8 @@ public sealed class ArithmeticSweepTests
         var markdown = SequenceSweepTable.Markdown(folder.Plan.Spec, SequenceSweepTable.Rows(folder));
         // No failure in n: the interval is [(α/2)^(1/n), 1] in closed form. The cells share their questions: n is one cell's.
         var lower = Math.Pow(0.025, 1.0 / 100_000) * 100;
-        StringAssert.Contains(markdown, $"| `--quant none` | 2 | 2 | 0 | 8000 | 100,000 | 0, 0 | 100.0000 % | [{lower.ToString("F4", CultureInfo.InvariantCulture)} %, 100.0000 %] | 0.5 ± 0 |");
-        StringAssert.Contains(markdown, "| `--quant binary --binary-scale absmean` | 2 | 2 | 0 | 8000 | 100,000 | 3, 1 | 99.9970 % |");
+        StringAssert.Contains(markdown, $"| `--quant none` | 2 | 2 | 0 | 8000 | 100,000 | 0, 0 | 100.0000% | [{lower.ToString("F4", CultureInfo.InvariantCulture)}%, 100.0000%] | 0.5 ± 0 |");
+        StringAssert.Contains(markdown, "| `--quant binary --binary-scale absmean` | 2 | 2 | 0 | 8000 | 100,000 | 3, 1 | 99.9970% |");
     }
 
     [TestMethod]
